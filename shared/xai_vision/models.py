@@ -1,0 +1,97 @@
+"""Parsed, typed xAI responses: what both adapters read. Built by the endpoint, never by hand.
+
+``raw`` fields keep the exact wire objects, so nothing xAI sent is lost.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+USD_PER_TICK = 1e-10
+
+
+class Usage(BaseModel):
+    """Token usage of one response. xAI's rule: total = prompt + completion + reasoning."""
+
+    model_config = ConfigDict(frozen=True)
+
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    total_tokens: int = 0
+    text_tokens: int | None = None
+    image_tokens: int = 0
+    cached_tokens: int = 0
+    reasoning_tokens: int = 0
+    cost_in_usd_ticks: int | None = None
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+    @property
+    def output_tokens(self) -> int:
+        """Everything generated: visible completion plus reasoning (LangChain's ``output_tokens``)."""
+        return self.completion_tokens + self.reasoning_tokens
+
+    @property
+    def cost_usd(self) -> float | None:
+        """The cost xAI reported, in US dollars (1 tick = 1e-10 USD), when it reported one."""
+        return None if self.cost_in_usd_ticks is None else self.cost_in_usd_ticks * USD_PER_TICK
+
+
+class ToolCall(BaseModel):
+    """One complete function call requested by the model; ``arguments`` is the JSON text as sent."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    name: str
+    arguments: str
+    type: str = "function"
+
+
+class ToolCallDelta(BaseModel):
+    """A piece of a streamed tool call. xAI sends each call whole; OpenAI-style peers split it."""
+
+    model_config = ConfigDict(frozen=True)
+
+    index: int
+    id: str | None = None
+    name: str | None = None
+    arguments: str | None = None
+    type: str | None = None
+
+
+class ChatCompletion(BaseModel):
+    """A whole answer: from a non-streaming response, or assembled from a stream."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    model: str
+    created: int | None = None
+    content: str | None = None
+    reasoning_content: str | None = None
+    refusal: str | None = None
+    tool_calls: list[ToolCall] = Field(default_factory=list)
+    finish_reason: str | None = None
+    system_fingerprint: str | None = None
+    usage: Usage | None = None
+    raw: dict[str, Any] = Field(default_factory=dict)
+
+
+class ChatCompletionChunk(BaseModel):
+    """One streamed chunk (choice 0). ``usage`` is set only on the final usage chunk."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: str
+    model: str
+    created: int | None = None
+    role: str | None = None
+    content: str | None = None
+    reasoning_content: str | None = None
+    tool_calls: list[ToolCallDelta] = Field(default_factory=list)
+    finish_reason: str | None = None
+    system_fingerprint: str | None = None
+    usage: Usage | None = None
+    raw: dict[str, Any] = Field(default_factory=dict)

@@ -1,0 +1,82 @@
+"""The image-token rule, in one place: every estimate in the project (emulator included) calls it.
+
+xAI documents: an image is cut into 448x448 tiles, 256 tokens a tile plus one extra tile,
+at most 6 tiles, so 256 to 1,792 tokens an image. The exact server-side resize is not
+published, so these are estimates. ``low`` detail is charged as one tile without the extra.
+``auto`` is estimated as ``high`` (the conservative choice).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Literal, Protocol, runtime_checkable
+
+Detail = Literal["auto", "low", "high"]
+DETAILS: tuple[Detail, ...] = ("auto", "low", "high")
+
+TILE_SIZE = 448
+TOKENS_PER_TILE = 256
+MAX_TILES = 6
+MIN_IMAGE_TOKENS = TOKENS_PER_TILE
+MAX_IMAGE_TOKENS = (MAX_TILES + 1) * TOKENS_PER_TILE
+
+
+@runtime_checkable
+class HasSize(Protocol):
+    """Anything with a pixel ``size`` (a ``PIL.Image.Image`` among others)."""
+
+    @property
+    def size(self) -> tuple[int, int]: ...
+
+
+def _check_size(width: int, height: int) -> None:
+    if width < 1 or height < 1:
+        raise ValueError(f"image size must be positive, got {width}x{height}")
+
+
+def _tiles(width: int, height: int) -> int:
+    return math.ceil(width / TILE_SIZE) * math.ceil(height / TILE_SIZE)
+
+
+def processed_size(width: int, height: int, detail: Detail = "auto") -> tuple[int, int]:
+    """The size xAI is estimated to process: fit in one tile for ``low``, else in <= 6 tiles.
+
+    Never upscales. This is also the target of the opt-in upload optimisation, so an
+    optimised image costs the same tokens as the original.
+    """
+    _check_size(width, height)
+    if detail == "low":
+        scale = min(1.0, TILE_SIZE / width, TILE_SIZE / height)
+    elif _tiles(width, height) <= MAX_TILES:
+        return width, height
+    else:
+        scale = 0.0
+        for cols in range(1, MAX_TILES + 1):
+            rows = MAX_TILES // cols
+            scale = max(scale, min(1.0, cols * TILE_SIZE / width, rows * TILE_SIZE / height))
+    return max(1, math.floor(width * scale)), max(1, math.floor(height * scale))
+
+
+def tile_count(width: int, height: int, detail: Detail = "auto") -> int:
+    """How many 448x448 tiles an image of this size is estimated to use (without the extra)."""
+    if detail == "low":
+        _check_size(width, height)
+        return 1
+    w, h = processed_size(width, height, detail)
+    return _tiles(w, h)
+
+
+def estimate_image_tokens(
+    image: tuple[int, int] | HasSize, detail: Detail = "auto"
+) -> int:
+    """Estimated prompt tokens for one image, from its ``(width, height)`` or an object with ``size``.
+
+    ``low`` costs 256; otherwise ``(tiles + 1) * 256`` with at most 6 tiles (<= 1,792).
+    """
+    if detail not in DETAILS:
+        raise ValueError(f"detail must be one of {', '.join(DETAILS)}, got {detail!r}")
+    width, height = image if isinstance(image, tuple) else image.size
+    if detail == "low":
+        _check_size(width, height)
+        return TOKENS_PER_TILE
+    return (tile_count(width, height, detail) + 1) * TOKENS_PER_TILE

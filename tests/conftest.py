@@ -1,0 +1,60 @@
+"""Shared test fixtures: images generated with Pillow, never downloaded."""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Callable
+
+import pytest
+from PIL import Image
+
+ImageFactory = Callable[..., bytes]
+
+
+def make_image_bytes(
+    color: str | tuple[int, ...] = "red",
+    size: tuple[int, int] = (64, 48),
+    fmt: str = "PNG",
+    mode: str = "RGB",
+    **save_kwargs: object,
+) -> bytes:
+    """A solid-colour image encoded in ``fmt``."""
+    image = Image.new(mode, size, color)
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, **save_kwargs)
+    return buffer.getvalue()
+
+
+def make_noise_image_bytes(size: tuple[int, int] = (640, 480), fmt: str = "JPEG", seed: int = 0) -> bytes:
+    """A photograph-like image (smooth gradients plus noise) that compresses like a real photo."""
+    import random
+
+    rng = random.Random(seed)
+    width, height = size
+    base = Image.linear_gradient("L").resize(size)
+    noise = Image.frombytes("L", size, bytes(rng.getrandbits(8) for _ in range(width * height)))
+    red = Image.blend(base, noise, 0.25)
+    green = Image.blend(base.transpose(Image.Transpose.FLIP_LEFT_RIGHT), noise, 0.25)
+    blue = Image.blend(base.transpose(Image.Transpose.FLIP_TOP_BOTTOM), noise, 0.25)
+    image = Image.merge("RGB", (red, green, blue))
+    buffer = io.BytesIO()
+    image.save(buffer, format=fmt, quality=92) if fmt == "JPEG" else image.save(buffer, format=fmt)
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def image_bytes() -> ImageFactory:
+    """Factory: ``image_bytes(color="blue", size=(32, 32), fmt="JPEG")``."""
+    return make_image_bytes
+
+
+@pytest.fixture
+def png_path(tmp_path: pytest.TempPathFactory) -> Callable[..., str]:
+    """Factory writing a PNG to a temporary folder and returning its path."""
+
+    def _write(name: str = "image.png", **kwargs: object) -> str:
+        path = tmp_path / name  # type: ignore[operator]
+        path.write_bytes(make_image_bytes(**kwargs))  # type: ignore[arg-type]
+        return str(path)
+
+    return _write
