@@ -10,22 +10,45 @@ from __future__ import annotations
 
 import base64
 import binascii
+import io
+import os
 import re
+import struct
+import threading
+import urllib.parse
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Literal
+from pathlib import Path
+from typing import IO, Literal, TypeAlias, Union
 
+from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field
 
-from xai_vision.errors import ImageSourceError
-from xai_vision.tokens import Detail, estimate_image_tokens
+from xai_vision.errors import (
+    ImageDecodeError,
+    ImageError,
+    ImageSourceError,
+    ImageTooLargeError,
+    RequestValidationError,
+    UnsupportedImageFormatError,
+)
+from xai_vision.tokens import DETAILS, Detail, estimate_image_tokens, processed_size
 
 __all__ = [
     "MIME_TYPES",
     "PASSTHROUGH_FORMATS",
     "ImageOptions",
+    "ImageSource",
     "PreparedImage",
     "detect_image_format",
     "parse_data_uri",
+    "prepare_image",
+]
+
+#: Everything :func:`prepare_image` accepts.
+ImageSource: TypeAlias = Union[
+    str, "os.PathLike[str]", bytes, bytearray, memoryview, IO[bytes], Image.Image
 ]
 
 #: Formats xAI takes as they are; these are sent byte-for-byte when within limits.
@@ -210,3 +233,517 @@ class PreparedImage:
             f"mime_type={self.mime_type!r}, size={self.width}x{self.height}, "
             f"byte_size={self.byte_size}, detail={self.detail!r})"
         )
+
+
+# --------------------------------------------------------------------------- preparation
+
+#: JPEG quality when re-encoding for limits or conversion, and when optimising.
+JPEG_QUALITY = 90
+OPTIMIZED_JPEG_QUALITY = 85
+#: At most this many colours counts as "few colours": PNG (lossless, small) rather than JPEG.
+FEW_COLOURS = 256
+_MIN_EDGE = 16
+_ALPHA_MODES = frozenset({"RGBA", "LA"})
+_PASSTHROUGH_PIL_FORMATS = frozenset({"JPEG", "MPO", "PNG", "WEBP"})
+_ROTATING_ORIENTATIONS = frozenset({5, 6, 7, 8})
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
+_BARE_BASE64 = re.compile(r"[A-Za-z0-9+/\s]{16,}={0,2}\s*")
+_DECODE_ERRORS = (OSError, ValueError, SyntaxError, struct.error, EOFError, IndexError, TypeError)
+
+_guard_lock = threading.Lock()
+
+
+@dataclass(frozen=True, slots=True)
+class _Context:
+    """Who is being prepared (for error messages) and how."""
+
+    label: str
+    index: int | None
+    detail: Detail | None
+    options: ImageOptions
+
+    def error(self, cls: type[ImageError], reason: str) -> ImageError:
+        return cls(reason, source=self.label, index=self.index)
+
+
+def prepare_image(
+    source: ImageSource,
+    *,
+    detail: Detail | None = None,
+    options: ImageOptions | None = None,
+    index: int | None = None,
+) -> PreparedImage:
+    """Check ``source`` and turn it into a :class:`PreparedImage` (URL kept, else a data URI).
+
+    Raises an :class:`~xai_vision.errors.ImageError` subclass naming the image and the reason
+    for anything unusable; nothing is fetched or sent. The same source and options always give
+    byte-identical output.
+    """
+    if detail is not None and detail not in DETAILS:
+        raise RequestValidationError(
+            f"detail must be one of {', '.join(DETAILS)} or None, got {detail!r}"
+        )
+    opts = options if options is not None else ImageOptions()
+    if isinstance(source, Image.Image):
+        ctx = _Context(_pil_label(source), index, detail, opts)
+        return _from_pil(source, ctx)
+    if isinstance(source, str):
+        return _from_str(source, detail, opts, index)
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        data = bytes(source)
+        return _from_bytes(data, _Context(f"bytes[{len(data)}]", index, detail, opts))
+    if isinstance(source, os.PathLike):
+        path = os.fsdecode(source)
+        return _from_path(path, _Context(os.path.basename(path) or path, index, detail, opts))
+    if hasattr(source, "read"):
+        return _from_file_object(source, detail, opts, index)
+    raise ImageSourceError(
+        f"unsupported source type {type(source).__name__}: expected a path, bytes, a binary "
+        "file, a PIL image, an http(s) URL, a data URI or base64 text",
+        source=type(source).__name__,
+        index=index,
+    )
+
+
+def _pil_label(image: Image.Image) -> str:
+    return f"PIL.Image[{image.mode} {image.width}x{image.height}]"
+
+
+def _short(text: str, limit: int = 80) -> str:
+    return text if len(text) <= limit else f"{text[: limit - 3]}..."
+
+
+def _from_str(
+    text: str, detail: Detail | None, opts: ImageOptions, index: int | None
+) -> PreparedImage:
+    """Dispatch a string: URL, data URI, other scheme (rejected), path, or bare base64."""
+    if not text:
+        raise ImageSourceError("empty string: expected a path, URL or data URI", index=index)
+    lowered = text[:8].lower()
+    if lowered.startswith(("http://", "https://")):
+        return _from_url(text, detail, index)
+    if lowered.startswith("data:"):
+        ctx = _Context(data_uri_label(text), index, detail, opts)
+        _, data = parse_data_uri(text)  # the claimed MIME type is ignored: the bytes decide
+        return _from_bytes(data, ctx)
+    label = _short(text)
+    scheme = _SCHEME.match(text)
+    # A one-letter "scheme" is a Windows drive letter (C:\\...), i.e. a path.
+    if scheme is not None and len(scheme.group(1)) > 1 and not _exists(text):
+        raise ImageSourceError(
+            f"unsupported URL scheme {scheme.group(1).lower()!r}: only http(s) URLs, data URIs "
+            "and local file paths are accepted",
+            source=label,
+            index=index,
+        )
+    if _exists(text):
+        return _from_path(text, _Context(os.path.basename(text) or text, index, detail, opts))
+    if _BARE_BASE64.fullmatch(text):
+        try:
+            data = base64.b64decode("".join(text.split()), validate=True)
+        except (binascii.Error, ValueError):
+            data = b""
+        if detect_image_format(data) is not None:
+            return _from_bytes(data, _Context(f"base64[{len(text)}]", index, detail, opts))
+    raise ImageSourceError(
+        f"no such file: {text!r} (and not an http(s) URL, data URI or base64 image data)",
+        source=label,
+        index=index,
+    )
+
+
+def _exists(path: str) -> bool:
+    try:
+        return os.path.exists(path)
+    except (OSError, ValueError):
+        return False
+
+
+def _from_url(url: str, detail: Detail | None, index: int | None) -> PreparedImage:
+    """Keep an http(s) URL as it is, after checking it parses and names a host."""
+    label = _short(url)
+    if any(c.isspace() or ord(c) < 32 for c in url):
+        raise ImageSourceError(
+            "URL contains whitespace or control characters", source=label, index=index
+        )
+    try:
+        parts = urllib.parse.urlsplit(url)
+        host = parts.hostname
+        _ = parts.port
+    except ValueError as exc:
+        raise ImageSourceError(f"malformed URL: {exc}", source=label, index=index) from None
+    if not host:
+        raise ImageSourceError("URL has no host", source=label, index=index)
+    return PreparedImage(
+        url=url,
+        detail=detail,
+        mime_type=None,
+        width=None,
+        height=None,
+        byte_size=None,
+        source=label,
+        index=index,
+    )
+
+
+def _from_path(path: str, ctx: _Context) -> PreparedImage:
+    """Read a local file (never a directory); the name is only a label, never the format."""
+    target = Path(path)
+    try:
+        info = target.stat()
+    except FileNotFoundError:
+        raise ctx.error(ImageSourceError, f"no such file: {path!r}") from None
+    except OSError as exc:
+        raise ctx.error(ImageSourceError, f"cannot read {path!r}: {exc.strerror}") from None
+    if target.is_dir():
+        raise ctx.error(ImageSourceError, f"{path!r} is a directory, not an image file")
+    if ctx.options.policy == "strict" and info.st_size > ctx.options.max_bytes:
+        raise ctx.error(
+            ImageTooLargeError,
+            f"{info.st_size:,} bytes is over max_bytes {ctx.options.max_bytes:,} (policy strict)",
+        )
+    try:
+        data = target.read_bytes()
+    except OSError as exc:
+        raise ctx.error(ImageSourceError, f"cannot read {path!r}: {exc.strerror or exc}") from None
+    return _from_bytes(data, ctx)
+
+
+def _from_file_object(
+    stream: IO[bytes], detail: Detail | None, opts: ImageOptions, index: int | None
+) -> PreparedImage:
+    """Read a binary file object from its current position."""
+    name = getattr(stream, "name", None)
+    label = os.path.basename(name) if isinstance(name, str) and name else "file object"
+    ctx = _Context(label, index, detail, opts)
+    try:
+        data = stream.read()
+    except OSError as exc:
+        raise ctx.error(ImageSourceError, f"cannot read the file object: {exc}") from None
+    if not isinstance(data, (bytes, bytearray, memoryview)):
+        raise ctx.error(
+            ImageSourceError,
+            f"the file object returned {type(data).__name__}, not bytes: open it in binary mode",
+        )
+    return _from_bytes(bytes(data), ctx)
+
+
+@contextmanager
+def _pixel_guard() -> Iterator[None]:
+    """Switch off Pillow's global bomb check for one ``Image.open``; ours runs right after.
+
+    Pillow's check reads a module global, so it is lifted under a lock for the few
+    microseconds a header parse takes and always restored.
+    """
+    with _guard_lock:
+        saved = Image.MAX_IMAGE_PIXELS
+        Image.MAX_IMAGE_PIXELS = None
+        try:
+            yield
+        finally:
+            Image.MAX_IMAGE_PIXELS = saved
+
+
+def _open(data: bytes, fmt: str | None, ctx: _Context) -> Image.Image:
+    """Open (header only) and apply the pixel guard; typed errors for anything unreadable."""
+    what = fmt.upper() if fmt else "image"
+    try:
+        with _pixel_guard():
+            image = Image.open(io.BytesIO(data))
+    except UnidentifiedImageError:
+        if fmt in ("heic", "avif", "jxl", "jp2", "qoi", "psd"):
+            raise ctx.error(
+                UnsupportedImageFormatError,
+                f"{what} images cannot be read by this Pillow installation; "
+                "convert it to JPEG, PNG or WebP",
+            ) from None
+        if fmt is None:
+            raise ctx.error(
+                ImageDecodeError,
+                f"not an image: unrecognised bytes (starting {data[:8].hex(' ')})",
+            ) from None
+        raise ctx.error(ImageDecodeError, f"corrupt {what} file: it cannot be read") from None
+    except Image.DecompressionBombError as exc:  # pragma: no cover - the guard is lifted
+        raise ctx.error(ImageTooLargeError, f"decompression-bomb guard: {exc}") from None
+    except _DECODE_ERRORS as exc:
+        raise ctx.error(ImageDecodeError, f"corrupt or truncated {what} file: {exc}") from None
+    _check_pixels(image.size, ctx)
+    return image
+
+
+def _check_pixels(size: tuple[int, int], ctx: _Context) -> None:
+    width, height = size
+    if width < 1 or height < 1:
+        raise ctx.error(ImageDecodeError, f"image has no pixels ({width}x{height})")
+    if width * height > ctx.options.max_pixels:
+        raise ctx.error(
+            ImageTooLargeError,
+            f"{width}x{height} is {width * height:,} pixels, over max_pixels "
+            f"{ctx.options.max_pixels:,} (decompression-bomb guard)",
+        )
+
+
+def _is_animated(image: Image.Image) -> bool:
+    # MPO (phone cameras' multi-picture JPEG) is a plain JPEG to every decoder: not animated.
+    return image.format != "MPO" and bool(getattr(image, "is_animated", False))
+
+
+def _orientation(image: Image.Image) -> int:
+    try:
+        value = image.getexif().get(0x0112, 1)
+    except _DECODE_ERRORS:
+        return 1
+    return value if isinstance(value, int) else 1
+
+
+def _verify_passthrough(data: bytes, fmt: str, image: Image.Image, ctx: _Context) -> None:
+    """Cheap integrity check of bytes sent as they are, without a full-size decode."""
+    try:
+        if fmt == "png":
+            with _pixel_guard():
+                fresh = Image.open(io.BytesIO(data))
+            fresh.verify()  # walks every chunk and its CRC up to IEND; no inflate
+        elif fmt == "jpeg":
+            # Decoding at 1/8 scale reads every scan to the end, so truncation shows.
+            image.draft(None, (max(1, image.width // 8), max(1, image.height // 8)))
+            image.load()
+        else:
+            declared = int.from_bytes(data[4:8], "little") + 8
+            if len(data) < declared:
+                raise EOFError(f"RIFF size says {declared} bytes, only {len(data)} present")
+            image.load()
+    except _DECODE_ERRORS as exc:
+        raise ctx.error(
+            ImageDecodeError, f"corrupt or truncated {fmt.upper()} file: {exc}"
+        ) from None
+
+
+def _from_bytes(data: bytes, ctx: _Context) -> PreparedImage:
+    """The pipeline for inline bytes: detect, open, check, then pass through or re-encode."""
+    if not data:
+        raise ctx.error(ImageDecodeError, "zero bytes: the image is empty")
+    opts = ctx.options
+    fmt = detect_image_format(data)
+    image = _open(data, fmt, ctx)
+    animated = _is_animated(image)
+    if animated and opts.animated == "error":
+        frames = getattr(image, "n_frames", "several")
+        raise ctx.error(
+            UnsupportedImageFormatError,
+            f"animated {image.format or 'image'} ({frames} frames) is not accepted by xAI; "
+            "pass ImageOptions(animated='first_frame') to send its first frame",
+        )
+    width, height = image.size
+    over = _over_limits(len(data), width, height, opts)
+    if over and opts.policy == "strict":
+        raise ctx.error(ImageTooLargeError, f"{over} (policy strict)")
+    passthrough = (
+        fmt in PASSTHROUGH_FORMATS
+        and image.format in _PASSTHROUGH_PIL_FORMATS
+        and not animated
+        and not over
+    )
+    if passthrough and not opts.optimize:
+        assert fmt is not None
+        _verify_passthrough(data, fmt, image, ctx)
+        return _as_is(data, fmt, image, ctx)
+    oriented = (height, width) if _orientation(image) in _ROTATING_ORIENTATIONS else (width, height)
+    target = _target_size(oriented, ctx)
+    frame = _decode(image, fmt, target, oriented, ctx)
+    prepared = _encode_fitting(frame, target, fmt, ctx, photo_default=fmt == "jpeg")
+    if passthrough and prepared.byte_size is not None and prepared.byte_size >= len(data):
+        assert fmt is not None
+        _verify_passthrough(data, fmt, _open(data, fmt, ctx), ctx)
+        return _as_is(data, fmt, image, ctx)
+    return prepared
+
+
+def _over_limits(size: int, width: int, height: int, opts: ImageOptions) -> str | None:
+    if size > opts.max_bytes:
+        return f"{size:,} bytes is over max_bytes {opts.max_bytes:,}"
+    if max(width, height) > opts.max_edge:
+        return f"{width}x{height} has a long edge over max_edge {opts.max_edge}"
+    return None
+
+
+def _as_is(data: bytes, fmt: str, image: Image.Image, ctx: _Context) -> PreparedImage:
+    width, height = image.size
+    if _orientation(image) in _ROTATING_ORIENTATIONS:
+        width, height = height, width
+    return _prepared(data, MIME_TYPES[fmt], width, height, ctx)
+
+
+def _prepared(data: bytes, mime: str, width: int, height: int, ctx: _Context) -> PreparedImage:
+    return PreparedImage(
+        url=f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}",
+        detail=ctx.detail,
+        mime_type=mime,
+        width=width,
+        height=height,
+        byte_size=len(data),
+        source=ctx.label,
+        index=ctx.index,
+    )
+
+
+def _target_size(size: tuple[int, int], ctx: _Context) -> tuple[int, int]:
+    """The size to re-encode at: fit ``max_edge``; with ``optimize``, what xAI processes."""
+    width, height = size
+    scale = min(1.0, ctx.options.max_edge / max(width, height))
+    target = (max(1, int(width * scale)), max(1, int(height * scale)))
+    if ctx.options.optimize:
+        processed = processed_size(width, height, ctx.detail or "auto")
+        target = (min(target[0], processed[0]), min(target[1], processed[1]))
+    return target
+
+
+def _decode(
+    image: Image.Image,
+    fmt: str | None,
+    target: tuple[int, int],
+    oriented: tuple[int, int],
+    ctx: _Context,
+) -> Image.Image:
+    """Decode pixels (a JPEG at the smallest DCT scale still >= target), upright, 8-bit."""
+    try:
+        if ctx.options.animated == "first_frame" and getattr(image, "n_frames", 1) > 1:
+            image.seek(0)
+        if fmt == "jpeg" and target != oriented:
+            swapped = oriented != image.size
+            image.draft(None, (target[1], target[0]) if swapped else target)
+        image.load()
+        frame = _upright(image)
+        return _normalise_mode(frame)
+    except Image.DecompressionBombError as exc:  # pragma: no cover - checked at open
+        raise ctx.error(ImageTooLargeError, f"decompression-bomb guard: {exc}") from None
+    except _DECODE_ERRORS as exc:
+        what = fmt.upper() if fmt else "image"
+        raise ctx.error(ImageDecodeError, f"corrupt or truncated {what} file: {exc}") from None
+
+
+def _upright(image: Image.Image) -> Image.Image:
+    """Apply the EXIF orientation (always, when re-encoding); the tag itself is not kept."""
+    if _orientation(image) == 1:
+        return image
+    rotated = ImageOps.exif_transpose(image)
+    return rotated if rotated is not None else image
+
+
+def _normalise_mode(image: Image.Image) -> Image.Image:
+    """Convert to a mode JPEG/PNG encoders take losslessly enough: L, LA, RGB or RGBA."""
+    mode = image.mode
+    if mode in ("RGB", "L"):
+        return image
+    if mode in ("RGBA", "LA", "RGBa", "La", "PA"):
+        converted = image.convert("LA" if mode in ("LA", "La") else "RGBA")
+        return _drop_opaque_alpha(converted)
+    if mode == "P":
+        if "transparency" in image.info:
+            return _drop_opaque_alpha(image.convert("RGBA"))
+        return image.convert("RGB")
+    if mode == "1":
+        return image.convert("L")
+    if mode.startswith("I") or mode == "F":
+        # 16/32-bit and float greyscale: scale the real range into 0..255 instead of clipping.
+        _, high = image.getextrema()
+        if isinstance(high, (int, float)) and high > 255:
+            scale = 255.0 / 65535.0 if high <= 65535 else 255.0 / float(high)
+            return image.point(lambda value: value * scale).convert("L")
+        return image.convert("L")
+    return image.convert("RGB")  # CMYK, YCbCr, LAB, HSV, ...
+
+
+def _drop_opaque_alpha(image: Image.Image) -> Image.Image:
+    alpha = image.getchannel("A")
+    low, _ = alpha.getextrema()
+    if low == 255:
+        return image.convert("RGB" if image.mode == "RGBA" else "L")
+    return image
+
+
+def _choose_format(image: Image.Image, photo_default: bool, optimize: bool) -> str:
+    """PNG for transparency or few colours; JPEG for photographs (JPEG sources, optimisation)."""
+    if image.mode in _ALPHA_MODES:
+        return "PNG"
+    if image.getcolors(FEW_COLOURS) is not None:
+        return "PNG"
+    return "JPEG" if photo_default or optimize else "PNG"
+
+
+def _encode(image: Image.Image, fmt: str, optimize: bool) -> bytes:
+    buffer = io.BytesIO()
+    icc = image.info.get("icc_profile") if image.mode in ("RGB", "L", "RGBA", "LA") else None
+    extra: dict[str, object] = {"icc_profile": icc} if isinstance(icc, bytes) and icc else {}
+    if fmt == "JPEG":
+        quality = OPTIMIZED_JPEG_QUALITY if optimize else JPEG_QUALITY
+        image.save(buffer, format="JPEG", quality=quality, optimize=True, **extra)
+    else:
+        image.save(buffer, format="PNG", compress_level=6, **extra)
+    return buffer.getvalue()
+
+
+def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
+    if image.size == size:
+        return image
+    return image.resize(size, Image.Resampling.LANCZOS, reducing_gap=3.0)
+
+
+def _encode_fitting(
+    frame: Image.Image,
+    target: tuple[int, int],
+    source_fmt: str | None,
+    ctx: _Context,
+    *,
+    photo_default: bool,
+) -> PreparedImage:
+    """Resize to ``target`` and encode; under "resize", shrink further until ``max_bytes`` fits."""
+    opts = ctx.options
+    size = target
+    resized = _resize(frame, size)
+    fmt = _choose_format(resized, photo_default, opts.optimize)
+    while True:
+        data = _encode(resized, fmt, opts.optimize)
+        if len(data) <= opts.max_bytes:
+            return _prepared(data, MIME_TYPES[fmt.lower()], resized.width, resized.height, ctx)
+        if opts.policy == "strict":
+            raise ctx.error(
+                ImageTooLargeError,
+                f"re-encoded as {fmt} it is {len(data):,} bytes, over max_bytes "
+                f"{opts.max_bytes:,} (policy strict)",
+            )
+        if fmt == "PNG" and resized.mode not in _ALPHA_MODES:
+            fmt = "JPEG"  # an opaque image that is too big as PNG: try JPEG at the same size
+            continue
+        factor = min(0.9, max(0.5, (opts.max_bytes / len(data)) ** 0.5 * 0.95))
+        size = (max(1, int(size[0] * factor)), max(1, int(size[1] * factor)))
+        if max(size) < _MIN_EDGE:
+            raise ctx.error(
+                ImageTooLargeError,
+                f"cannot fit in max_bytes {opts.max_bytes:,} even downscaled to {_MIN_EDGE} px",
+            )
+        resized = _resize(frame, size)
+
+
+def _from_pil(image: Image.Image, ctx: _Context) -> PreparedImage:
+    """Encode a caller's PIL image: PNG for transparency or few colours, else JPEG."""
+    _check_pixels(image.size, ctx)
+    if _is_animated(image) and ctx.options.animated == "error":
+        raise ctx.error(
+            UnsupportedImageFormatError,
+            "animated image is not accepted by xAI; pass ImageOptions(animated='first_frame') "
+            "to send its first frame",
+        )
+    try:
+        image.load()
+        frame = _normalise_mode(_upright(image))
+    except _DECODE_ERRORS as exc:
+        raise ctx.error(ImageDecodeError, f"the PIL image cannot be read: {exc}") from None
+    width, height = frame.size
+    if max(width, height) > ctx.options.max_edge and ctx.options.policy == "strict":
+        raise ctx.error(
+            ImageTooLargeError,
+            f"{width}x{height} has a long edge over max_edge {ctx.options.max_edge} "
+            "(policy strict)",
+        )
+    target = _target_size((width, height), ctx)
+    return _encode_fitting(frame, target, None, ctx, photo_default=True)
