@@ -1,0 +1,793 @@
+"""The HTTP client: :class:`XAIClient` (sync, plus ``acreate`` / ``astream``) and
+:class:`AsyncXAIClient` over httpx.
+
+Each client keeps one connection pool for its lifetime, sends bodies built once by its
+:class:`~xai_vision.endpoints.Endpoint`, retries what is worth retrying, and turns every
+failure into a typed :mod:`xai_vision.errors` exception. The API key is held as a
+:class:`pydantic.SecretStr`: it appears in no repr, log line or error message.
+
+A missing key raises :class:`~xai_vision.errors.MissingAPIKeyError` when the first request
+would be sent, not at construction, so a client can be built before the key is configured.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import logging
+import os
+import time
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _package_version
+from types import TracebackType
+from typing import TYPE_CHECKING, Any, Final
+
+import httpx
+from pydantic import SecretStr
+
+from xai_vision import _json
+from xai_vision.endpoints import STREAM_DONE, ChatCompletionsEndpoint, Endpoint
+from xai_vision.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    MissingAPIKeyError,
+    RateLimitError,
+    RequestValidationError,
+    ResponseParseError,
+    StreamError,
+    StreamInterruptedError,
+    XAIVisionError,
+    error_class_for_status,
+)
+from xai_vision.models import ChatCompletion, ChatCompletionChunk
+from xai_vision.retry import RetryPolicy, is_retryable_status, parse_retry_after
+from xai_vision.sse import SSEDecoder
+
+if TYPE_CHECKING:
+    from xai_vision.messages import ChatRequest
+
+__all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncXAIClient", "XAIClient"]
+
+DEFAULT_BASE_URL: Final = "https://api.x.ai/v1"
+DEFAULT_TIMEOUT: Final = 60.0
+#: Connect timeout when the timeout is given as one number: fail fast on an unreachable host.
+_CONNECT_TIMEOUT: Final = 10.0
+_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+_REQUEST_ID_HEADERS: Final = ("x-request-id", "request-id", "xai-request-id", "x-xai-request-id")
+_MAX_ERROR_TEXT: Final = 500
+
+logger = logging.getLogger("xai_vision")
+
+try:
+    _VERSION = _package_version("xai-vision")
+except PackageNotFoundError:  # pragma: no cover - running from a bare source tree
+    _VERSION = "0"
+USER_AGENT: Final = f"xai-vision/{_VERSION}"
+
+
+# --------------------------------------------------------------------------- configuration
+
+
+def _resolve_key(api_key: str | SecretStr | None) -> SecretStr | None:
+    if isinstance(api_key, SecretStr):
+        value = api_key.get_secret_value()
+    elif api_key is None:
+        value = os.environ.get("XAI_API_KEY", "")
+    elif isinstance(api_key, str):
+        value = api_key
+    else:
+        raise RequestValidationError(
+            f"api_key has type {type(api_key).__name__}: expected a str or pydantic.SecretStr"
+        )
+    value = value.strip()
+    if not value:
+        return None
+    if not value.isascii() or not value.isprintable():
+        # Never echo the value: it is a secret even when malformed.
+        raise RequestValidationError("api_key is invalid: it holds non-ASCII or control characters")
+    return SecretStr(value)
+
+
+def _resolve_base_url(base_url: str | None) -> str:
+    value = (
+        base_url
+        or os.environ.get("XAI_BASE_URL")
+        or os.environ.get("XAI_API_BASE")
+        or DEFAULT_BASE_URL
+    )
+    if not isinstance(value, str):
+        raise RequestValidationError(f"base_url={value!r} is invalid: expected a str")
+    try:
+        url = httpx.URL(value.strip())
+    except (httpx.InvalidURL, TypeError) as exc:
+        raise RequestValidationError(f"base_url={value!r} is not a valid URL: {exc}") from exc
+    if url.scheme not in ("http", "https") or not url.host:
+        raise RequestValidationError(
+            f"base_url={value!r} is invalid: expected an http(s) URL with a host"
+        )
+    if url.userinfo:
+        raise RequestValidationError(
+            "base_url is invalid: credentials in the URL are not allowed; pass api_key"
+        )
+    return str(url).rstrip("/")
+
+
+def _resolve_timeout(timeout: float | httpx.Timeout) -> httpx.Timeout:
+    if isinstance(timeout, httpx.Timeout):
+        if None in (timeout.connect, timeout.read, timeout.write, timeout.pool):
+            raise RequestValidationError(
+                "timeout is invalid: every phase of an httpx.Timeout needs a limit"
+            )
+        return timeout
+    if isinstance(timeout, bool) or not isinstance(timeout, (int, float)) or not timeout > 0:
+        raise RequestValidationError(
+            f"timeout={timeout!r} is invalid: expected seconds > 0 or an httpx.Timeout"
+        )
+    return httpx.Timeout(float(timeout), connect=min(float(timeout), _CONNECT_TIMEOUT))
+
+
+def _request_id(headers: httpx.Headers) -> str | None:
+    for name in _REQUEST_ID_HEADERS:
+        value = headers.get(name)
+        if value:
+            return str(value)
+    return None
+
+
+def _is_retryable(error: XAIVisionError) -> bool:
+    if isinstance(error, StreamInterruptedError):
+        return False
+    if isinstance(error, APIConnectionError):
+        return True
+    if isinstance(error, (StreamError, ResponseParseError)):
+        return False
+    return (
+        isinstance(error, APIError)
+        and error.status_code is not None
+        and (is_retryable_status(error.status_code))
+    )
+
+
+class _Stream:
+    """Per-stream state: SSE decoding, end detection, and the interrupted-stream check."""
+
+    __slots__ = ("_decoder", "_endpoint", "chunks", "done", "finished", "received")
+
+    def __init__(self, endpoint: Endpoint) -> None:
+        self._endpoint = endpoint
+        self._decoder = SSEDecoder()
+        self.received = False
+        self.done = False
+        self.finished = False
+        self.chunks = 0
+
+    def feed(self, data: bytes) -> list[ChatCompletionChunk]:
+        """Chunks completed by ``data``; sets :attr:`done` at the end marker."""
+        self.received = True
+        out: list[ChatCompletionChunk] = []
+        for event in self._decoder.feed(data):
+            item = self._endpoint.parse_event(event)
+            if item is STREAM_DONE:
+                self.done = True
+                break
+            if isinstance(item, ChatCompletionChunk):
+                if item.finish_reason is not None:
+                    self.finished = True
+                out.append(item)
+        self.chunks += len(out)
+        return out
+
+    def close(self) -> list[ChatCompletionChunk]:
+        """End of body: a trailing unterminated frame is used if whole; else the stream was cut."""
+        out: list[ChatCompletionChunk] = []
+        for event in self._decoder.close():
+            try:
+                item = self._endpoint.parse_event(event)
+            except ResponseParseError as exc:
+                raise StreamInterruptedError(
+                    f"the stream ended in the middle of a frame after {self.chunks} chunks"
+                ) from exc
+            if item is STREAM_DONE:
+                self.done = True
+            elif isinstance(item, ChatCompletionChunk):
+                self.finished = self.finished or item.finish_reason is not None
+                out.append(item)
+        if not (self.done or self.finished):
+            raise StreamInterruptedError(
+                f"the stream ended without a finish_reason or [DONE] after {self.chunks} chunks:"
+                " the answer is incomplete"
+            )
+        self.chunks += len(out)
+        return out
+
+
+class _BaseClient:
+    """Configuration, headers, error mapping and retry decisions shared by both clients."""
+
+    def __init__(
+        self,
+        *,
+        api_key: str | SecretStr | None,
+        base_url: str | None,
+        timeout: float | httpx.Timeout,
+        max_retries: int,
+        default_headers: Mapping[str, str] | None,
+        endpoint: Endpoint | None,
+        retry_policy: RetryPolicy | None,
+    ) -> None:
+        self._api_key = _resolve_key(api_key)
+        self._base_url = _resolve_base_url(base_url)
+        self._timeout = _resolve_timeout(timeout)
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise RequestValidationError(
+                f"max_retries={max_retries!r} is invalid: expected an int >= 0"
+            )
+        self._retry = dataclasses.replace(retry_policy or RetryPolicy(), max_retries=max_retries)
+        self._endpoint: Endpoint = endpoint if endpoint is not None else ChatCompletionsEndpoint()
+        self._url = self._base_url + self._endpoint.path
+        headers = {"Accept": "application/json", "Content-Type": "application/json"}
+        headers["User-Agent"] = USER_AGENT
+        for name, value in (default_headers or {}).items():
+            if name.lower() == "authorization":
+                raise RequestValidationError(
+                    "default_headers sets Authorization: pass the key as api_key instead"
+                )
+            headers[name] = value
+        self._headers = headers
+        self._stream_headers = {**headers, "Accept": "text/event-stream"}
+
+    # ---------------------------------------------------------------- public configuration
+
+    @property
+    def api_key(self) -> SecretStr | None:
+        """The key in use, as a SecretStr (None until one is configured)."""
+        return self._api_key
+
+    @property
+    def base_url(self) -> str:
+        """The resolved base URL, without a trailing slash."""
+        return self._base_url
+
+    @property
+    def timeout(self) -> httpx.Timeout:
+        """The timeout applied to every request."""
+        return self._timeout
+
+    @property
+    def max_retries(self) -> int:
+        """Retries after the first attempt."""
+        return self._retry.max_retries
+
+    @property
+    def retry_policy(self) -> RetryPolicy:
+        """The retry and backoff settings."""
+        return self._retry
+
+    @property
+    def endpoint(self) -> Endpoint:
+        """The endpoint that encodes requests and decodes answers."""
+        return self._endpoint
+
+    def __repr__(self) -> str:
+        key = "set" if self._api_key is not None else "unset"
+        return (
+            f"{type(self).__name__}(base_url={self._base_url!r}, endpoint={self._endpoint!r},"
+            f" timeout={self._timeout.read}, max_retries={self._retry.max_retries},"
+            f" api_key={key})"
+        )
+
+    # ---------------------------------------------------------------- request plumbing
+
+    def _auth_headers(self, *, stream: bool) -> dict[str, str]:
+        if self._api_key is None:
+            raise MissingAPIKeyError(
+                "no xAI API key: pass api_key=... or set the XAI_API_KEY environment variable"
+            )
+        headers = dict(self._stream_headers if stream else self._headers)
+        headers["Authorization"] = "Bearer " + self._api_key.get_secret_value()
+        return headers
+
+    def _redact(self, text: str) -> str:
+        if self._api_key is not None:
+            secret = self._api_key.get_secret_value()
+            if secret in text:
+                text = text.replace(secret, "***")
+        return text
+
+    def _log_request(self, request: ChatRequest, body: bytes, *, stream: bool) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "POST %s stream=%s bytes=%d %s",
+                self._url,
+                stream,
+                len(body),
+                self._endpoint.describe(request),
+            )
+
+    def _api_error(self, response: httpx.Response, content: bytes) -> APIError:
+        """The typed error for a non-2xx response; the key is redacted from everything kept."""
+        status = response.status_code
+        headers = response.headers
+        if self._api_key is not None:
+            content = content.replace(self._api_key.get_secret_value().encode(), b"***")
+        body: Any = None
+        message: str | None = None
+        code: Any = None
+        try:
+            body = _json.loads(content) if content else None
+        except _json.JSONDecodeError:
+            body = content.decode("utf-8", errors="replace")
+        if isinstance(body, Mapping):
+            error = body.get("error")
+            if isinstance(error, Mapping):  # OpenAI style {"error": {"message", "type", "code"}}
+                message = _text(error.get("message"))
+                code = error.get("code") or error.get("type")
+            elif error is not None:  # xAI's flat {"code", "error"}
+                message = _text(error)
+                code = body.get("code")
+            else:
+                message = _text(body.get("message") or body.get("detail"))
+                code = body.get("code")
+        elif isinstance(body, str) and body.strip():
+            message = body.strip()[:_MAX_ERROR_TEXT]
+        if 300 <= status < 400:
+            location = headers.get("location", "?")
+            message = f"redirect to {location} not followed (the key is never sent to another URL)"
+        if not message:
+            message = response.reason_phrase or f"HTTP {status}"
+        message = self._redact(message)
+        kwargs: dict[str, Any] = {
+            "status_code": status,
+            "code": None if code is None else str(code),
+            "request_id": _request_id(headers),
+            "body": body,
+        }
+        cls = error_class_for_status(status, message)
+        if issubclass(cls, RateLimitError):
+            return cls(message, retry_after=parse_retry_after(headers), **kwargs)
+        return cls(message, **kwargs)
+
+    def _parse_json_response(self, response: httpx.Response) -> ChatCompletion:
+        content = response.content
+        try:
+            data = _json.loads(content)
+        except _json.JSONDecodeError as exc:
+            raise ResponseParseError(
+                f"the response is not valid JSON ({exc}): {content[:200]!r}",
+                status_code=response.status_code,
+                request_id=_request_id(response.headers),
+            ) from exc
+        try:
+            return self._endpoint.parse_response(data)
+        except ResponseParseError as exc:
+            exc.status_code = response.status_code
+            exc.request_id = _request_id(response.headers)
+            raise
+
+    def _stream_body_error(self, response: httpx.Response, content: bytes) -> XAIVisionError:
+        """A 2xx answer to a stream request that is JSON, not an event stream."""
+        try:
+            data = _json.loads(content)
+        except _json.JSONDecodeError:
+            data = None
+        if isinstance(data, Mapping) and "error" in data:
+            error = self._api_error(response, content)
+            return StreamError(
+                error.message,
+                status_code=response.status_code,
+                code=error.code,
+                request_id=error.request_id,
+                body=error.body,
+            )
+        return ResponseParseError(
+            "expected a text/event-stream answer to a stream request, got"
+            f" {response.headers.get('content-type', 'no content type')}",
+            status_code=response.status_code,
+            request_id=_request_id(response.headers),
+        )
+
+    def _transport_error(self, exc: httpx.HTTPError, *, streamed: _Stream | None) -> XAIVisionError:
+        detail = self._redact(f"{type(exc).__name__}: {exc}")
+        if streamed is not None and streamed.received:
+            return StreamInterruptedError(
+                f"the stream broke after {streamed.chunks} chunks ({detail}): the answer is"
+                " incomplete"
+            )
+        if isinstance(exc, httpx.TimeoutException):
+            return APITimeoutError(f"the request to {self._url} timed out ({detail})")
+        return APIConnectionError(f"the request to {self._url} failed ({detail})")
+
+    def _retry_delay(
+        self, error: XAIVisionError, retries: int, headers: httpx.Headers | None
+    ) -> float | None:
+        """Seconds to wait before the next try, or None when ``error`` must be raised."""
+        if retries >= self._retry.max_retries or not _is_retryable(error):
+            return None
+        delay = self._retry.delay(retries, headers)
+        logger.info(
+            "retrying %s in %.2fs (retry %d of %d) after: %s",
+            self._url,
+            delay,
+            retries + 1,
+            self._retry.max_retries,
+            error,
+        )
+        return delay
+
+    def _log_response(self, response: httpx.Response, started: float) -> None:
+        if logger.isEnabledFor(logging.DEBUG):
+            logger.debug(
+                "%s %s in %.0f ms (request id %s)",
+                response.status_code,
+                self._url,
+                (time.perf_counter() - started) * 1000,
+                _request_id(response.headers),
+            )
+
+
+def _text(value: Any) -> str | None:
+    if value is None:
+        return None
+    return value if isinstance(value, str) else str(value)
+
+
+# --------------------------------------------------------------------------- async client
+
+
+class AsyncXAIClient(_BaseClient):
+    """Async client: ``await create(request)``, ``async for chunk in stream(request)``.
+
+    Owns one ``httpx.AsyncClient`` per event loop (built on first use in that loop) unless
+    ``http_client`` is given, which is then used as-is and never closed by this client.
+    ``sleep`` replaces :func:`asyncio.sleep` between retries (tests make it instant).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.AsyncClient | None = None,
+        endpoint: Endpoint | None = None,
+        retry_policy: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] | None = None,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            endpoint=endpoint,
+            retry_policy=retry_policy,
+        )
+        if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
+            raise RequestValidationError(
+                f"http_client has type {type(http_client).__name__}: expected httpx.AsyncClient"
+            )
+        self._external = http_client
+        self._owned: httpx.AsyncClient | None = None
+        self._owned_loop: asyncio.AbstractEventLoop | None = None
+        self._sleep = sleep or asyncio.sleep
+
+    def _client(self) -> httpx.AsyncClient:
+        if self._external is not None:
+            return self._external
+        loop = asyncio.get_running_loop()
+        if self._owned is None or self._owned_loop is not loop or self._owned.is_closed:
+            # A pool is bound to the loop that opened its connections; a new loop needs a new one.
+            self._owned = httpx.AsyncClient(
+                timeout=self._timeout, limits=_LIMITS, follow_redirects=False
+            )
+            self._owned_loop = loop
+        return self._owned
+
+    async def create(self, request: ChatRequest) -> ChatCompletion:
+        """Send ``request`` and return the whole answer (retrying what is retryable)."""
+        body = self._endpoint.build_body(request)
+        headers = self._auth_headers(stream=False)
+        self._log_request(request, body, stream=False)
+        client = self._client()
+        retries = 0
+        while True:
+            started = time.perf_counter()
+            retry_headers: httpx.Headers | None = None
+            try:
+                response = await client.post(
+                    self._url,
+                    content=body,
+                    headers=headers,
+                    timeout=self._timeout,
+                    follow_redirects=False,
+                )
+            except httpx.HTTPError as exc:
+                error: XAIVisionError = self._transport_error(exc, streamed=None)
+            else:
+                self._log_response(response, started)
+                if 200 <= response.status_code < 300:
+                    return self._parse_json_response(response)
+                error = self._api_error(response, response.content)
+                retry_headers = response.headers
+            delay = self._retry_delay(error, retries, retry_headers)
+            if delay is None:
+                raise error
+            await self._sleep(delay)
+            retries += 1
+
+    def stream(
+        self, request: ChatRequest, *, include_usage: bool = True
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        """Chunks as they arrive: ``async for chunk in client.stream(request)``.
+
+        Input and key problems raise here, before iteration; a failure before the first
+        byte of the body is retried, a failure after it raises StreamInterruptedError.
+        """
+        body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
+        headers = self._auth_headers(stream=True)
+        self._log_request(request, body, stream=True)
+        return self._stream(body, headers)
+
+    async def _stream(
+        self, body: bytes, headers: dict[str, str]
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        client = self._client()
+        retries = 0
+        while True:
+            started = time.perf_counter()
+            retry_headers: httpx.Headers | None = None
+            state = _Stream(self._endpoint)
+            try:
+                async with client.stream(
+                    "POST",
+                    self._url,
+                    content=body,
+                    headers=headers,
+                    timeout=self._timeout,
+                    follow_redirects=False,
+                ) as response:
+                    self._log_response(response, started)
+                    if not 200 <= response.status_code < 300:
+                        error: XAIVisionError = self._api_error(response, await response.aread())
+                        retry_headers = response.headers
+                    elif response.headers.get("content-type", "").startswith("application/json"):
+                        raise self._stream_body_error(response, await response.aread())
+                    else:
+                        async for data in response.aiter_bytes():
+                            for chunk in state.feed(data):
+                                yield chunk
+                            if state.done:
+                                break
+                        if not state.done:
+                            for chunk in state.close():
+                                yield chunk
+                        logger.debug("stream from %s ended: %d chunks", self._url, state.chunks)
+                        return
+            except httpx.HTTPError as exc:
+                error = self._transport_error(exc, streamed=state)
+            delay = self._retry_delay(error, retries, retry_headers)
+            if delay is None:
+                raise error
+            await self._sleep(delay)
+            retries += 1
+
+    async def aclose(self) -> None:
+        """Close the connection pool this client owns (an injected client is left open)."""
+        if self._owned is not None:
+            owned, self._owned, self._owned_loop = self._owned, None, None
+            await owned.aclose()
+
+    async def __aenter__(self) -> AsyncXAIClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+
+# --------------------------------------------------------------------------- sync client
+
+
+class XAIClient(_BaseClient):
+    """The client: ``create`` / ``stream`` (sync) and ``acreate`` / ``astream`` (async).
+
+    Owns one ``httpx.Client`` for its lifetime unless ``http_client`` is given (then used
+    as-is and never closed here); the async methods use an :class:`AsyncXAIClient` built on
+    first use with the same settings (``async_http_client`` is injected into it).
+    ``sleep`` replaces :func:`time.sleep` between retries (tests make it instant).
+    """
+
+    def __init__(
+        self,
+        *,
+        api_key: str | SecretStr | None = None,
+        base_url: str | None = None,
+        timeout: float | httpx.Timeout = DEFAULT_TIMEOUT,
+        max_retries: int = 2,
+        default_headers: Mapping[str, str] | None = None,
+        http_client: httpx.Client | None = None,
+        async_http_client: httpx.AsyncClient | None = None,
+        endpoint: Endpoint | None = None,
+        retry_policy: RetryPolicy | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        super().__init__(
+            api_key=api_key,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            default_headers=default_headers,
+            endpoint=endpoint,
+            retry_policy=retry_policy,
+        )
+        if http_client is not None and not isinstance(http_client, httpx.Client):
+            raise RequestValidationError(
+                f"http_client has type {type(http_client).__name__}: expected httpx.Client"
+            )
+        self._external = http_client
+        self._owned: httpx.Client | None = None
+        self._async_http_client = async_http_client
+        self._async: AsyncXAIClient | None = None
+        self._sleep = sleep or time.sleep
+        self._default_headers = dict(default_headers or {})
+
+    def _client(self) -> httpx.Client:
+        if self._external is not None:
+            return self._external
+        if self._owned is None:
+            self._owned = httpx.Client(
+                timeout=self._timeout, limits=_LIMITS, follow_redirects=False
+            )
+        return self._owned
+
+    @property
+    def async_client(self) -> AsyncXAIClient:
+        """The async twin with the same settings, built on first use."""
+        if self._async is None:
+            self._async = AsyncXAIClient(
+                api_key=self._api_key,
+                base_url=self._base_url,
+                timeout=self._timeout,
+                max_retries=self._retry.max_retries,
+                default_headers=self._default_headers,
+                http_client=self._async_http_client,
+                endpoint=self._endpoint,
+                retry_policy=self._retry,
+            )
+        return self._async
+
+    def create(self, request: ChatRequest) -> ChatCompletion:
+        """Send ``request`` and return the whole answer (retrying what is retryable)."""
+        body = self._endpoint.build_body(request)
+        headers = self._auth_headers(stream=False)
+        self._log_request(request, body, stream=False)
+        client = self._client()
+        retries = 0
+        while True:
+            started = time.perf_counter()
+            retry_headers: httpx.Headers | None = None
+            try:
+                response = client.post(
+                    self._url,
+                    content=body,
+                    headers=headers,
+                    timeout=self._timeout,
+                    follow_redirects=False,
+                )
+            except httpx.HTTPError as exc:
+                error: XAIVisionError = self._transport_error(exc, streamed=None)
+            else:
+                self._log_response(response, started)
+                if 200 <= response.status_code < 300:
+                    return self._parse_json_response(response)
+                error = self._api_error(response, response.content)
+                retry_headers = response.headers
+            delay = self._retry_delay(error, retries, retry_headers)
+            if delay is None:
+                raise error
+            self._sleep(delay)
+            retries += 1
+
+    def stream(
+        self, request: ChatRequest, *, include_usage: bool = True
+    ) -> Iterator[ChatCompletionChunk]:
+        """Chunks as they arrive: ``for chunk in client.stream(request)``.
+
+        Input and key problems raise here, before iteration; a failure before the first
+        byte of the body is retried, a failure after it raises StreamInterruptedError.
+        """
+        body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
+        headers = self._auth_headers(stream=True)
+        self._log_request(request, body, stream=True)
+        return self._stream(body, headers)
+
+    def _stream(self, body: bytes, headers: dict[str, str]) -> Iterator[ChatCompletionChunk]:
+        client = self._client()
+        retries = 0
+        while True:
+            started = time.perf_counter()
+            retry_headers: httpx.Headers | None = None
+            state = _Stream(self._endpoint)
+            try:
+                with client.stream(
+                    "POST",
+                    self._url,
+                    content=body,
+                    headers=headers,
+                    timeout=self._timeout,
+                    follow_redirects=False,
+                ) as response:
+                    self._log_response(response, started)
+                    if not 200 <= response.status_code < 300:
+                        error: XAIVisionError = self._api_error(response, response.read())
+                        retry_headers = response.headers
+                    elif response.headers.get("content-type", "").startswith("application/json"):
+                        raise self._stream_body_error(response, response.read())
+                    else:
+                        for data in response.iter_bytes():
+                            yield from state.feed(data)
+                            if state.done:
+                                break
+                        if not state.done:
+                            yield from state.close()
+                        logger.debug("stream from %s ended: %d chunks", self._url, state.chunks)
+                        return
+            except httpx.HTTPError as exc:
+                error = self._transport_error(exc, streamed=state)
+            delay = self._retry_delay(error, retries, retry_headers)
+            if delay is None:
+                raise error
+            self._sleep(delay)
+            retries += 1
+
+    async def acreate(self, request: ChatRequest) -> ChatCompletion:
+        """Async :meth:`create`, through :attr:`async_client`."""
+        return await self.async_client.create(request)
+
+    def astream(
+        self, request: ChatRequest, *, include_usage: bool = True
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        """Async :meth:`stream`, through :attr:`async_client`."""
+        return self.async_client.stream(request, include_usage=include_usage)
+
+    def close(self) -> None:
+        """Close the connection pool this client owns (an injected client is left open)."""
+        if self._owned is not None:
+            owned, self._owned = self._owned, None
+            owned.close()
+
+    async def aclose(self) -> None:
+        """Close both pools this client owns."""
+        self.close()
+        if self._async is not None:
+            await self._async.aclose()
+
+    def __enter__(self) -> XAIClient:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    async def __aenter__(self) -> XAIClient:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()

@@ -1,0 +1,342 @@
+"""Endpoints: how a :class:`~xai_vision.messages.ChatRequest` becomes request bytes, and how
+the answer (JSON or stream events) becomes :mod:`xai_vision.models` types.
+
+The client only moves bytes; everything specific to one xAI API lives behind the
+:class:`Endpoint` protocol, so a Responses-API endpoint can be added without touching the
+client or the adapters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
+
+from xai_vision import _json
+from xai_vision.errors import RequestValidationError, ResponseParseError, StreamError
+from xai_vision.models import ChatCompletion, ChatCompletionChunk, ToolCall, ToolCallDelta, Usage
+from xai_vision.sse import DONE, SSEEvent
+
+if TYPE_CHECKING:
+    from xai_vision.messages import ChatRequest
+
+__all__ = [
+    "STREAM_DONE",
+    "ChatCompletionsEndpoint",
+    "Endpoint",
+    "StreamDone",
+    "parse_usage",
+]
+
+
+class StreamDone:
+    """Type of :data:`STREAM_DONE`, the marker an endpoint returns for the end-of-stream event."""
+
+    __slots__ = ()
+
+    def __repr__(self) -> str:
+        return "STREAM_DONE"
+
+
+STREAM_DONE: Final = StreamDone()
+
+
+@runtime_checkable
+class Endpoint(Protocol):
+    """One xAI API: request body encoding and response / stream-event decoding."""
+
+    #: Path under the base URL, e.g. ``"/chat/completions"``.
+    path: str
+
+    def build_body(
+        self, request: ChatRequest, *, stream: bool = False, include_usage: bool = True
+    ) -> bytes:
+        """The request body as JSON bytes; raises RequestValidationError for unusable input."""
+        ...
+
+    def parse_response(self, data: Any) -> ChatCompletion:
+        """A decoded JSON response body as a ChatCompletion; ResponseParseError if malformed."""
+        ...
+
+    def parse_event(self, event: SSEEvent) -> ChatCompletionChunk | StreamDone | None:
+        """One stream event: a chunk, STREAM_DONE at the end marker, or None to skip it.
+
+        Raises StreamError for an error object, ResponseParseError for malformed data.
+        """
+        ...
+
+    def describe(self, request: ChatRequest) -> str:
+        """A one-line summary for debug logs: no key, no image payloads, no message text."""
+        ...
+
+
+# --------------------------------------------------------------------------- parsing helpers
+
+
+def _int(value: Any) -> int:
+    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+
+
+def _str_or_none(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
+
+
+def _arguments(value: Any) -> str | None:
+    if value is None or isinstance(value, str):
+        return value
+    # Some OpenAI-compatible servers send arguments as an object; keep the JSON-text contract.
+    return _json.dumps(value).decode("utf-8")
+
+
+def parse_usage(raw: Mapping[str, Any]) -> Usage:
+    """xAI's usage object as :class:`Usage` (total = prompt + completion + reasoning).
+
+    A missing ``total_tokens`` is computed by xAI's rule; ``raw`` keeps the wire object.
+    """
+    prompt_details = raw.get("prompt_tokens_details")
+    if not isinstance(prompt_details, Mapping):
+        prompt_details = {}
+    completion_details = raw.get("completion_tokens_details")
+    if not isinstance(completion_details, Mapping):
+        completion_details = {}
+    prompt = _int(raw.get("prompt_tokens"))
+    completion = _int(raw.get("completion_tokens"))
+    reasoning = _int(completion_details.get("reasoning_tokens"))
+    total = raw.get("total_tokens")
+    text_tokens = prompt_details.get("text_tokens")
+    cost = raw.get("cost_in_usd_ticks")
+    return Usage(
+        prompt_tokens=prompt,
+        completion_tokens=completion,
+        total_tokens=total if isinstance(total, int) else prompt + completion + reasoning,
+        text_tokens=text_tokens if isinstance(text_tokens, int) else None,
+        image_tokens=_int(prompt_details.get("image_tokens")),
+        cached_tokens=_int(prompt_details.get("cached_tokens")),
+        reasoning_tokens=reasoning,
+        cost_in_usd_ticks=cost if isinstance(cost, int) and not isinstance(cost, bool) else None,
+        raw=dict(raw),
+    )
+
+
+def _tool_call(raw: Any, position: int) -> ToolCall:
+    if not isinstance(raw, Mapping):
+        raise ResponseParseError(f"tool_calls[{position}] is not an object")
+    function = raw.get("function")
+    if not isinstance(function, Mapping) or not isinstance(function.get("name"), str):
+        raise ResponseParseError(f"tool_calls[{position}] lacks function.name")
+    call_id = raw.get("id")
+    return ToolCall(
+        id=call_id if isinstance(call_id, str) else f"call_{position}",
+        name=function["name"],
+        arguments=_arguments(function.get("arguments")) or "",
+        type=raw.get("type") or "function",
+    )
+
+
+def _tool_call_delta(raw: Any, position: int) -> ToolCallDelta:
+    if not isinstance(raw, Mapping):
+        raise ResponseParseError(f"delta.tool_calls[{position}] is not an object")
+    function = raw.get("function")
+    if not isinstance(function, Mapping):
+        function = {}
+    index = raw.get("index")
+    return ToolCallDelta(
+        index=index if isinstance(index, int) else position,
+        id=_str_or_none(raw.get("id")),
+        name=_str_or_none(function.get("name")),
+        arguments=_arguments(function.get("arguments")),
+        type=_str_or_none(raw.get("type")),
+    )
+
+
+def _first_choice(choices: Any) -> Mapping[str, Any] | None:
+    if not isinstance(choices, list):
+        raise ResponseParseError("'choices' is missing or not a list")
+    if not choices:
+        return None
+    for choice in choices:
+        if isinstance(choice, Mapping) and choice.get("index", 0) == 0:
+            return choice
+    raise ResponseParseError("'choices' has no object with index 0")
+
+
+def _id_and_model(data: Any, what: str) -> tuple[str, str]:
+    if not isinstance(data, Mapping):
+        raise ResponseParseError(f"{what} is not a JSON object", body=data)
+    response_id = data.get("id")
+    model = data.get("model")
+    if not isinstance(response_id, str) or not isinstance(model, str):
+        raise ResponseParseError(f"{what} lacks a string 'id' or 'model'", body=data)
+    return response_id, model
+
+
+def _stream_error(data: Mapping[str, Any]) -> StreamError:
+    error = data.get("error")
+    code = data.get("code")
+    status = data.get("status_code")
+    if isinstance(error, Mapping):  # OpenAI style {"error": {"message", "code", ...}}
+        message = str(error.get("message") or error)
+        code = error.get("code") or error.get("type") or code
+    else:
+        message = str(error)
+    return StreamError(
+        f"error inside the stream: {message}",
+        status_code=status if isinstance(status, int) else None,
+        code=str(code) if code is not None else None,
+        body=dict(data),
+    )
+
+
+_OPTIONAL_FIELDS: Final = (
+    "temperature",
+    "top_p",
+    "max_tokens",
+    "stop",
+    "seed",
+    "tools",
+    "tool_choice",
+    "parallel_tool_calls",
+    "response_format",
+    "reasoning_effort",
+)
+_RESERVED_EXTRA: Final = frozenset({"stream"})
+
+
+class ChatCompletionsEndpoint:
+    """``POST /chat/completions``: OpenAI-compatible chat completions with ``image_url`` parts."""
+
+    path: str = "/chat/completions"
+
+    def build_body(
+        self, request: ChatRequest, *, stream: bool = False, include_usage: bool = True
+    ) -> bytes:
+        """The JSON body: model, messages, the set optional fields, stream flags, then ``extra``."""
+        if not isinstance(request.model, str) or not request.model:
+            raise RequestValidationError(f"model={request.model!r} is invalid: expected a name")
+        if not request.messages:
+            raise RequestValidationError("messages is empty: a request needs at least one message")
+        body: dict[str, Any] = {"model": request.model, "messages": request.messages}
+        for name in _OPTIONAL_FIELDS:
+            value = getattr(request, name)
+            if value is not None:
+                body[name] = value
+        if stream:
+            body["stream"] = True
+            if include_usage:
+                body["stream_options"] = {"include_usage": True}
+        extra = request.extra
+        if extra:
+            reserved = _RESERVED_EXTRA.intersection(extra)
+            if reserved:
+                raise RequestValidationError(
+                    f"extra (model_kwargs) sets {sorted(reserved)}: the client controls streaming;"
+                    " call stream() instead"
+                )
+            body.update(extra)
+        try:
+            return _json.dumps(body)
+        except (TypeError, ValueError) as exc:
+            raise RequestValidationError(f"the request cannot be encoded as JSON: {exc}") from exc
+
+    def parse_response(self, data: Any) -> ChatCompletion:
+        """A ``chat.completion`` object as a ChatCompletion (choice 0)."""
+        response_id, model = _id_and_model(data, "the response")
+        choice = _first_choice(data.get("choices"))
+        message: Mapping[str, Any] = {}
+        finish_reason = None
+        if choice is not None:
+            raw_message = choice.get("message")
+            if not isinstance(raw_message, Mapping):
+                raise ResponseParseError("choices[0] lacks a 'message' object", body=data)
+            message = raw_message
+            finish_reason = _str_or_none(choice.get("finish_reason"))
+        raw_calls = message.get("tool_calls")
+        tool_calls = (
+            [_tool_call(call, i) for i, call in enumerate(raw_calls)]
+            if isinstance(raw_calls, list)
+            else []
+        )
+        usage = data.get("usage")
+        created = data.get("created")
+        return ChatCompletion(
+            id=response_id,
+            model=model,
+            created=created if isinstance(created, int) else None,
+            content=_str_or_none(message.get("content")),
+            reasoning_content=_str_or_none(message.get("reasoning_content")),
+            refusal=_str_or_none(message.get("refusal")),
+            tool_calls=tool_calls,
+            finish_reason=finish_reason,
+            system_fingerprint=_str_or_none(data.get("system_fingerprint")),
+            usage=parse_usage(usage) if isinstance(usage, Mapping) else None,
+            raw=data,
+        )
+
+    def parse_chunk(self, data: Any) -> ChatCompletionChunk:
+        """A ``chat.completion.chunk`` object as a ChatCompletionChunk (choice 0)."""
+        if isinstance(data, Mapping) and "error" in data:
+            raise _stream_error(data)
+        response_id, model = _id_and_model(data, "a stream chunk")
+        choice = _first_choice(data.get("choices"))
+        delta: Mapping[str, Any] = {}
+        finish_reason = None
+        if choice is not None:
+            raw_delta = choice.get("delta")
+            if isinstance(raw_delta, Mapping):
+                delta = raw_delta
+            finish_reason = _str_or_none(choice.get("finish_reason"))
+        raw_calls = delta.get("tool_calls")
+        usage = data.get("usage")
+        created = data.get("created")
+        return ChatCompletionChunk(
+            id=response_id,
+            model=model,
+            created=created if isinstance(created, int) else None,
+            role=_str_or_none(delta.get("role")),
+            content=_str_or_none(delta.get("content")),
+            reasoning_content=_str_or_none(delta.get("reasoning_content")),
+            tool_calls=(
+                [_tool_call_delta(call, i) for i, call in enumerate(raw_calls)]
+                if isinstance(raw_calls, list)
+                else []
+            ),
+            finish_reason=finish_reason,
+            system_fingerprint=_str_or_none(data.get("system_fingerprint")),
+            usage=parse_usage(usage) if isinstance(usage, Mapping) else None,
+            raw=data,
+        )
+
+    def parse_event(self, event: SSEEvent) -> ChatCompletionChunk | StreamDone | None:
+        """``[DONE]`` ends the stream; other frames are JSON chunks; empty frames are skipped."""
+        data = event.data
+        if data == DONE:
+            return STREAM_DONE
+        if not data.strip():
+            return None
+        try:
+            decoded = _json.loads(data)
+        except _json.JSONDecodeError as exc:
+            raise ResponseParseError(
+                f"a stream frame is not valid JSON ({exc}): {data[:200]!r}"
+            ) from exc
+        return self.parse_chunk(decoded)
+
+    def describe(self, request: ChatRequest) -> str:
+        """Model, message / image counts and the set options; never text or image payloads."""
+        images = 0
+        for message in request.messages:
+            content = message.get("content") if isinstance(message, Mapping) else None
+            if isinstance(content, list):
+                images += sum(
+                    1
+                    for part in content
+                    if isinstance(part, Mapping) and part.get("type") == "image_url"
+                )
+        options = [name for name in _OPTIONAL_FIELDS if getattr(request, name) is not None]
+        extra = sorted(request.extra) if request.extra else []
+        return (
+            f"model={request.model} messages={len(request.messages)} images={images}"
+            f" options={options} extra={extra}"
+        )
+
+    def __repr__(self) -> str:
+        return "ChatCompletionsEndpoint()"

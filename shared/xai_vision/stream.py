@@ -1,0 +1,167 @@
+"""Assemble streamed chunks into one :class:`~xai_vision.models.ChatCompletion`.
+
+Tool calls arrive whole from xAI (one delta per call) and as argument fragments from
+OpenAI-style servers (id and name first, then pieces of ``arguments`` at the same index);
+both assemble to the same calls.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from xai_vision.errors import StreamInterruptedError
+from xai_vision.models import ChatCompletion, ChatCompletionChunk, ToolCall, ToolCallDelta, Usage
+
+__all__ = ["StreamAccumulator"]
+
+
+class _PendingCall:
+    """A tool call being assembled from deltas."""
+
+    __slots__ = ("arguments", "id", "name", "type")
+
+    def __init__(self, delta: ToolCallDelta) -> None:
+        self.id = delta.id
+        self.name = delta.name or ""
+        self.type = delta.type or "function"
+        self.arguments: list[str] = [delta.arguments] if delta.arguments else []
+
+    def merge(self, delta: ToolCallDelta) -> None:
+        if delta.id and not self.id:
+            self.id = delta.id
+        if delta.name:
+            # Fragments normally carry the name once; a repeated whole name is not appended twice.
+            if not self.name or self.name == delta.name:
+                self.name = delta.name
+            else:
+                self.name += delta.name
+        if delta.type:
+            self.type = delta.type
+        if delta.arguments:
+            self.arguments.append(delta.arguments)
+
+
+class StreamAccumulator:
+    """Feed every chunk of one stream to :meth:`add`; :meth:`completion` gives the whole answer."""
+
+    __slots__ = (
+        "_calls",
+        "_content",
+        "_created",
+        "_finish_reason",
+        "_id",
+        "_model",
+        "_reasoning",
+        "_role",
+        "_slots",
+        "_system_fingerprint",
+        "_usage",
+        "chunks",
+    )
+
+    def __init__(self) -> None:
+        self.chunks = 0
+        self._id: str | None = None
+        self._model: str | None = None
+        self._created: int | None = None
+        self._role: str | None = None
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+        self._calls: list[_PendingCall] = []
+        self._slots: dict[int, _PendingCall] = {}
+        self._finish_reason: str | None = None
+        self._system_fingerprint: str | None = None
+        self._usage: Usage | None = None
+
+    @property
+    def finished(self) -> bool:
+        """True once a finish_reason arrived: the answer itself is complete."""
+        return self._finish_reason is not None
+
+    @property
+    def usage(self) -> Usage | None:
+        """The usage from the final chunk, once it arrived."""
+        return self._usage
+
+    def add(self, chunk: ChatCompletionChunk) -> None:
+        """Fold one chunk into the answer."""
+        self.chunks += 1
+        if self._id is None:
+            self._id = chunk.id
+            self._model = chunk.model
+            self._created = chunk.created
+        if chunk.role and self._role is None:
+            self._role = chunk.role
+        if chunk.content:
+            self._content.append(chunk.content)
+        if chunk.reasoning_content:
+            self._reasoning.append(chunk.reasoning_content)
+        for delta in chunk.tool_calls:
+            self._add_call(delta)
+        if chunk.finish_reason is not None:
+            self._finish_reason = chunk.finish_reason
+        if chunk.system_fingerprint:
+            self._system_fingerprint = chunk.system_fingerprint
+        if chunk.usage is not None:
+            self._usage = chunk.usage
+
+    def _add_call(self, delta: ToolCallDelta) -> None:
+        pending = self._slots.get(delta.index)
+        # A new id at an index already in use is a new call (defensive: some servers reuse 0).
+        if pending is None or (delta.id and pending.id and delta.id != pending.id):
+            pending = _PendingCall(delta)
+            self._slots[delta.index] = pending
+            self._calls.append(pending)
+        else:
+            pending.merge(delta)
+
+    def completion(self) -> ChatCompletion:
+        """The answer so far as a ChatCompletion; ``raw`` mirrors a non-streaming response."""
+        if self._id is None or self._model is None:
+            raise StreamInterruptedError("the stream delivered no chunks")
+        content = "".join(self._content) if self._content else None
+        reasoning = "".join(self._reasoning) if self._reasoning else None
+        tool_calls = [
+            ToolCall(
+                id=call.id or f"call_{position}",
+                name=call.name,
+                arguments="".join(call.arguments),
+                type=call.type,
+            )
+            for position, call in enumerate(self._calls)
+        ]
+        message: dict[str, Any] = {"role": self._role or "assistant", "content": content}
+        if reasoning is not None:
+            message["reasoning_content"] = reasoning
+        if tool_calls:
+            message["tool_calls"] = [
+                {
+                    "id": call.id,
+                    "type": call.type,
+                    "function": {"name": call.name, "arguments": call.arguments},
+                }
+                for call in tool_calls
+            ]
+        raw: dict[str, Any] = {
+            "id": self._id,
+            "object": "chat.completion",
+            "created": self._created,
+            "model": self._model,
+            "choices": [{"index": 0, "message": message, "finish_reason": self._finish_reason}],
+        }
+        if self._usage is not None:
+            raw["usage"] = self._usage.raw
+        if self._system_fingerprint is not None:
+            raw["system_fingerprint"] = self._system_fingerprint
+        return ChatCompletion(
+            id=self._id,
+            model=self._model,
+            created=self._created,
+            content=content,
+            reasoning_content=reasoning,
+            tool_calls=tool_calls,
+            finish_reason=self._finish_reason,
+            system_fingerprint=self._system_fingerprint,
+            usage=self._usage,
+            raw=raw,
+        )
