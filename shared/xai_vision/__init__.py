@@ -1,6 +1,46 @@
 """xai-vision core: images in, xAI wire messages out, and the HTTP client."""
 
+from xai_vision.images import (
+    ImageOptions,
+    ImageSource,
+    PreparedImage,
+    detect_image_format,
+    parse_data_uri,
+    prepare_image,
+)
+from xai_vision.messages import (
+    ChatRequest,
+    ImageCollector,
+    WireMessage,
+    assistant_message,
+    function_tool,
+    image_part,
+    json_schema_response_format,
+    system_message,
+    text_part,
+    tool_message,
+    user_message,
+)
 from xai_vision.tokens import estimate_image_tokens
 
-__all__ = ["estimate_image_tokens"]
+__all__ = [
+    "ChatRequest",
+    "ImageCollector",
+    "ImageOptions",
+    "ImageSource",
+    "PreparedImage",
+    "WireMessage",
+    "assistant_message",
+    "detect_image_format",
+    "estimate_image_tokens",
+    "function_tool",
+    "image_part",
+    "json_schema_response_format",
+    "parse_data_uri",
+    "prepare_image",
+    "system_message",
+    "text_part",
+    "tool_message",
+    "user_message",
+]
 __version__ = "0.1.0"
