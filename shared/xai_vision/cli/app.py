@@ -1,0 +1,516 @@
+"""The ``xai-vision`` commands: ask, batch, tokens, emulator, demo (typer + rich).
+
+Every command turns the core's typed errors into one clear line on stderr and an exit code
+from :class:`~xai_vision.cli.output.ExitCode`; no command prints a traceback for bad input.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+from enum import Enum
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+
+from xai_vision import _json
+from xai_vision.cli.batch import (
+    BatchOutcome,
+    BatchSettings,
+    BatchTotals,
+    JsonlWriter,
+    ResumeState,
+    discover_images,
+    load_resume_state,
+    run_batch,
+)
+from xai_vision.cli.output import (
+    ExitCode,
+    exit_code_for,
+    format_usd,
+    report_error,
+    stderr_console,
+    usage_record,
+    usage_text,
+)
+from xai_vision.client import AsyncXAIClient, XAIClient
+from xai_vision.errors import RequestValidationError, XAIVisionError
+from xai_vision.images import ImageOptions, PreparedImage, prepare_image
+from xai_vision.messages import ChatRequest, ImageCollector, text_part, user_message
+from xai_vision.stream import StreamAccumulator
+from xai_vision.tokens import DETAILS, Detail, estimate_image_tokens
+
+#: The model when --model is not given: the LangChain adapter's default, a fast grok-4 that sees.
+DEFAULT_MODEL = "grok-4-fast-non-reasoning"
+
+app = typer.Typer(
+    name="xai-vision",
+    help="Ask xAI's Grok about images: one question, a whole folder, or an offline token estimate.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+
+
+class DetailChoice(str, Enum):
+    """The ``detail`` levels xAI takes, as a command-line choice."""
+
+    auto = "auto"
+    low = "low"
+    high = "high"
+
+
+def _detail(choice: DetailChoice | None) -> Detail | None:
+    if choice is None:
+        return None
+    detail: Detail = choice.value
+    return detail
+
+
+ImagesArgument = Annotated[
+    list[str],
+    typer.Argument(help="Image files, or http(s) URLs / data URIs (ask only).", show_default=False),
+]
+PromptOption = Annotated[
+    str, typer.Option("--prompt", "-p", help="The question to ask about the image(s).")
+]
+DetailOption = Annotated[
+    DetailChoice | None,
+    typer.Option(
+        "--detail", "-d", case_sensitive=False, help="Image detail: auto (default), low or high."
+    ),
+]
+ModelOption = Annotated[str, typer.Option("--model", "-m", help="xAI model that takes images.")]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print one JSON object instead of text.")]
+ApiKeyOption = Annotated[
+    str | None,
+    typer.Option(
+        "--api-key",
+        help="xAI API key. Default: $XAI_API_KEY.",
+        show_default=False,
+    ),
+]
+BaseUrlOption = Annotated[
+    str | None,
+    typer.Option(
+        "--base-url",
+        help="API base URL. Default: $XAI_BASE_URL, else $XAI_API_BASE, else https://api.x.ai/v1.",
+        show_default=False,
+    ),
+]
+OptimizeOption = Annotated[
+    bool,
+    typer.Option(
+        "--optimize",
+        help="Downscale to what xAI processes and re-encode: same tokens, fewer bytes.",
+    ),
+]
+TimeoutOption = Annotated[
+    float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each request.")
+]
+
+
+@contextmanager
+def _reporting() -> Iterator[None]:
+    """Turn typed errors and Ctrl-C into a message and an exit code."""
+    try:
+        yield
+    except XAIVisionError as error:
+        raise typer.Exit(report_error(error)) from None
+    except KeyboardInterrupt:
+        stderr_console().print(Text("interrupted", style="bold red"))
+        raise typer.Exit(ExitCode.INTERRUPTED) from None
+
+
+def _image_source(argument: str) -> str | Path:
+    """URLs and data URIs stay strings; everything else is a file path."""
+    lowered = argument[:8].lower()
+    if lowered.startswith(("http://", "https://", "data:")):
+        return argument
+    return Path(argument)
+
+
+@app.callback()
+def _root() -> None:
+    """Ask xAI's Grok about images from the command line (answers on stdout, the rest on stderr)."""
+
+
+# --------------------------------------------------------------------------- ask
+
+
+@app.command()
+def ask(
+    images: ImagesArgument,
+    prompt: PromptOption,
+    detail: DetailOption = None,
+    model: ModelOption = DEFAULT_MODEL,
+    json_output: JsonOption = False,
+    optimize: OptimizeOption = False,
+    api_key: ApiKeyOption = None,
+    base_url: BaseUrlOption = None,
+    timeout: TimeoutOption = 60.0,
+) -> None:
+    """Ask one question about one or more images; stream the answer, then print usage."""
+    with _reporting():
+        level = _detail(detail)
+        collector = ImageCollector(ImageOptions(optimize=optimize))
+        parts = [collector.add(_image_source(argument), detail=level) for argument in images]
+        request = ChatRequest(model=model, messages=[user_message([text_part(prompt), *parts])])
+        accumulator = StreamAccumulator()
+        with XAIClient(api_key=api_key, base_url=base_url, timeout=timeout) as client:
+            for chunk in client.stream(request):
+                accumulator.add(chunk)
+                if chunk.content and not json_output:
+                    sys.stdout.write(chunk.content)
+                    sys.stdout.flush()
+        completion = accumulator.completion()
+        prepared = collector.images
+        # URLs cannot be sized offline: no estimate when any image is remote.
+        estimated = None if any(i.is_remote for i in prepared) else collector.estimated_tokens
+        if json_output:
+            result: dict[str, Any] = {
+                "model": completion.model,
+                "answer": completion.content,
+                "finish_reason": completion.finish_reason,
+                "usage": usage_record(completion.usage),
+                "estimated_image_tokens": estimated,
+                "images": [_image_record(image) for image in prepared],
+            }
+            sys.stdout.write(_json.dumps(result).decode("utf-8") + "\n")
+            return
+        if completion.content and not completion.content.endswith("\n"):
+            sys.stdout.write("\n")
+        sys.stdout.flush()
+        stderr_console().print(usage_text(completion.usage, estimated_image_tokens=estimated))
+
+
+def _image_record(image: PreparedImage) -> dict[str, Any]:
+    return {
+        "source": image.source,
+        "mime_type": image.mime_type,
+        "width": image.width,
+        "height": image.height,
+        "bytes": image.byte_size,
+        "detail": image.detail,
+        "estimated_tokens": image.estimated_tokens,
+    }
+
+
+# --------------------------------------------------------------------------- tokens
+
+
+def _original(path: Path) -> dict[str, Any]:
+    """Format, size and bytes of the file as it is on disk (header read only)."""
+    from PIL import Image
+
+    from xai_vision.images import detect_image_format
+
+    data = path.read_bytes()
+    record: dict[str, Any] = {"format": detect_image_format(data), "bytes": len(data)}
+    try:
+        with Image.open(path) as image:
+            record["width"], record["height"] = image.size
+    except OSError:
+        record["width"] = record["height"] = None
+    return record
+
+
+def _sent(image: PreparedImage) -> dict[str, Any]:
+    fmt = image.mime_type.split("/", 1)[1] if image.mime_type else None
+    return {"format": fmt, "width": image.width, "height": image.height, "bytes": image.byte_size}
+
+
+def _describe(original: dict[str, Any], sent: dict[str, Any]) -> str:
+    changes = []
+    if original["format"] != sent["format"]:
+        changes.append(f"{original['format']}→{sent['format']}")
+    if (original["width"], original["height"]) != (sent["width"], sent["height"]):
+        changes.append(f"resized to {sent['width']}x{sent['height']}")
+    if not changes and original["bytes"] != sent["bytes"]:
+        changes.append("re-encoded")
+    return ", ".join(changes) or "sent as is"
+
+
+def _kib(size: int | None) -> str:
+    return "?" if size is None else f"{size / 1024:,.1f} KiB"
+
+
+@app.command()
+def tokens(
+    images: Annotated[list[Path], typer.Argument(help="Image files.", show_default=False)],
+    detail: DetailOption = None,
+    json_output: JsonOption = False,
+) -> None:
+    """Estimate image tokens and show what pre-processing would do. Offline: sends nothing."""
+    level = _detail(detail)
+    levels: tuple[Detail, ...] = (level,) if level is not None else DETAILS
+    rows: list[dict[str, Any]] = []
+    failures: list[XAIVisionError] = []
+    for path in images:
+        try:
+            prepared = prepare_image(path, detail=level)
+            optimised = prepare_image(path, detail=level, options=ImageOptions(optimize=True))
+        except XAIVisionError as error:
+            failures.append(error)
+            report_error(error)
+            continue
+        original = _original(path)
+        sent = _sent(prepared)
+        width, height = prepared.width, prepared.height
+        assert width is not None and height is not None  # a local file always has a size
+        rows.append(
+            {
+                "source": str(path),
+                "original": original,
+                "sent": sent,
+                "preprocessing": _describe(original, sent),
+                "optimized": _sent(optimised),
+                "tokens": {
+                    name: prepared.estimated_tokens
+                    if name == level
+                    else estimate_image_tokens((width, height), name)
+                    for name in levels
+                },
+            }
+        )
+    totals: dict[str, int] = {name: sum(row["tokens"][name] for row in rows) for name in levels}
+    if json_output:
+        payload = {"images": rows, "total_tokens": totals}
+        sys.stdout.write(_json.dumps(payload).decode("utf-8") + "\n")
+    else:
+        _print_token_table(rows, levels, totals)
+    if failures:
+        raise typer.Exit(exit_code_for(failures[0]))
+
+
+def _print_token_table(
+    rows: list[dict[str, Any]], levels: tuple[Detail, ...], totals: dict[str, int]
+) -> None:
+    from rich.console import Console
+
+    if not rows:
+        return
+    table = Table(title="Estimated image tokens by detail (offline; xAI reports the real count)")
+    table.add_column("image", overflow="fold")
+    table.add_column("on disk")
+    table.add_column("sent")
+    table.add_column("optimised")
+    for name in levels:
+        table.add_column(name, justify="right", no_wrap=True)
+    for row in rows:
+        original, sent, optimised = row["original"], row["sent"], row["optimized"]
+        table.add_row(
+            Text(Path(row["source"]).name),
+            f"{original['format']} {original['width']}x{original['height']} "
+            f"{_kib(original['bytes'])}",
+            f"{row['preprocessing']}, {_kib(sent['bytes'])}",
+            f"{optimised['width']}x{optimised['height']} {_kib(optimised['bytes'])}",
+            *(str(row["tokens"][name]) for name in levels),
+        )
+    if len(rows) > 1:
+        table.add_row("total", "", "", "", *(str(totals[name]) for name in levels))
+    Console(file=sys.stdout, highlight=False).print(table)
+
+
+# --------------------------------------------------------------------------- batch
+
+
+@app.command()
+def batch(
+    paths: Annotated[
+        list[str],
+        typer.Argument(help="Image files, folders or glob patterns.", show_default=False),
+    ],
+    prompt: PromptOption,
+    out: Annotated[
+        Path, typer.Option("--out", "-o", help="JSONL results file: one line per image.")
+    ],
+    concurrency: Annotated[
+        int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight at once.")
+    ] = 4,
+    resume: Annotated[
+        bool,
+        typer.Option("--resume", help="Continue --out: skip images already in it, repair its end."),
+    ] = False,
+    overwrite: Annotated[
+        bool, typer.Option("--overwrite", help="Start --out afresh if it already exists.")
+    ] = False,
+    detail: DetailOption = None,
+    model: ModelOption = DEFAULT_MODEL,
+    optimize: OptimizeOption = False,
+    max_retries: Annotated[
+        int,
+        typer.Option(
+            "--max-retries", min=0, help="Retries per image on 429, 5xx and network errors."
+        ),
+    ] = 5,
+    api_key: ApiKeyOption = None,
+    base_url: BaseUrlOption = None,
+    timeout: TimeoutOption = 60.0,
+) -> None:
+    """Ask the same question about many images, writing one JSONL line per image."""
+    console = stderr_console()
+    with _reporting():
+        settings = BatchSettings(
+            prompt=prompt,
+            model=model,
+            detail=_detail(detail),
+            concurrency=concurrency,
+            image_options=ImageOptions(optimize=optimize),
+        )
+        if resume and overwrite:
+            raise RequestValidationError("--resume and --overwrite exclude each other")
+        images = discover_images(paths)
+        if out.exists() and out.stat().st_size > 0 and not (resume or overwrite):
+            raise RequestValidationError(
+                f"--out {out} already exists: pass --resume to continue it, "
+                "or --overwrite to start over"
+            )
+        state = load_resume_state(out) if resume else ResumeState()
+        if state.repaired_bytes:
+            console.print(
+                f"repaired {out}: removed a half-written last line ({state.repaired_bytes} bytes)"
+            )
+        todo = [path for path in images if str(path) not in state.done]
+        skipped = len(images) - len(todo)
+        console.print(
+            f"{len(images)} images: {skipped} already in {out}, {len(todo)} to do "
+            f"(concurrency {concurrency})"
+        )
+        outcome = BatchOutcome()
+        interrupted = False
+        with JsonlWriter(out, truncate=overwrite) as writer:
+            try:
+                asyncio.run(
+                    _run_batch(
+                        todo,
+                        writer,
+                        settings,
+                        outcome,
+                        api_key=api_key,
+                        base_url=base_url,
+                        timeout=timeout,
+                        max_retries=max_retries,
+                    )
+                )
+            except KeyboardInterrupt:
+                interrupted = True
+        _print_batch_summary(outcome, state, skipped, resume=resume)
+        if interrupted:
+            left = len(todo) - outcome.totals.written
+            console.print(
+                Text(
+                    f"interrupted: {outcome.totals.written} lines written this run, {left} images "
+                    f"left; run the same command with --resume to finish",
+                    style="bold yellow",
+                )
+            )
+            raise typer.Exit(ExitCode.INTERRUPTED)
+        for source, error in outcome.undone[:5]:
+            console.print(Text(f"not done: {source}: {error}", style="yellow"))
+        if outcome.undone:
+            console.print(
+                Text(
+                    f"{len(outcome.undone)} images hit temporary errors and were not written; "
+                    "run again with --resume to retry them",
+                    style="bold yellow",
+                )
+            )
+        if outcome.undone or outcome.totals.failed:
+            raise typer.Exit(ExitCode.FAILED)
+
+
+async def _run_batch(
+    todo: list[Path],
+    writer: JsonlWriter,
+    settings: BatchSettings,
+    outcome: BatchOutcome,
+    *,
+    api_key: str | None,
+    base_url: str | None,
+    timeout: float,
+    max_retries: int,
+) -> None:
+    async with AsyncXAIClient(
+        api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
+    ) as client:
+        if not todo:
+            return
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr_console(),
+        ) as progress:
+            task = progress.add_task("images", total=len(todo))
+
+            def advance(source: str, record: dict[str, Any] | None) -> None:
+                progress.advance(task)
+
+            await run_batch(client, todo, writer, settings, on_done=advance, outcome=outcome)
+
+
+def _totals_line(label: str, totals: BatchTotals) -> Text:
+    text = Text(f"{label}: ", style="bold")
+    text.append(
+        f"image tokens {totals.image_tokens} · prompt {totals.prompt_tokens} · "
+        f"completion {totals.completion_tokens} · "
+        + (f"reasoning {totals.reasoning_tokens} · " if totals.reasoning_tokens else "")
+        + f"total {totals.total_tokens}"
+    )
+    if totals.cost_usd is not None:
+        text.append(f" · cost {format_usd(totals.cost_usd)}")
+    return text
+
+
+def _print_batch_summary(
+    outcome: BatchOutcome, state: ResumeState, skipped: int, *, resume: bool
+) -> None:
+    console = stderr_console()
+    run = outcome.totals
+    console.print(
+        f"this run: {run.succeeded} answered, {run.failed} failed, "
+        f"{len(outcome.undone)} left for --resume, {skipped} skipped"
+    )
+    console.print(_totals_line("this run", run))
+    if resume and state.totals.written:
+        whole = state.totals.merged(run)
+        console.print(_totals_line(f"whole file ({whole.written} lines)", whole))
+
+
+# --------------------------------------------------------------------------- emulator, demo
+
+
+@app.command()
+def emulator(
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8000,
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+) -> None:
+    """Serve the local xAI emulator (an offline stand-in for api.x.ai) until Ctrl-C."""
+    from xai_vision.emulator import serve
+
+    with _reporting():
+        serve(host=host, port=port)
+
+
+@app.command()
+def demo(
+    model: ModelOption = DEFAULT_MODEL,
+    api_key: ApiKeyOption = None,
+    base_url: BaseUrlOption = None,
+    timeout: TimeoutOption = 60.0,
+) -> None:
+    """Run the bundled sample images through both adapters (on the emulator without a key)."""
+    from xai_vision.cli.demo import run_demo
+
+    with _reporting():
+        code = run_demo(model=model, api_key=api_key, base_url=base_url, timeout=timeout)
+    raise typer.Exit(code)

@@ -1,0 +1,347 @@
+"""``xai-vision batch``: one prompt over many images, one JSONL line per image, resumable.
+
+Each finished image becomes one line written with a single unbuffered ``write`` on an
+``O_APPEND`` descriptor, so a crash can tear at most the last line; ``--resume`` cuts that
+torn tail off and skips every image that already has a line. Transient failures that outlive
+the client's retries (429, 5xx, timeouts, connection errors) are not written: the image stays
+undone for the next ``--resume``. Failures that would hit every image (bad key, no permission,
+unknown model) stop the whole batch.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import glob
+import os
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from xai_vision import _json
+from xai_vision.cli.output import error_record, usage_record
+from xai_vision.client import AsyncXAIClient
+from xai_vision.errors import (
+    APIConnectionError,
+    AuthenticationError,
+    ImageError,
+    ImageSourceError,
+    InternalServerError,
+    MissingAPIKeyError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestTimeoutError,
+    RequestValidationError,
+    XAIVisionError,
+)
+from xai_vision.images import ImageOptions, prepare_image
+from xai_vision.messages import ChatRequest, image_part, text_part, user_message
+from xai_vision.models import ChatCompletion, Usage
+from xai_vision.tokens import Detail
+
+__all__ = [
+    "IMAGE_SUFFIXES",
+    "BatchSettings",
+    "BatchTotals",
+    "JsonlWriter",
+    "ResumeState",
+    "discover_images",
+    "load_resume_state",
+    "run_batch",
+]
+
+#: File name endings a directory argument contributes (globs and explicit files take anything).
+IMAGE_SUFFIXES: frozenset[str] = frozenset(
+    {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
+)
+
+#: Errors that would fail every image the same way: stop instead of writing one line each.
+FATAL_ERRORS: tuple[type[XAIVisionError], ...] = (
+    MissingAPIKeyError,
+    AuthenticationError,
+    PermissionDeniedError,
+    NotFoundError,
+)
+
+#: Errors worth trying again later: the image is left undone (no line) for ``--resume``.
+TRANSIENT_ERRORS: tuple[type[XAIVisionError], ...] = (
+    RateLimitError,
+    InternalServerError,
+    RequestTimeoutError,
+    APIConnectionError,
+)
+
+
+def _has_magic(pattern: str) -> bool:
+    return any(char in pattern for char in "*?[")
+
+
+def discover_images(arguments: Sequence[str]) -> list[Path]:
+    """Expand files, directories (their image files) and globs into absolute paths, in order.
+
+    Duplicates are dropped. A missing path or a pattern matching nothing raises
+    :class:`ImageSourceError` naming it, so a typo fails before any request.
+    """
+    found: dict[Path, None] = {}
+    for argument in arguments:
+        if _has_magic(argument):
+            matches = [Path(m) for m in sorted(glob.glob(argument, recursive=True))]
+            files = [m for m in matches if m.is_file()]
+            if not files:
+                raise ImageSourceError("the pattern matched no files", source=argument)
+        else:
+            path = Path(argument)
+            if path.is_dir():
+                files = sorted(
+                    p for p in path.iterdir() if p.is_file() and p.suffix.lower() in IMAGE_SUFFIXES
+                )
+                if not files:
+                    raise ImageSourceError("the folder has no image files", source=argument)
+            elif path.exists():
+                files = [path]
+            else:
+                raise ImageSourceError("no such file or folder", source=argument)
+        for file in files:
+            found.setdefault(file.resolve(), None)
+    return list(found)
+
+
+# --------------------------------------------------------------------------- output file
+
+
+@dataclass
+class BatchTotals:
+    """Counts and token sums over the images of one run (or of a whole output file)."""
+
+    succeeded: int = 0
+    failed: int = 0
+    prompt_tokens: int = 0
+    image_tokens: int = 0
+    completion_tokens: int = 0
+    reasoning_tokens: int = 0
+    total_tokens: int = 0
+    cost_in_usd_ticks: int | None = None
+
+    def add_record(self, record: dict[str, Any]) -> None:
+        """Count one JSONL record (as written by this module)."""
+        if record.get("error"):
+            self.failed += 1
+        else:
+            self.succeeded += 1
+        usage = record.get("usage")
+        if not isinstance(usage, dict):
+            return
+        for name in (
+            "prompt_tokens",
+            "image_tokens",
+            "completion_tokens",
+            "reasoning_tokens",
+            "total_tokens",
+        ):
+            value = usage.get(name)
+            if isinstance(value, int):
+                setattr(self, name, getattr(self, name) + value)
+        ticks = usage.get("cost_in_usd_ticks")
+        if isinstance(ticks, int):
+            self.cost_in_usd_ticks = (self.cost_in_usd_ticks or 0) + ticks
+
+    def merged(self, other: BatchTotals) -> BatchTotals:
+        """The sum of two totals (e.g. the lines already in the file plus this run's)."""
+        ticks = [t for t in (self.cost_in_usd_ticks, other.cost_in_usd_ticks) if t is not None]
+        return BatchTotals(
+            succeeded=self.succeeded + other.succeeded,
+            failed=self.failed + other.failed,
+            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
+            image_tokens=self.image_tokens + other.image_tokens,
+            completion_tokens=self.completion_tokens + other.completion_tokens,
+            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
+            total_tokens=self.total_tokens + other.total_tokens,
+            cost_in_usd_ticks=sum(ticks) if ticks else None,
+        )
+
+    @property
+    def written(self) -> int:
+        """Images with a line: answered or failed for good."""
+        return self.succeeded + self.failed
+
+    @property
+    def cost_usd(self) -> float | None:
+        """Total reported cost in USD, when xAI reported any."""
+        if self.cost_in_usd_ticks is None:
+            return None
+        return Usage(cost_in_usd_ticks=self.cost_in_usd_ticks).cost_usd
+
+
+@dataclass
+class ResumeState:
+    """What an existing output file already holds."""
+
+    done: set[str] = field(default_factory=set)
+    totals: BatchTotals = field(default_factory=BatchTotals)
+    repaired_bytes: int = 0
+
+
+def load_resume_state(out: Path) -> ResumeState:
+    """Read ``out``, cut off a torn last line (no trailing newline), and collect its sources.
+
+    A complete line that is not a JSON object with a ``source`` means the file is not ours or
+    was edited: that raises :class:`RequestValidationError` rather than guessing.
+    """
+    state = ResumeState()
+    if not out.exists():
+        return state
+    data = out.read_bytes()
+    keep = data.rfind(b"\n") + 1
+    if keep < len(data):
+        with out.open("r+b") as handle:
+            handle.truncate(keep)
+        state.repaired_bytes = len(data) - keep
+    for number, line in enumerate(data[:keep].split(b"\n"), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = _json.loads(line)
+        except _json.JSONDecodeError:
+            record = None
+        if not isinstance(record, dict) or not isinstance(record.get("source"), str):
+            raise RequestValidationError(
+                f"--out {out}: line {number} is not a batch result (a JSON object with a "
+                "'source'); fix or move the file before resuming"
+            )
+        state.done.add(record["source"])
+        state.totals.add_record(record)
+    return state
+
+
+class JsonlWriter:
+    """Appends one JSON object per line; each line goes out in one unbuffered ``os.write``."""
+
+    def __init__(self, path: Path, *, truncate: bool = False) -> None:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_APPEND | (os.O_TRUNC if truncate else 0)
+        self._fd: int | None = os.open(path, flags, 0o644)
+
+    def write(self, record: dict[str, Any]) -> None:
+        """Write ``record`` as one line; returns once the bytes are in the file."""
+        if self._fd is None:
+            raise ValueError("the writer is closed")
+        view = memoryview(_json.dumps(record) + b"\n")
+        while view:
+            # A regular file takes the whole buffer in one call; the loop covers short writes.
+            view = view[os.write(self._fd, view) :]
+
+    def close(self) -> None:
+        """Close the file (idempotent)."""
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def __enter__(self) -> JsonlWriter:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------- running
+
+
+@dataclass(frozen=True)
+class BatchSettings:
+    """What every request of a batch shares."""
+
+    prompt: str
+    model: str
+    detail: Detail | None = None
+    concurrency: int = 4
+    image_options: ImageOptions | None = None
+
+    def __post_init__(self) -> None:
+        if self.concurrency < 1:
+            raise RequestValidationError(
+                f"--concurrency must be at least 1, got {self.concurrency}"
+            )
+        if not self.prompt.strip():
+            raise RequestValidationError("--prompt must not be empty")
+
+
+@dataclass
+class BatchOutcome:
+    """The result of one run: this run's totals, and images left undone by transient errors."""
+
+    totals: BatchTotals = field(default_factory=BatchTotals)
+    undone: list[tuple[str, XAIVisionError]] = field(default_factory=list)
+
+
+def success_record(source: str, completion: ChatCompletion) -> dict[str, Any]:
+    """The JSONL line of an answered image."""
+    return {
+        "source": source,
+        "answer": completion.content,
+        "usage": usage_record(completion.usage),
+        "error": None,
+        "model": completion.model,
+    }
+
+
+def failure_record(source: str, error: XAIVisionError) -> dict[str, Any]:
+    """The JSONL line of an image that failed for good (unreadable, rejected by xAI)."""
+    return {"source": source, "answer": None, "usage": None, "error": error_record(error)}
+
+
+async def _answer(client: AsyncXAIClient, path: Path, settings: BatchSettings) -> ChatCompletion:
+    prepared = await asyncio.to_thread(
+        prepare_image, path, detail=settings.detail, options=settings.image_options, index=1
+    )
+    message = user_message([text_part(settings.prompt), image_part(prepared)])
+    return await client.create(ChatRequest(model=settings.model, messages=[message]))
+
+
+async def run_batch(
+    client: AsyncXAIClient,
+    images: Iterable[Path],
+    writer: JsonlWriter,
+    settings: BatchSettings,
+    *,
+    on_done: Callable[[str, dict[str, Any] | None], None] | None = None,
+    outcome: BatchOutcome | None = None,
+) -> BatchOutcome:
+    """Answer every image with at most ``settings.concurrency`` requests in flight.
+
+    ``outcome`` (created if not given) is updated as lines are written, so a caller that is
+    interrupted still knows what was done. ``on_done(source, record)`` runs after each image
+    (``record`` is None when the image was left undone). A fatal error cancels the rest and
+    propagates.
+    """
+    outcome = outcome if outcome is not None else BatchOutcome()
+    queue: Iterator[Path] = iter(images)
+
+    async def worker() -> None:
+        # One shared iterator: next() runs without an await, so no two workers take one image.
+        for path in queue:
+            source = str(path)
+            record: dict[str, Any] | None
+            try:
+                record = success_record(source, await _answer(client, path, settings))
+            except FATAL_ERRORS:
+                raise
+            except TRANSIENT_ERRORS as error:
+                outcome.undone.append((source, error))
+                record = None
+            except (ImageError, XAIVisionError) as error:
+                record = failure_record(source, error)
+            if record is not None:
+                writer.write(record)
+                outcome.totals.add_record(record)
+            if on_done is not None:
+                on_done(source, record)
+
+    workers = [asyncio.create_task(worker()) for _ in range(settings.concurrency)]
+    try:
+        await asyncio.gather(*workers)
+    except BaseException:
+        for task in workers:
+            task.cancel()
+        await asyncio.gather(*workers, return_exceptions=True)
+        raise
+    return outcome

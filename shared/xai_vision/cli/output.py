@@ -1,0 +1,159 @@
+"""What the CLI prints: exit codes, error messages with hints, usage lines and JSON records.
+
+Answers go to stdout (so they can be piped); usage, progress and errors go to stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from enum import IntEnum
+from typing import Any
+
+from rich.console import Console
+from rich.text import Text
+
+from xai_vision.errors import (
+    APIConnectionError,
+    APIError,
+    APITimeoutError,
+    AuthenticationError,
+    ImageError,
+    MissingAPIKeyError,
+    NotFoundError,
+    PermissionDeniedError,
+    RateLimitError,
+    RequestValidationError,
+    TooManyImagesError,
+)
+from xai_vision.models import Usage
+
+
+class ExitCode(IntEnum):
+    """The CLI's exit statuses, one per kind of failure a script may want to tell apart."""
+
+    OK = 0
+    FAILED = 1  # xAI answered an error, or a batch left images failed or undone
+    USAGE = 2  # bad command line or option value (also click's own usage errors)
+    MISSING_KEY = 3
+    IMAGE = 4  # an image could not be read or used
+    NETWORK = 5  # xAI (or --base-url) could not be reached
+    INTERRUPTED = 130  # Ctrl-C
+
+
+def stderr_console() -> Console:
+    """A console on the current stderr (looked up now, so test runners can swap it)."""
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+
+
+def exit_code_for(error: BaseException) -> ExitCode:
+    """The exit status for an error the CLI reports."""
+    if isinstance(error, MissingAPIKeyError):
+        return ExitCode.MISSING_KEY
+    if isinstance(error, ImageError | TooManyImagesError):
+        return ExitCode.IMAGE
+    if isinstance(error, APIConnectionError):
+        return ExitCode.NETWORK
+    if isinstance(error, RequestValidationError):
+        return ExitCode.USAGE
+    if isinstance(error, KeyboardInterrupt):
+        return ExitCode.INTERRUPTED
+    return ExitCode.FAILED
+
+
+def error_hint(error: BaseException) -> str | None:
+    """A line on what to do about an error, when there is something useful to say."""
+    if isinstance(error, MissingAPIKeyError):
+        return (
+            "Set XAI_API_KEY or pass --api-key. To try things offline, run "
+            "`xai-vision emulator` and pass --base-url http://127.0.0.1:<port>/v1 with any key, "
+            "or run `xai-vision demo`."
+        )
+    if isinstance(error, APITimeoutError):
+        return "The request timed out: raise --timeout, or try again later."
+    if isinstance(error, APIConnectionError):
+        return "Check the network connection and --base-url (or XAI_BASE_URL / XAI_API_BASE)."
+    if isinstance(error, AuthenticationError):
+        return "xAI refused the API key: check XAI_API_KEY or --api-key."
+    if isinstance(error, PermissionDeniedError):
+        return "The key has no permission for this (or the team is out of credits)."
+    if isinstance(error, NotFoundError):
+        return "Unknown model or URL: check --model and --base-url."
+    if isinstance(error, RateLimitError):
+        return "Rate limited: wait a little, or lower --concurrency for batches."
+    return None
+
+
+def report_error(error: BaseException, console: Console | None = None) -> ExitCode:
+    """Print ``error`` (its typed message, never a traceback) and a hint; return its exit code."""
+    console = console or stderr_console()
+    if isinstance(error, APIError):
+        label = "xAI answered an error"
+    elif isinstance(error, APIConnectionError):
+        label = "network error"
+    elif isinstance(error, KeyboardInterrupt):
+        label = "interrupted"
+    else:
+        label = "error"
+    message = str(error) or type(error).__name__
+    console.print(Text.assemble((f"{label}: ", "bold red"), message))
+    hint = error_hint(error)
+    if hint:
+        console.print(Text(hint, style="dim"))
+    return exit_code_for(error)
+
+
+def usage_record(usage: Usage | None) -> dict[str, Any] | None:
+    """The usage fields the CLI writes to JSON output (cost in ticks and in USD when reported)."""
+    if usage is None:
+        return None
+    return {
+        "prompt_tokens": usage.prompt_tokens,
+        "image_tokens": usage.image_tokens,
+        "text_tokens": usage.text_tokens,
+        "cached_tokens": usage.cached_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "total_tokens": usage.total_tokens,
+        "cost_in_usd_ticks": usage.cost_in_usd_ticks,
+        "cost_usd": usage.cost_usd,
+    }
+
+
+def error_record(error: BaseException) -> dict[str, Any]:
+    """An error as JSON: its type, message and, for xAI errors, the status and code."""
+    record: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
+    if isinstance(error, APIError):
+        record["status_code"] = error.status_code
+        record["code"] = error.code
+    return record
+
+
+def format_usd(amount: float) -> str:
+    """A dollar amount with enough digits for sub-cent image costs."""
+    return f"${amount:.6f}" if amount < 0.01 else f"${amount:.4f}"
+
+
+def usage_text(usage: Usage | None, *, estimated_image_tokens: int | None = None) -> Text:
+    """One line: image tokens (with the offline estimate), prompt, output, total, and cost."""
+    if usage is None:
+        return Text("usage: not reported", style="dim")
+    image = f"{usage.image_tokens}"
+    if estimated_image_tokens is not None:
+        image += f" (estimated {estimated_image_tokens})"
+    fields = [
+        ("image tokens", image),
+        ("prompt", str(usage.prompt_tokens)),
+        ("completion", str(usage.completion_tokens)),
+    ]
+    if usage.reasoning_tokens:
+        fields.append(("reasoning", str(usage.reasoning_tokens)))
+    fields.append(("total", str(usage.total_tokens)))
+    if usage.cost_usd is not None:
+        fields.append(("cost", format_usd(usage.cost_usd)))
+    text = Text("usage: ", style="bold")
+    for position, (name, value) in enumerate(fields):
+        if position:
+            text.append(" · ", style="dim")
+        text.append(f"{name} ", style="dim")
+        text.append(value)
+    return text
