@@ -1,0 +1,225 @@
+"""Settings and request plumbing shared by both LlamaIndex classes (a pydantic mixin).
+
+Holds the configuration fields, the one :class:`~xai_vision.client.XAIClient` per instance
+(sync and async share its settings), and the request/response round trips in LlamaIndex
+terms. The public classes only choose which framework shape to return.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
+from typing import Any
+
+from llama_index.core.base.llms.types import ChatMessage, ChatResponse, CompletionResponse
+from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
+from pydantic import BaseModel, Field, PrivateAttr, SecretStr
+from xai_vision.client import XAIClient
+from xai_vision.errors import RequestValidationError
+from xai_vision.images import ImageOptions
+from xai_vision.messages import ChatRequest, ImageCollector, WireMessage
+from xai_vision.models import ChatCompletionChunk
+from xai_vision.tokens import Detail
+
+from llama_index_xai_vision._convert import (
+    StreamState,
+    chat_response,
+    completion_response,
+    to_wire_messages,
+    user_wire_message,
+)
+
+DEFAULT_MODEL = "grok-4-fast-non-reasoning"
+
+#: Keyword arguments that are ChatRequest fields; any other keyword goes to ``extra``.
+_REQUEST_FIELDS = frozenset(
+    {
+        "model",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "stop",
+        "seed",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "reasoning_effort",
+    }
+)
+
+
+def context_window_for(model: str) -> int:
+    """xAI's documented context window for a model name (by family; names change often)."""
+    if model.startswith("grok-4"):
+        return 2_000_000 if "fast" in model else 256_000
+    if model.startswith("grok-vision-beta"):
+        return 8_192
+    if model.startswith("grok-2"):
+        return 32_768
+    if model.startswith("grok-code-fast"):
+        return 256_000
+    return 131_072
+
+
+class XAISettings(BaseModel):
+    """Configuration and the one client shared by both LlamaIndex classes."""
+
+    model: str = Field(default=DEFAULT_MODEL, description="xAI model name.")
+    api_key: SecretStr | None = Field(
+        default=None,
+        exclude=True,
+        repr=False,
+        description="xAI API key; XAI_API_KEY when unset. Never serialised.",
+    )
+    base_url: str | None = Field(
+        default=None, description="API base URL; XAI_BASE_URL / XAI_API_BASE, else api.x.ai."
+    )
+    temperature: float | None = Field(default=None, ge=0.0, le=2.0)
+    max_tokens: int | None = Field(default=None, gt=0, description="Cap on generated tokens.")
+    timeout: float = Field(default=60.0, gt=0, description="Seconds per HTTP request.")
+    max_retries: int = Field(default=2, ge=0)
+    detail: Detail | None = Field(
+        default=None, description="Detail for images that set none (auto, low, high)."
+    )
+    image_options: ImageOptions = Field(
+        default_factory=ImageOptions, description="Image limits, policy and optimisation."
+    )
+    include_usage: bool = Field(
+        default=True, description="Ask for usage on streams (stream_options.include_usage)."
+    )
+    context_window: int | None = Field(
+        default=None, gt=0, description="Override the model's context window."
+    )
+    additional_kwargs: dict[str, Any] = Field(
+        default_factory=dict, description="Extra request body fields sent with every call."
+    )
+
+    _client: XAIClient = PrivateAttr()
+
+    def model_post_init(self, context: Any, /) -> None:
+        """Build the one client this instance uses for every call, sync and async."""
+        super().model_post_init(context)
+        self._client = XAIClient(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+        )
+
+    @property
+    def client(self) -> XAIClient:
+        """The client every call goes through (one per instance)."""
+        return self._client
+
+    def _context_window(self) -> int:
+        return self.context_window or context_window_for(self.model)
+
+    def _num_output(self) -> int:
+        return self.max_tokens or DEFAULT_NUM_OUTPUTS
+
+    def close(self) -> None:
+        """Close this instance's connection pools (sync)."""
+        self._client.close()
+
+    async def aclose(self) -> None:
+        """Close this instance's connection pools (sync and async)."""
+        await self._client.aclose()
+
+    # ----------------------------------------------------------------- requests
+
+    def _request(self, wire: list[WireMessage], kwargs: dict[str, Any]) -> ChatRequest:
+        """A ChatRequest from the instance defaults overridden by per-call keywords."""
+        params: dict[str, Any] = {
+            "model": self.model,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+        }
+        extra = dict(self.additional_kwargs)
+        for key, value in kwargs.items():
+            if key in _REQUEST_FIELDS:
+                params[key] = value
+            elif key == "stream":
+                raise RequestValidationError(
+                    "stream: use the stream_* methods instead of a 'stream' keyword"
+                )
+            else:
+                extra[key] = value
+        return ChatRequest(messages=wire, extra=extra, **params)
+
+    def _chat_request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
+        collector = ImageCollector(self.image_options)
+        return self._request(to_wire_messages(messages, collector, self.detail), kwargs)
+
+    def _prompt_request(
+        self, prompt: str, images: Sequence[object] | None, kwargs: dict[str, Any]
+    ) -> ChatRequest:
+        collector = ImageCollector(self.image_options)
+        return self._request([user_wire_message(prompt, images, collector, self.detail)], kwargs)
+
+    def _stream(self, request: ChatRequest) -> Iterator[ChatCompletionChunk]:
+        return self._client.stream(request, include_usage=self.include_usage)
+
+    def _astream(self, request: ChatRequest) -> AsyncIterator[ChatCompletionChunk]:
+        return self._client.astream(request, include_usage=self.include_usage)
+
+    # ----------------------------------------------------------------- round trips
+
+    def _do_chat(self, request: ChatRequest) -> ChatResponse:
+        return chat_response(self._client.create(request))
+
+    def _do_complete(self, request: ChatRequest) -> CompletionResponse:
+        return completion_response(self._client.create(request))
+
+    async def _do_achat(self, request: ChatRequest) -> ChatResponse:
+        return chat_response(await self._client.acreate(request))
+
+    async def _do_acomplete(self, request: ChatRequest) -> CompletionResponse:
+        return completion_response(await self._client.acreate(request))
+
+    def _do_stream_chat(self, request: ChatRequest) -> Generator[ChatResponse, None, None]:
+        chunks = self._stream(request)
+
+        def gen() -> Generator[ChatResponse, None, None]:
+            state = StreamState()
+            for chunk in chunks:
+                if state.add(chunk):
+                    yield state.chat(chunk)
+
+        return gen()
+
+    def _do_stream_complete(
+        self, request: ChatRequest
+    ) -> Generator[CompletionResponse, None, None]:
+        chunks = self._stream(request)
+
+        def gen() -> Generator[CompletionResponse, None, None]:
+            state = StreamState()
+            for chunk in chunks:
+                if state.add(chunk):
+                    yield state.completion(chunk)
+
+        return gen()
+
+    def _do_astream_chat(self, request: ChatRequest) -> AsyncGenerator[ChatResponse, None]:
+        chunks = self._astream(request)
+
+        async def gen() -> AsyncGenerator[ChatResponse, None]:
+            state = StreamState()
+            async for chunk in chunks:
+                if state.add(chunk):
+                    yield state.chat(chunk)
+
+        return gen()
+
+    def _do_astream_complete(
+        self, request: ChatRequest
+    ) -> AsyncGenerator[CompletionResponse, None]:
+        chunks = self._astream(request)
+
+        async def gen() -> AsyncGenerator[CompletionResponse, None]:
+            state = StreamState()
+            async for chunk in chunks:
+                if state.add(chunk):
+                    yield state.completion(chunk)
+
+        return gen()

@@ -1,0 +1,393 @@
+"""LlamaIndex <-> core conversion shared by :class:`XAIVision` and :class:`XAIVisionMultiModal`.
+
+Inbound: ``ChatMessage`` blocks, ``ImageBlock``, ``ImageNode`` and ``ImageDocument`` become core
+wire messages (images go through one :class:`~xai_vision.messages.ImageCollector` per request, so
+they are checked, numbered and limited by the core). Outbound: core ``ChatCompletion`` and stream
+chunks become ``ChatResponse`` / ``CompletionResponse`` with usage in ``raw["usage"]`` and in
+``additional_kwargs``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import io
+import json
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from llama_index.core.base.llms.types import (
+    CachePoint,
+    ChatMessage,
+    ChatResponse,
+    CompletionResponse,
+    ImageBlock,
+    MessageRole,
+    TextBlock,
+    ThinkingBlock,
+    ToolCallBlock,
+)
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.llms.utils import parse_partial_json
+from llama_index.core.schema import BaseNode, ImageNode
+from xai_vision.errors import RequestValidationError
+from xai_vision.images import ImageSource
+from xai_vision.messages import (
+    ImageCollector,
+    ImagePart,
+    TextPart,
+    WireMessage,
+    assistant_message,
+    system_message,
+    text_part,
+    tool_message,
+    user_message,
+)
+from xai_vision.models import ChatCompletion, ChatCompletionChunk, ToolCall, Usage
+from xai_vision.stream import StreamAccumulator
+from xai_vision.tokens import DETAILS, Detail
+
+__all__ = [
+    "ImageInput",
+    "StreamState",
+    "chat_response",
+    "completion_response",
+    "image_input_source",
+    "to_wire_messages",
+    "tool_selections",
+    "usage_kwargs",
+    "user_wire_message",
+]
+
+#: Every image input the adapters take: LlamaIndex blocks, image nodes and image documents.
+ImageInput = ImageBlock | ImageNode | BaseNode
+
+Part = TextPart | ImagePart
+
+#: Roles whose content xAI's chat completions take images in (system and assistant are text).
+_IMAGE_ROLES = frozenset({MessageRole.USER, MessageRole.TOOL, MessageRole.FUNCTION})
+
+
+def check_detail(value: object, where: str) -> Detail | None:
+    """``value`` as a :data:`Detail`, or a RequestValidationError naming ``where``."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value in DETAILS:
+        return value
+    raise RequestValidationError(
+        f"{where}: detail must be one of {', '.join(DETAILS)}, got {value!r}"
+    )
+
+
+def _b64_payload(data: bytes | str, where: str) -> bytes:
+    """Decode the base64 LlamaIndex stores image bytes as."""
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError) as exc:
+        raise RequestValidationError(f"{where}: image data is not valid base64 ({exc})") from None
+
+
+def _block_source(block: ImageBlock, where: str) -> ImageSource:
+    """The core source of an ImageBlock, in LlamaIndex's own order: data, then path, then URL."""
+    if isinstance(block.image, io.IOBase):
+        block.image.seek(0)
+        raw = block.image.read()
+        if not isinstance(raw, bytes):
+            raise RequestValidationError(f"{where}: the image stream must be binary")
+        return raw
+    if block.image:
+        # ImageBlock's validator always stores bytes base64-encoded.
+        return _b64_payload(block.image, where)
+    if block.path is not None:
+        return Path(block.path)
+    if block.url is not None:
+        return str(block.url)
+    raise RequestValidationError(f"{where}: the ImageBlock has no image, path or url")
+
+
+def _node_source(node: BaseNode, where: str) -> ImageSource:
+    """The core source of an ImageNode or ImageDocument: data, then path, then URL."""
+    data: str | None = getattr(node, "image", None)
+    if data:
+        return _b64_payload(data, where)
+    path: str | None = getattr(node, "image_path", None)
+    if path:
+        return Path(path)
+    url: str | None = getattr(node, "image_url", None)
+    if url:
+        return url
+    file_path = node.metadata.get("file_path")
+    if isinstance(file_path, str) and file_path:
+        return Path(file_path)
+    raise RequestValidationError(
+        f"{where}: {type(node).__name__} {node.node_id!r} holds no image (no data, path or url)"
+    )
+
+
+def image_input_source(item: object, where: str) -> tuple[ImageSource, Detail | None]:
+    """The core source and detail of one image input; RequestValidationError for anything else."""
+    if isinstance(item, ImageBlock):
+        return _block_source(item, where), check_detail(item.detail, where)
+    if isinstance(item, BaseNode) and (
+        isinstance(item, ImageNode) or getattr(item, "image_resource", None) is not None
+    ):
+        return _node_source(item, where), None
+    raise RequestValidationError(
+        f"{where}: expected an ImageBlock, ImageNode or ImageDocument, got {type(item).__name__}"
+    )
+
+
+def _add_image(
+    collector: ImageCollector, item: object, default_detail: Detail | None, where: str
+) -> ImagePart:
+    source, detail = image_input_source(item, where)
+    return collector.add(source, detail=detail or default_detail)
+
+
+def _text(parts: list[Part]) -> str:
+    """The text parts joined as LlamaIndex's ``ChatMessage.content`` joins them."""
+    return "\n".join(part["text"] for part in parts if part["type"] == "text")
+
+
+def _content(parts: list[Part]) -> str | list[Part]:
+    """A plain string when the message is only text, else the parts in order."""
+    if all(part["type"] == "text" for part in parts):
+        return _text(parts)
+    return parts
+
+
+def _legacy_tool_calls(raw_calls: object, where: str) -> list[ToolCall]:
+    """OpenAI-style ``additional_kwargs["tool_calls"]`` (dicts or SDK objects) as core calls."""
+    calls: list[ToolCall] = []
+    if not isinstance(raw_calls, list):
+        raise RequestValidationError(f"{where}: additional_kwargs['tool_calls'] must be a list")
+    for call in raw_calls:
+        data = call.model_dump() if hasattr(call, "model_dump") else call
+        if not isinstance(data, dict) or not isinstance(data.get("function"), dict):
+            raise RequestValidationError(f"{where}: malformed tool call {call!r}")
+        function = data["function"]
+        arguments = function.get("arguments") or "{}"
+        calls.append(
+            ToolCall(
+                id=str(data.get("id") or ""),
+                name=str(function.get("name") or ""),
+                arguments=arguments if isinstance(arguments, str) else json.dumps(arguments),
+            )
+        )
+    return calls
+
+
+def _block_tool_call(block: ToolCallBlock, position: int) -> ToolCall:
+    kwargs = block.tool_kwargs
+    return ToolCall(
+        id=block.tool_call_id or f"call_{position}",
+        name=block.tool_name,
+        arguments=kwargs if isinstance(kwargs, str) else json.dumps(kwargs),
+    )
+
+
+def to_wire_messages(
+    messages: Sequence[ChatMessage],
+    collector: ImageCollector,
+    default_detail: Detail | None = None,
+) -> list[WireMessage]:
+    """LlamaIndex chat messages as core wire messages, images in every role kept (never dropped).
+
+    Text and image blocks keep their order. Tool calls come from ``ToolCallBlock`` (or the
+    legacy ``additional_kwargs["tool_calls"]``); reasoning (``ThinkingBlock``) is the model's own
+    output and is not sent back; cache points are hints xAI has no field for. Any other block
+    (audio, video, documents, citations) raises RequestValidationError before anything is sent.
+    """
+    wire: list[WireMessage] = []
+    for number, message in enumerate(messages):
+        role = message.role
+        where = f"message {number} ({role.value})"
+        parts: list[Part] = []
+        calls: list[ToolCall] = []
+        for block_number, block in enumerate(message.blocks):
+            if isinstance(block, TextBlock):
+                parts.append(text_part(block.text))
+            elif isinstance(block, ImageBlock):
+                if role not in _IMAGE_ROLES:
+                    raise RequestValidationError(
+                        f"{where}, block {block_number}: xAI takes images only in user and "
+                        "tool messages; put the image in a user message"
+                    )
+                parts.append(
+                    _add_image(collector, block, default_detail, f"{where}, block {block_number}")
+                )
+            elif isinstance(block, ToolCallBlock):
+                calls.append(_block_tool_call(block, len(calls)))
+            elif isinstance(block, (ThinkingBlock, CachePoint)):
+                continue
+            else:
+                raise RequestValidationError(
+                    f"{where}, block {block_number}: {type(block).__name__} is not supported; "
+                    "xAI chat completions take text and images"
+                )
+        if not calls and message.additional_kwargs.get("tool_calls"):
+            calls = _legacy_tool_calls(message.additional_kwargs["tool_calls"], where)
+        if calls and role != MessageRole.ASSISTANT:
+            raise RequestValidationError(f"{where}: only assistant messages can carry tool calls")
+
+        if role in (MessageRole.SYSTEM, MessageRole.DEVELOPER):
+            wire.append(system_message(_text(parts)))
+        elif role == MessageRole.USER:
+            wire.append(user_message(_content(parts)))
+        elif role == MessageRole.ASSISTANT:
+            wire.append(
+                assistant_message(_text(parts) if parts else None, tool_calls=calls or None)
+            )
+        elif role in (MessageRole.TOOL, MessageRole.FUNCTION):
+            call_id = message.additional_kwargs.get("tool_call_id")
+            if not isinstance(call_id, str) or not call_id:
+                raise RequestValidationError(
+                    f"{where}: a tool result needs additional_kwargs['tool_call_id']"
+                )
+            wire.append(tool_message(call_id, _content(parts)))
+        else:
+            raise RequestValidationError(
+                f"{where}: role {role.value!r} is not one xAI takes (system, user, assistant, tool)"
+            )
+    return wire
+
+
+def user_wire_message(
+    prompt: str,
+    images: Sequence[object] | None,
+    collector: ImageCollector,
+    default_detail: Detail | None = None,
+) -> WireMessage:
+    """One user message: the prompt text, then each image in order (the completion shape)."""
+    parts: list[Part] = [text_part(prompt)]
+    for number, item in enumerate(images or ()):
+        parts.append(_add_image(collector, item, default_detail, f"image_documents[{number}]"))
+    return user_message(_content(parts))
+
+
+# --------------------------------------------------------------------------- responses
+
+
+def usage_kwargs(usage: Usage | None) -> dict[str, Any]:
+    """Usage as flat ``additional_kwargs`` (empty when the response reported none)."""
+    if usage is None:
+        return {}
+    kwargs: dict[str, Any] = {
+        "prompt_tokens": usage.prompt_tokens,
+        "completion_tokens": usage.completion_tokens,
+        "total_tokens": usage.total_tokens,
+        "image_tokens": usage.image_tokens,
+        "reasoning_tokens": usage.reasoning_tokens,
+        "cached_tokens": usage.cached_tokens,
+    }
+    if usage.cost_in_usd_ticks is not None:
+        kwargs["cost_in_usd_ticks"] = usage.cost_in_usd_ticks
+    return kwargs
+
+
+def _assistant_message(
+    content: str, reasoning: str | None, tool_calls: Sequence[ToolCall]
+) -> ChatMessage:
+    blocks: list[ThinkingBlock | TextBlock | ToolCallBlock] = []
+    if reasoning:
+        blocks.append(ThinkingBlock(content=reasoning))
+    blocks.append(TextBlock(text=content))
+    blocks.extend(
+        ToolCallBlock(tool_call_id=call.id, tool_name=call.name, tool_kwargs=call.arguments)
+        for call in tool_calls
+    )
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=list(blocks))
+
+
+def chat_response(completion: ChatCompletion) -> ChatResponse:
+    """A whole answer as a ChatResponse; ``raw`` is xAI's JSON, so ``raw["usage"]`` is its usage."""
+    return ChatResponse(
+        message=_assistant_message(
+            completion.content or "", completion.reasoning_content, completion.tool_calls
+        ),
+        raw=completion.raw,
+        additional_kwargs=usage_kwargs(completion.usage),
+    )
+
+
+def completion_response(completion: ChatCompletion) -> CompletionResponse:
+    """A whole answer as a CompletionResponse (text only; usage as in :func:`chat_response`)."""
+    return CompletionResponse(
+        text=completion.content or "",
+        raw=completion.raw,
+        additional_kwargs=usage_kwargs(completion.usage),
+    )
+
+
+class StreamState:
+    """Folds stream chunks into cumulative LlamaIndex responses that also carry the ``delta``."""
+
+    def __init__(self) -> None:
+        self._accumulator = StreamAccumulator()
+        self._content = ""
+        self._reasoning = ""
+        self._tool_calls: list[ToolCall] = []
+
+    def add(self, chunk: ChatCompletionChunk) -> bool:
+        """Fold one chunk in; False when it carries nothing a caller could see (a thinking tick)."""
+        self._accumulator.add(chunk)
+        self._content += chunk.content or ""
+        self._reasoning += chunk.reasoning_content or ""
+        if chunk.tool_calls:
+            self._tool_calls = self._accumulator.completion().tool_calls
+        return bool(
+            chunk.content
+            or chunk.reasoning_content
+            or chunk.tool_calls
+            or chunk.finish_reason is not None
+            or chunk.usage is not None
+        )
+
+    def chat(self, chunk: ChatCompletionChunk) -> ChatResponse:
+        """The answer so far, as a ChatResponse for ``chunk`` (its raw, usage and delta)."""
+        extra = usage_kwargs(chunk.usage)
+        if chunk.reasoning_content:
+            extra["thinking_delta"] = chunk.reasoning_content
+        return ChatResponse(
+            message=_assistant_message(self._content, self._reasoning, self._tool_calls),
+            delta=chunk.content or "",
+            raw=chunk.raw,
+            additional_kwargs=extra,
+        )
+
+    def completion(self, chunk: ChatCompletionChunk) -> CompletionResponse:
+        """The text so far, as a CompletionResponse for ``chunk`` (its raw, usage and delta)."""
+        return CompletionResponse(
+            text=self._content,
+            delta=chunk.content or "",
+            raw=chunk.raw,
+            additional_kwargs=usage_kwargs(chunk.usage),
+        )
+
+
+def tool_selections(response: ChatResponse, *, error_on_no_tool_call: bool) -> list[ToolSelection]:
+    """The tool calls in a response as ToolSelections (arguments parsed from xAI's JSON text)."""
+    selections: list[ToolSelection] = []
+    for block in response.message.blocks:
+        if not isinstance(block, ToolCallBlock):
+            continue
+        arguments: Any = block.tool_kwargs
+        if isinstance(arguments, str):
+            # Agents call this on every stream chunk, so a split call's partial JSON must parse.
+            try:
+                arguments = parse_partial_json(arguments) if arguments.strip() else {}
+            except (ValueError, TypeError):
+                arguments = {}
+        if not isinstance(arguments, dict):
+            arguments = {}
+        selections.append(
+            ToolSelection(
+                tool_id=block.tool_call_id or "",
+                tool_name=block.tool_name,
+                tool_kwargs=arguments,
+            )
+        )
+    if not selections and error_on_no_tool_call:
+        raise ValueError("Expected at least one tool call, but the response has none.")
+    return selections

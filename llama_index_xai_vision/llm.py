@@ -1,0 +1,237 @@
+"""``XAIVision``: a LlamaIndex ``FunctionCallingLLM`` where every message may carry images.
+
+The modern LlamaIndex path: images ride in ``ChatMessage.blocks`` (``ImageBlock`` next to
+``TextBlock``). Tool calling (``chat_with_tools``, ``get_tool_calls_from_response``) serves
+``FunctionAgent`` and ``ReActAgent``; ``structured_predict`` / ``as_structured_llm`` use xAI's
+``json_schema`` response format.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    ChatResponseAsyncGen,
+    ChatResponseGen,
+    CompletionResponse,
+    CompletionResponseAsyncGen,
+    CompletionResponseGen,
+    LLMMetadata,
+    MessageRole,
+    ToolCallBlock,
+)
+from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
+from llama_index.core.llms.function_calling import FunctionCallingLLM
+from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.types import Model
+from xai_vision.errors import ResponseParseError
+from xai_vision.messages import function_tool, json_schema_response_format
+
+from llama_index_xai_vision._base import XAISettings
+from llama_index_xai_vision._convert import tool_selections
+
+if TYPE_CHECKING:
+    from llama_index.core.prompts import BasePromptTemplate
+    from llama_index.core.tools.types import BaseTool
+
+__all__ = ["XAIVision"]
+
+
+def _schema_name(output_cls: type[Any]) -> str:
+    """A response-format name xAI accepts (letters, digits, ``_`` and ``-``)."""
+    return re.sub(r"[^a-zA-Z0-9_-]", "_", output_cls.__name__)[:64] or "output"
+
+
+def _tool_choice(tool_choice: str | dict[str, Any] | None, tool_required: bool) -> Any:
+    """xAI's ``tool_choice``: a mode, or a tool name turned into a function choice."""
+    if tool_choice is None:
+        return "required" if tool_required else "auto"
+    if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required"):
+        return {"type": "function", "function": {"name": tool_choice}}
+    return tool_choice
+
+
+class XAIVision(XAISettings, FunctionCallingLLM):
+    """xAI Grok as a LlamaIndex LLM: text and images in, text, tool calls and usage out.
+
+    ``chat([ChatMessage(role="user", blocks=[TextBlock(...), ImageBlock(path=...)])])``.
+    Usage is in ``raw["usage"]`` (xAI's own object, read by ``TokenCountingHandler``) and in
+    ``additional_kwargs`` (prompt, completion, total, image, reasoning and cached tokens).
+    """
+
+    @classmethod
+    def class_name(cls) -> str:
+        """Name used in serialisation."""
+        return "xai_vision_llm"
+
+    @property
+    def metadata(self) -> LLMMetadata:
+        """Chat, function calling, model name and context window of this instance."""
+        return LLMMetadata(
+            context_window=self._context_window(),
+            num_output=self._num_output(),
+            is_chat_model=True,
+            is_function_calling_model=True,
+            model_name=self.model,
+            system_role=MessageRole.SYSTEM,
+        )
+
+    # ----------------------------------------------------------------- chat and completion
+
+    @llm_chat_callback()
+    def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Answer a conversation; images ride in ``ChatMessage.blocks``."""
+        return self._do_chat(self._chat_request(messages, kwargs))
+
+    @llm_chat_callback()
+    def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
+        """Stream the answer: cumulative message, ``delta``, usage on the last response."""
+        return self._do_stream_chat(self._chat_request(messages, kwargs))
+
+    @llm_completion_callback()
+    def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
+        """Answer ``prompt`` sent as one user message."""
+        return self._do_complete(self._prompt_request(prompt, None, kwargs))
+
+    @llm_completion_callback()
+    def stream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseGen:
+        """Stream the answer to ``prompt`` (text so far and ``delta``)."""
+        return self._do_stream_complete(self._prompt_request(prompt, None, kwargs))
+
+    @llm_chat_callback()
+    async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
+        """Async :meth:`chat`."""
+        return await self._do_achat(self._chat_request(messages, kwargs))
+
+    @llm_chat_callback()
+    async def astream_chat(
+        self, messages: Sequence[ChatMessage], **kwargs: Any
+    ) -> ChatResponseAsyncGen:
+        """Async :meth:`stream_chat`."""
+        return self._do_astream_chat(self._chat_request(messages, kwargs))
+
+    @llm_completion_callback()
+    async def acomplete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponse:
+        """Async :meth:`complete`."""
+        return await self._do_acomplete(self._prompt_request(prompt, None, kwargs))
+
+    @llm_completion_callback()
+    async def astream_complete(
+        self, prompt: str, formatted: bool = False, **kwargs: Any
+    ) -> CompletionResponseAsyncGen:
+        """Async :meth:`stream_complete`."""
+        return self._do_astream_complete(self._prompt_request(prompt, None, kwargs))
+
+    # ----------------------------------------------------------------- tools
+
+    def _prepare_chat_with_tools(
+        self,
+        tools: Sequence[BaseTool],
+        user_msg: str | ChatMessage | None = None,
+        chat_history: list[ChatMessage] | None = None,
+        verbose: bool = False,
+        allow_parallel_tool_calls: bool = False,
+        tool_required: bool = False,
+        tool_choice: str | dict[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """The ``chat`` keywords for a tool-calling turn: xAI function tools and tool_choice."""
+        specs = [
+            function_tool(
+                tool.metadata.get_name(),
+                tool.metadata.description,
+                tool.metadata.get_parameters_dict(),
+            )
+            for tool in tools
+        ]
+        messages = list(chat_history or [])
+        if isinstance(user_msg, str):
+            messages.append(ChatMessage(role=MessageRole.USER, content=user_msg))
+        elif user_msg is not None:
+            messages.append(user_msg)
+        prepared: dict[str, Any] = {"messages": messages, **kwargs}
+        if specs:
+            prepared["tools"] = specs
+            prepared["tool_choice"] = _tool_choice(tool_choice, tool_required)
+            prepared["parallel_tool_calls"] = allow_parallel_tool_calls
+        return prepared
+
+    def _validate_chat_with_tools_response(
+        self,
+        response: ChatResponse,
+        tools: Sequence[BaseTool],
+        allow_parallel_tool_calls: bool = False,
+        **kwargs: Any,
+    ) -> ChatResponse:
+        """Keep only the first tool call when parallel calls were not allowed."""
+        if not allow_parallel_tool_calls:
+            blocks = response.message.blocks
+            calls = [block for block in blocks if isinstance(block, ToolCallBlock)]
+            if len(calls) > 1:
+                response.message.blocks = [
+                    block for block in blocks if not isinstance(block, ToolCallBlock)
+                ] + [calls[0]]
+        return response
+
+    def get_tool_calls_from_response(
+        self,
+        response: ChatResponse,
+        error_on_no_tool_call: bool = True,
+        **kwargs: Any,
+    ) -> list[ToolSelection]:
+        """The tool calls xAI asked for, arguments parsed into dicts."""
+        return tool_selections(response, error_on_no_tool_call=error_on_no_tool_call)
+
+    # ----------------------------------------------------------------- structured output
+
+    def _structured_kwargs(
+        self, output_cls: type[Model], llm_kwargs: dict[str, Any] | None
+    ) -> dict[str, Any]:
+        kwargs = dict(llm_kwargs or {})
+        kwargs.pop("tool_choice", None)
+        kwargs["response_format"] = json_schema_response_format(
+            output_cls.model_json_schema(), name=_schema_name(output_cls)
+        )
+        return kwargs
+
+    def _parse_structured(self, output_cls: type[Model], response: ChatResponse) -> Model:
+        text = response.message.content or ""
+        try:
+            return output_cls.model_validate_json(text)
+        except ValueError as exc:
+            raise ResponseParseError(
+                f"structured output: the answer is not a valid {output_cls.__name__}: {exc}",
+                body=text,
+            ) from exc
+
+    def structured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """One ``output_cls`` from the answer, via xAI's ``json_schema`` response format."""
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        response = self.chat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
+        return self._parse_structured(output_cls, response)
+
+    async def astructured_predict(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Model:
+        """Async :meth:`structured_predict`."""
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        response = await self.achat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
+        return self._parse_structured(output_cls, response)
