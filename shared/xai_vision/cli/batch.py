@@ -193,10 +193,6 @@ def load_resume_state(out: Path) -> ResumeState:
         return state
     data = out.read_bytes()
     keep = data.rfind(b"\n") + 1
-    if keep < len(data):
-        with out.open("r+b") as handle:
-            handle.truncate(keep)
-        state.repaired_bytes = len(data) - keep
     for number, line in enumerate(data[:keep].split(b"\n"), start=1):
         if not line.strip():
             continue
@@ -211,6 +207,11 @@ def load_resume_state(out: Path) -> ResumeState:
             )
         state.done.add(record["source"])
         state.totals.add_record(record)
+    # Cut only once every complete line checked out: a file we do not understand stays as it is.
+    if keep < len(data):
+        with out.open("r+b") as handle:
+            handle.truncate(keep)
+        state.repaired_bytes = len(data) - keep
     return state
 
 

@@ -1,0 +1,124 @@
+"""Batch file handling without a server: discovery, the JSONL writer and resume repair."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from xai_vision.cli.batch import (
+    BatchSettings,
+    JsonlWriter,
+    discover_images,
+    load_resume_state,
+)
+from xai_vision.errors import ImageSourceError, RequestValidationError
+
+
+def _touch(path: Path) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(b"x")
+    return path
+
+
+def test_discover_expands_folders_globs_and_files_once_in_order(tmp_path: Path) -> None:
+    a = _touch(tmp_path / "imgs" / "a.png")
+    b = _touch(tmp_path / "imgs" / "b.JPG")
+    _touch(tmp_path / "imgs" / "notes.txt")  # not an image suffix: folders skip it
+    c = _touch(tmp_path / "more" / "c.webp")
+    found = discover_images([str(tmp_path / "imgs"), str(tmp_path / "more" / "*.webp"), str(a)])
+    assert found == [a.resolve(), b.resolve(), c.resolve()]
+
+
+def test_discover_recursive_glob(tmp_path: Path) -> None:
+    deep = _touch(tmp_path / "x" / "y" / "deep.png")
+    top = _touch(tmp_path / "top.png")
+    assert set(discover_images([str(tmp_path / "**" / "*.png")])) == {
+        deep.resolve(),
+        top.resolve(),
+    }
+
+
+@pytest.mark.parametrize(
+    ("argument", "reason"),
+    [("missing.png", "no such file"), ("*.nothing", "matched no files"), ("empty", "no image")],
+)
+def test_discover_rejects_what_matches_nothing(tmp_path: Path, argument: str, reason: str) -> None:
+    (tmp_path / "empty").mkdir()
+    with pytest.raises(ImageSourceError) as caught:
+        discover_images([str(tmp_path / argument)])
+    assert reason in str(caught.value)
+    assert argument in str(caught.value)
+
+
+def test_writer_appends_one_complete_line_per_record(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    with JsonlWriter(out) as writer:
+        writer.write({"source": "a", "answer": "line one\nwith a newline", "error": None})
+    with JsonlWriter(out) as writer:
+        writer.write({"source": "b", "answer": "ü", "error": None})
+    lines = out.read_bytes().split(b"\n")
+    assert lines[-1] == b""
+    assert [json.loads(line)["source"] for line in lines[:-1]] == ["a", "b"]
+
+
+def test_writer_refuses_after_close(tmp_path: Path) -> None:
+    writer = JsonlWriter(tmp_path / "out.jsonl")
+    writer.close()
+    writer.close()  # idempotent
+    with pytest.raises(ValueError, match="closed"):
+        writer.write({"source": "a"})
+
+
+def test_resume_cuts_a_torn_last_line_and_collects_sources(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    good = [
+        {
+            "source": "/a.png",
+            "answer": "A",
+            "usage": {"image_tokens": 512, "total_tokens": 600, "cost_in_usd_ticks": 10},
+            "error": None,
+        },
+        {
+            "source": "/b.png",
+            "answer": None,
+            "usage": None,
+            "error": {"type": "ImageDecodeError", "message": "bad"},
+        },
+    ]
+    complete = b"".join(json.dumps(r).encode() + b"\n" for r in good)
+    torn = b'{"source": "/c.png", "answ'
+    out.write_bytes(complete + torn)
+    state = load_resume_state(out)
+    assert state.done == {"/a.png", "/b.png"}
+    assert state.repaired_bytes == len(torn)
+    assert out.read_bytes() == complete
+    assert (state.totals.succeeded, state.totals.failed) == (1, 1)
+    assert state.totals.image_tokens == 512 and state.totals.cost_in_usd_ticks == 10
+    # A second read finds nothing to repair.
+    assert load_resume_state(out).repaired_bytes == 0
+
+
+def test_resume_of_a_missing_or_empty_file_is_empty(tmp_path: Path) -> None:
+    assert load_resume_state(tmp_path / "none.jsonl").done == set()
+    (tmp_path / "empty.jsonl").write_bytes(b"")
+    assert load_resume_state(tmp_path / "empty.jsonl").done == set()
+
+
+def test_resume_refuses_a_file_that_is_not_batch_output(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    original = b'{"source": "/a.png"}\nnot json\n{"source": "/half'
+    out.write_bytes(original)
+    with pytest.raises(RequestValidationError, match="line 2"):
+        load_resume_state(out)
+    assert out.read_bytes() == original  # nothing cut from a file we do not understand
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [({"concurrency": 0}, "--concurrency"), ({"prompt": "  "}, "--prompt")],
+)
+def test_settings_validate(kwargs: dict[str, object], message: str) -> None:
+    values: dict[str, object] = {"prompt": "p", "model": "m", **kwargs}
+    with pytest.raises(RequestValidationError, match=message):
+        BatchSettings(**values)  # type: ignore[arg-type]
