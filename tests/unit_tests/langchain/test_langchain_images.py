@@ -11,11 +11,11 @@ import pytest
 from langchain_core.language_models._utils import _normalize_messages
 from langchain_core.messages import HumanMessage
 from PIL import Image
+from xai_vision.errors import ImageDecodeError, ImageSourceError, RequestValidationError
+from xai_vision.images import parse_data_uri
 
 from langchain_xai_vision import image_block
 from langchain_xai_vision.images import ImageReference, image_reference, is_image_block
-from xai_vision.errors import ImageDecodeError, ImageSourceError, RequestValidationError
-from xai_vision.images import parse_data_uri
 
 URL = "https://example.com/cat.png"
 
@@ -47,10 +47,18 @@ def test_base64_forms_become_data_uris_with_detail(image_bytes: Callable[..., by
     data = _b64(png)
     blocks = [
         {"type": "image", "base64": data, "mime_type": "image/png", "detail": "high"},
-        {"type": "image", "source_type": "base64", "data": data, "mime_type": "image/png",
-         "detail": "high"},
-        {"type": "image", "source": {"type": "base64", "media_type": "image/png", "data": data},
-         "detail": "high"},
+        {
+            "type": "image",
+            "source_type": "base64",
+            "data": data,
+            "mime_type": "image/png",
+            "detail": "high",
+        },
+        {
+            "type": "image",
+            "source": {"type": "base64", "media_type": "image/png", "data": data},
+            "detail": "high",
+        },
     ]
     for block in blocks:
         ref = image_reference(block)
@@ -163,5 +171,5 @@ def test_image_block_from_path_bytes_pil_and_url(
 def test_image_block_rejects_non_images_naming_the_source(tmp_path: Any) -> None:
     bad = tmp_path / "notes.png"
     bad.write_bytes(b"this is text, not a picture")
-    with pytest.raises(ImageDecodeError, match="notes.png"):
+    with pytest.raises(ImageDecodeError, match=r"notes\.png"):
         image_block(str(bad))

@@ -1,0 +1,809 @@
+"""``ChatXAIVision``: a LangChain chat model over the xai-vision core (no openai SDK).
+
+The module-level functions translate between LangChain messages and the core's wire types,
+as partner packages do: :func:`convert_messages` (LangChain -> wire, images checked and
+numbered by one :class:`~xai_vision.messages.ImageCollector` per request),
+:func:`completion_to_message`, :func:`chunk_to_message_chunk` and
+:func:`usage_to_metadata` (core -> LangChain).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from operator import itemgetter
+from typing import Any, Literal, cast
+
+from langchain_core.callbacks import AsyncCallbackManagerForLLMRun, CallbackManagerForLLMRun
+from langchain_core.language_models import BaseChatModel, LangSmithParams, LanguageModelInput
+from langchain_core.messages import (
+    AIMessage,
+    AIMessageChunk,
+    BaseMessage,
+    ChatMessage,
+    HumanMessage,
+    InvalidToolCall,
+    SystemMessage,
+    ToolCall,
+    ToolMessage,
+)
+from langchain_core.messages.ai import UsageMetadata
+from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call_chunk
+from langchain_core.output_parsers import JsonOutputParser, PydanticOutputParser
+from langchain_core.output_parsers.base import OutputParserLike
+from langchain_core.output_parsers.openai_tools import (
+    JsonOutputKeyToolsParser,
+    PydanticToolsParser,
+)
+from langchain_core.outputs import ChatGeneration, ChatGenerationChunk, ChatResult
+from langchain_core.runnables import Runnable, RunnableMap, RunnablePassthrough
+from langchain_core.tools import BaseTool
+from langchain_core.utils import secret_from_env
+from langchain_core.utils.function_calling import convert_to_openai_function
+from langchain_core.utils.pydantic import is_basemodel_subclass
+from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+from xai_vision.client import AsyncXAIClient, XAIClient
+from xai_vision.errors import RequestValidationError
+from xai_vision.images import ImageOptions
+from xai_vision.messages import (
+    AssistantMessage,
+    ChatRequest,
+    ContentPart,
+    ImageCollector,
+    WireMessage,
+    assistant_message,
+    function_tool,
+    json_schema_response_format,
+    system_message,
+    text_part,
+    tool_message,
+    user_message,
+)
+from xai_vision.models import ChatCompletion, ChatCompletionChunk, Usage
+
+from langchain_xai_vision.images import image_reference, is_image_block
+
+__all__ = [
+    "ChatXAIVision",
+    "chunk_to_message_chunk",
+    "completion_to_message",
+    "convert_messages",
+    "usage_to_metadata",
+]
+
+_DEFAULT_MODEL = "grok-4-fast-non-reasoning"
+_PROVIDER = "xai"
+_IMAGE_DEFAULTS = ImageOptions()
+# Block types that carry no input for xAI and are dropped from assistant history.
+_ASSISTANT_SKIPPED_BLOCKS = frozenset(
+    {"tool_use", "tool_call", "tool_call_chunk", "reasoning", "thinking", "redacted_thinking"}
+)
+# ChatRequest fields a per-call keyword may set; any other keyword goes to the body as is.
+_REQUEST_KEYS = frozenset(
+    {
+        "model",
+        "temperature",
+        "top_p",
+        "max_tokens",
+        "stop",
+        "seed",
+        "tools",
+        "tool_choice",
+        "parallel_tool_calls",
+        "response_format",
+        "reasoning_effort",
+    }
+)
+
+StructuredMethod = Literal["json_schema", "json_mode", "function_calling"]
+
+
+# --------------------------------------------------------------------------- LangChain -> wire
+
+
+def convert_messages(
+    messages: Sequence[BaseMessage], image_options: ImageOptions | None = None
+) -> list[WireMessage]:
+    """LangChain messages as xAI wire messages; every image is checked before anything is sent.
+
+    Images are numbered across the whole request in order, and ``image_options`` (policy,
+    limits, optimisation, images per request) applies to each of them.
+    """
+    collector = ImageCollector(image_options)
+    return [_convert_message(message, collector, i) for i, message in enumerate(messages)]
+
+
+def _convert_message(message: BaseMessage, collector: ImageCollector, i: int) -> WireMessage:
+    """One LangChain message as one wire message."""
+    where = f"message {i} ({message.type})"
+    role = message.role if isinstance(message, ChatMessage) else message.type
+    if isinstance(message, HumanMessage) or role in ("human", "user"):
+        return user_message(_content(message.content, collector, where))
+    if isinstance(message, SystemMessage) or role in ("system", "developer"):
+        return system_message(_text_only(message.content, where))
+    if isinstance(message, AIMessage) or role in ("ai", "assistant"):
+        return _assistant(message, where)
+    if isinstance(message, ToolMessage):
+        return tool_message(message.tool_call_id, _content(message.content, collector, where))
+    raise RequestValidationError(
+        f"{where}: messages of type {message.type!r} (role {role!r}) cannot be sent to xAI; "
+        "use system, human, ai or tool messages"
+    )
+
+
+def _content(
+    content: str | list[str | dict[str, Any]], collector: ImageCollector, where: str
+) -> str | list[ContentPart]:
+    """Message content as a string or wire parts; images go through the request's collector."""
+    if isinstance(content, str):
+        return content
+    parts: list[ContentPart] = []
+    for j, block in enumerate(content):
+        block_where = f"{where}, block {j}"
+        text = _block_text(block, block_where)
+        if text is not None:
+            parts.append(text_part(text))
+        elif is_image_block(cast(Mapping[str, Any], block)):
+            ref = image_reference(cast(Mapping[str, Any], block), where=block_where)
+            parts.append(collector.add(ref.source, detail=ref.detail))
+        else:
+            raise RequestValidationError(
+                f"{block_where}: content block type {_block_type(block)!r} is not supported; "
+                "xAI chat completions take text and image blocks"
+            )
+    return parts
+
+
+def _text_only(
+    content: str | list[str | dict[str, Any]],
+    where: str,
+    skipped: frozenset[str] = frozenset(),
+) -> str:
+    """The text of content that may hold text only (system and assistant turns).
+
+    Blocks whose type is in ``skipped`` carry nothing xAI takes back (tool-use and reasoning
+    blocks of an assistant turn; its tool calls travel in ``tool_calls``) and are left out.
+    """
+    if isinstance(content, str):
+        return content
+    texts: list[str] = []
+    for j, block in enumerate(content):
+        block_where = f"{where}, block {j}"
+        text = _block_text(block, block_where)
+        if text is not None:
+            texts.append(text)
+        elif _block_type(block) not in skipped:
+            raise RequestValidationError(
+                f"{block_where}: content block type {_block_type(block)!r} cannot be sent in "
+                "this message; only text can (images belong in human or tool messages)"
+            )
+    return "".join(texts)
+
+
+def _block_text(block: object, where: str) -> str | None:
+    """The text of a string or text block; None for any other block; an error if malformed."""
+    if isinstance(block, str):
+        return block
+    if not isinstance(block, Mapping):
+        raise RequestValidationError(
+            f"{where}: content blocks must be strings or dicts, got {type(block).__name__}"
+        )
+    if block.get("type") != "text":
+        return None
+    text = block.get("text")
+    if not isinstance(text, str):
+        raise RequestValidationError(f"{where}: text block needs a 'text' string")
+    return text
+
+
+def _block_type(block: object) -> object:
+    """A block's ``type`` (for error messages and skipping)."""
+    return block.get("type") if isinstance(block, Mapping) else type(block).__name__
+
+
+def _assistant(message: BaseMessage, where: str) -> AssistantMessage:
+    """An assistant turn: its text, its tool calls (valid and invalid) and reasoning, if any."""
+    text = _text_only(message.content, where, _ASSISTANT_SKIPPED_BLOCKS)
+    tool_calls: list[dict[str, Any]] = []
+    reasoning: str | None = None
+    if isinstance(message, AIMessage):
+        tool_calls = [
+            {"id": call["id"], "name": call["name"], "arguments": call["args"]}
+            for call in message.tool_calls
+        ]
+        # Calls whose arguments did not parse go back as the model wrote them.
+        tool_calls += [
+            {"id": call["id"], "name": call["name"], "arguments": call["args"] or ""}
+            for call in message.invalid_tool_calls
+        ]
+        raw_reasoning = message.additional_kwargs.get("reasoning_content")
+        reasoning = raw_reasoning if isinstance(raw_reasoning, str) and raw_reasoning else None
+    return assistant_message(
+        text or (None if tool_calls else ""),
+        tool_calls=tool_calls or None,
+        reasoning_content=reasoning,
+    )
+
+
+# --------------------------------------------------------------------------- wire -> LangChain
+
+
+def usage_to_metadata(usage: Usage) -> UsageMetadata:
+    """xAI usage as LangChain ``UsageMetadata``.
+
+    ``output_tokens`` counts reasoning too (xAI keeps it outside ``completion_tokens``), so
+    ``input + output == total``. ``input_token_details`` has ``image`` always and ``cache_read``
+    only when non-zero; text tokens are left out because cached tokens are part of them and the
+    details must not sum above ``input_tokens``.
+    """
+    input_details: dict[str, int] = {"image": usage.image_tokens}
+    if usage.cached_tokens:
+        input_details["cache_read"] = usage.cached_tokens
+    return UsageMetadata(
+        input_tokens=usage.prompt_tokens,
+        output_tokens=usage.output_tokens,
+        total_tokens=usage.total_tokens,
+        input_token_details=cast(Any, input_details),
+        output_token_details={"reasoning": usage.reasoning_tokens},
+    )
+
+
+def _response_metadata(
+    *,
+    model: str,
+    response_id: str,
+    finish_reason: str | None,
+    system_fingerprint: str | None,
+    usage: Usage | None,
+) -> dict[str, Any]:
+    """The response metadata both invoke and the last stream chunk carry."""
+    metadata: dict[str, Any] = {
+        "model_name": model,
+        "model_provider": _PROVIDER,
+        "id": response_id,
+        "finish_reason": finish_reason,
+        "system_fingerprint": system_fingerprint,
+    }
+    if usage is not None:
+        metadata["usage"] = usage.raw or usage.model_dump(exclude={"raw"})
+        if usage.cost_usd is not None:
+            metadata["cost_usd"] = usage.cost_usd
+    return metadata
+
+
+def completion_to_message(completion: ChatCompletion) -> AIMessage:
+    """A whole xAI answer as an ``AIMessage``: text, tool calls, reasoning, usage and metadata."""
+    tool_calls: list[ToolCall] = []
+    invalid: list[InvalidToolCall] = []
+    for call in completion.tool_calls:
+        try:
+            args = json.loads(call.arguments) if call.arguments.strip() else {}
+        except json.JSONDecodeError as exc:
+            invalid.append(
+                invalid_tool_call(
+                    name=call.name, args=call.arguments, id=call.id, error=f"invalid JSON: {exc}"
+                )
+            )
+            continue
+        if not isinstance(args, dict):
+            invalid.append(
+                invalid_tool_call(
+                    name=call.name,
+                    args=call.arguments,
+                    id=call.id,
+                    error="arguments are not a JSON object",
+                )
+            )
+            continue
+        tool_calls.append(tool_call(name=call.name, args=args, id=call.id))
+    additional_kwargs: dict[str, Any] = {}
+    if completion.reasoning_content:
+        additional_kwargs["reasoning_content"] = completion.reasoning_content
+    if completion.refusal:
+        additional_kwargs["refusal"] = completion.refusal
+    return AIMessage(
+        content=completion.content or "",
+        id=completion.id,
+        tool_calls=tool_calls,
+        invalid_tool_calls=invalid,
+        additional_kwargs=additional_kwargs,
+        usage_metadata=usage_to_metadata(completion.usage) if completion.usage else None,
+        response_metadata=_response_metadata(
+            model=completion.model,
+            response_id=completion.id,
+            finish_reason=completion.finish_reason,
+            system_fingerprint=completion.system_fingerprint,
+            usage=completion.usage,
+        ),
+    )
+
+
+def chunk_to_message_chunk(chunk: ChatCompletionChunk) -> AIMessageChunk | None:
+    """The content of one stream chunk (text, reasoning, tool-call pieces), or None if empty.
+
+    Finish reason, usage and model name are not put on these chunks: :class:`_StreamState`
+    emits them once, on the last chunk, so that adding chunks never double counts or
+    concatenates them.
+    """
+    additional_kwargs: dict[str, Any] = {}
+    if chunk.reasoning_content:
+        additional_kwargs["reasoning_content"] = chunk.reasoning_content
+    call_chunks = [
+        tool_call_chunk(name=delta.name, args=delta.arguments, id=delta.id, index=delta.index)
+        for delta in chunk.tool_calls
+    ]
+    if not chunk.content and not additional_kwargs and not call_chunks:
+        return None
+    return AIMessageChunk(
+        content=chunk.content or "",
+        id=chunk.id,
+        additional_kwargs=additional_kwargs,
+        tool_call_chunks=call_chunks,
+    )
+
+
+class _StreamState:
+    """What a stream has told so far that belongs on its final chunk only."""
+
+    def __init__(self) -> None:
+        self.id: str | None = None
+        self.model: str | None = None
+        self.finish_reason: str | None = None
+        self.system_fingerprint: str | None = None
+        self.usage: Usage | None = None
+
+    def update(self, chunk: ChatCompletionChunk) -> None:
+        """Remember the identity, finish reason and usage a chunk carries."""
+        self.id = self.id or chunk.id
+        self.model = chunk.model or self.model
+        self.finish_reason = chunk.finish_reason or self.finish_reason
+        self.system_fingerprint = chunk.system_fingerprint or self.system_fingerprint
+        if chunk.usage is not None:
+            self.usage = chunk.usage
+
+    def final_chunk(self, fallback_model: str) -> AIMessageChunk:
+        """The last chunk: usage, finish reason, model and id, marked ``chunk_position="last"``."""
+        return AIMessageChunk(
+            content="",
+            id=self.id,
+            usage_metadata=usage_to_metadata(self.usage) if self.usage else None,
+            response_metadata=_response_metadata(
+                model=self.model or fallback_model,
+                response_id=self.id or "",
+                finish_reason=self.finish_reason,
+                system_fingerprint=self.system_fingerprint,
+                usage=self.usage,
+            ),
+            chunk_position="last",
+        )
+
+
+# --------------------------------------------------------------------------- the chat model
+
+
+class ChatXAIVision(BaseChatModel):
+    """xAI Grok chat model that sees images, for LangChain chains and agents.
+
+    Takes images in every form LangChain code writes (OpenAI ``image_url``, standard v0/v1
+    ``image`` blocks, Anthropic ``source`` blocks, or :func:`~langchain_xai_vision.image_block`),
+    keeps ``detail``, checks each image before sending, and reports image and reasoning tokens
+    in ``usage_metadata``.
+
+    Example:
+        ```python
+        from langchain_xai_vision import ChatXAIVision, image_block
+        from langchain_core.messages import HumanMessage
+
+        model = ChatXAIVision()  # key from XAI_API_KEY
+        answer = model.invoke(
+            [HumanMessage([{"type": "text", "text": "What is this?"},
+                           image_block("photo.jpg", detail="high")])]
+        )
+        ```
+    """
+
+    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+
+    model: str = Field(default=_DEFAULT_MODEL, alias="model_name")
+    """xAI model name; xAI may answer with a resolved name (in ``response_metadata``)."""
+    temperature: float | None = None
+    """Sampling temperature, 0 to 2 (checked before sending); None leaves xAI's default."""
+    max_tokens: int | None = Field(default=None, gt=0)
+    """Most tokens to generate; None leaves xAI's default."""
+    top_p: float | None = None
+    """Nucleus sampling mass; None leaves xAI's default."""
+    seed: int | None = None
+    """Seed for best-effort deterministic sampling."""
+    reasoning_effort: Literal["low", "high"] | None = None
+    """Reasoning effort for models that take it (grok-3-mini); grok-4 reasoning models refuse it."""
+    stop: list[str] | None = Field(default=None, alias="stop_sequences")
+    """Default stop sequences; a per-call ``stop`` replaces them."""
+    timeout: float = Field(default=60.0, gt=0)
+    """Seconds allowed for each HTTP request (every call has one)."""
+    max_retries: int = Field(default=2, ge=0)
+    """Retries on 408/409/429/5xx, timeouts and connection errors, with backoff."""
+    api_key: SecretStr | None = Field(
+        default_factory=secret_from_env("XAI_API_KEY", default=None), alias="xai_api_key"
+    )
+    """xAI API key; read from ``XAI_API_KEY`` when not given. Never shown or serialised."""
+    base_url: str | None = Field(default=None, alias="xai_api_base")
+    """API base URL; None lets the core read ``XAI_BASE_URL`` / ``XAI_API_BASE`` or use xAI's."""
+    default_headers: dict[str, str] | None = None
+    """Extra HTTP headers sent with every request."""
+    model_kwargs: dict[str, Any] = Field(default_factory=dict)
+    """Extra request-body fields sent as they are (e.g. ``{"presence_penalty": 0.5}``)."""
+    streaming: bool = False
+    """Stream even on ``invoke`` (tokens reach callbacks as they arrive)."""
+
+    image_policy: Literal["resize", "strict"] = _IMAGE_DEFAULTS.policy
+    """Over-limit images: ``resize`` downscales and re-encodes them, ``strict`` raises."""
+    optimize_images: bool = _IMAGE_DEFAULTS.optimize
+    """Downscale every image to what xAI processes at its detail level, saving upload bytes."""
+    max_image_bytes: int = Field(default=_IMAGE_DEFAULTS.max_bytes, gt=0)
+    """Largest image accepted, in bytes after decoding."""
+    max_image_edge: int = Field(default=_IMAGE_DEFAULTS.max_edge, gt=0)
+    """Longest image edge accepted, in pixels."""
+    max_image_pixels: int = Field(default=_IMAGE_DEFAULTS.max_pixels, gt=0)
+    """Decompression-bomb guard: most pixels an image may decode to."""
+    max_images_per_request: int | None = Field(default=_IMAGE_DEFAULTS.max_images_per_request, gt=0)
+    """Most images one request may carry; None for no limit."""
+    animated_images: Literal["error", "first_frame"] = _IMAGE_DEFAULTS.animated
+    """Animated images: refuse them, or send their first frame."""
+
+    _client: XAIClient | None = PrivateAttr(default=None)
+    _client_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+
+    # ----------------------------------------------------------------- LangChain identity
+
+    @property
+    def _llm_type(self) -> str:
+        """Type label LangChain uses in traces and ``dict()``."""
+        return "xai-vision-chat"
+
+    @property
+    def lc_secrets(self) -> dict[str, str]:
+        """The key is serialised as a reference to ``XAI_API_KEY``, never by value."""
+        return {"api_key": "XAI_API_KEY"}
+
+    @classmethod
+    def is_lc_serializable(cls) -> bool:
+        """The model can be saved with ``dumpd`` and restored with ``load``."""
+        return True
+
+    @classmethod
+    def get_lc_namespace(cls) -> list[str]:
+        """Where ``load`` finds this class: ``["langchain_xai_vision", "chat_models"]``."""
+        return ["langchain_xai_vision", "chat_models"]
+
+    @property
+    def _identifying_params(self) -> dict[str, Any]:
+        """The settings that make two models answer differently (no secrets)."""
+        return {
+            "model": self.model,
+            "temperature": self.temperature,
+            "max_tokens": self.max_tokens,
+            "top_p": self.top_p,
+            "seed": self.seed,
+            "reasoning_effort": self.reasoning_effort,
+            "stop": self.stop,
+            "base_url": self.base_url,
+            **self.model_kwargs,
+        }
+
+    def _get_ls_params(self, stop: list[str] | None = None, **kwargs: Any) -> LangSmithParams:
+        """LangSmith tracing parameters; a per-call ``model`` is reported as the model."""
+        params = LangSmithParams(
+            ls_provider=_PROVIDER,
+            ls_model_name=str(kwargs.get("model") or self.model),
+            ls_model_type="chat",
+        )
+        temperature = kwargs.get("temperature", self.temperature)
+        if isinstance(temperature, int | float):
+            params["ls_temperature"] = temperature
+        max_tokens = kwargs.get("max_tokens", self.max_tokens)
+        if isinstance(max_tokens, int):
+            params["ls_max_tokens"] = max_tokens
+        if stop := stop or kwargs.get("stop") or self.stop:
+            params["ls_stop"] = stop
+        return params
+
+    # ----------------------------------------------------------------- configuration
+
+    @property
+    def image_options(self) -> ImageOptions:
+        """The core's image options built from this model's image fields."""
+        return ImageOptions(
+            policy=self.image_policy,
+            max_bytes=self.max_image_bytes,
+            max_edge=self.max_image_edge,
+            max_pixels=self.max_image_pixels,
+            max_images_per_request=self.max_images_per_request,
+            optimize=self.optimize_images,
+            animated=self.animated_images,
+        )
+
+    def _client_kwargs(self) -> dict[str, Any]:
+        """Constructor arguments shared by the sync and async clients."""
+        return {
+            "api_key": self.api_key.get_secret_value() if self.api_key else None,
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+            "default_headers": self.default_headers,
+        }
+
+    def _get_client(self) -> XAIClient:
+        """The client, created on first use and reused by every later call (thread-safe)."""
+        with self._client_lock:
+            if self._client is None:
+                self._client = XAIClient(**self._client_kwargs())
+            return self._client
+
+    def _get_async_client(self) -> AsyncXAIClient:
+        """The async twin of the sync client (same settings; one pool per event loop)."""
+        return self._get_client().async_client
+
+    def _build_request(
+        self, messages: Sequence[BaseMessage], stop: list[str] | None, kwargs: Mapping[str, Any]
+    ) -> ChatRequest:
+        """One core request from the messages, this model's settings and per-call keywords.
+
+        Messages are converted (and images checked) first, so bad input fails before sending.
+        """
+        wire_messages = convert_messages(messages, self.image_options)
+        fields: dict[str, Any] = {
+            "model": self.model,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "max_tokens": self.max_tokens,
+            "stop": self.stop,
+            "seed": self.seed,
+            "reasoning_effort": self.reasoning_effort,
+        }
+        extra = dict(self.model_kwargs)
+        for key, value in kwargs.items():
+            if key in _REQUEST_KEYS:
+                fields[key] = value
+            elif key != "stream":
+                extra[key] = value
+        if stop is not None:
+            fields["stop"] = stop
+        return ChatRequest(messages=wire_messages, extra=extra, **fields)
+
+    # ----------------------------------------------------------------- generation
+
+    def _generate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        """One request, one answer."""
+        request = self._build_request(messages, stop, kwargs)
+        completion = self._get_client().create(request)
+        return _chat_result(completion)
+
+    async def _agenerate(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> ChatResult:
+        """One request, one answer, without blocking the event loop."""
+        request = self._build_request(messages, stop, kwargs)
+        completion = await self._get_async_client().create(request)
+        return _chat_result(completion)
+
+    def _stream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: CallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> Iterator[ChatGenerationChunk]:
+        """Chunks as xAI sends them; usage and metadata on the last one only."""
+        request = self._build_request(messages, stop, kwargs)
+        state = _StreamState()
+        stream = self._get_client().stream(request, include_usage=True)
+        try:
+            for chunk in stream:
+                state.update(chunk)
+                message = chunk_to_message_chunk(chunk)
+                if message is not None:
+                    yield _emit(message, run_manager.on_llm_new_token if run_manager else None)
+        finally:
+            _close(stream)
+        yield _emit(
+            state.final_chunk(request.model), run_manager.on_llm_new_token if run_manager else None
+        )
+
+    async def _astream(
+        self,
+        messages: list[BaseMessage],
+        stop: list[str] | None = None,
+        run_manager: AsyncCallbackManagerForLLMRun | None = None,
+        **kwargs: Any,
+    ) -> AsyncIterator[ChatGenerationChunk]:
+        """Chunks as xAI sends them, asynchronously; usage and metadata on the last one only."""
+        request = self._build_request(messages, stop, kwargs)
+        state = _StreamState()
+        stream = self._get_async_client().stream(request, include_usage=True)
+        try:
+            async for chunk in stream:
+                state.update(chunk)
+                message = chunk_to_message_chunk(chunk)
+                if message is not None:
+                    generation = ChatGenerationChunk(message=message)
+                    if run_manager:
+                        await run_manager.on_llm_new_token(generation.text, chunk=generation)
+                    yield generation
+        finally:
+            await _aclose(stream)
+        final = ChatGenerationChunk(message=state.final_chunk(request.model))
+        if run_manager:
+            await run_manager.on_llm_new_token(final.text, chunk=final)
+        yield final
+
+    # ----------------------------------------------------------------- tools and structure
+
+    def bind_tools(
+        self,
+        tools: Sequence[dict[str, Any] | type | Callable[..., Any] | BaseTool],
+        *,
+        tool_choice: str | bool | dict[str, Any] | None = None,
+        parallel_tool_calls: bool | None = None,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, AIMessage]:
+        """Offer tools to the model.
+
+        ``tool_choice``: ``"auto"``, ``"none"``, ``"any"``/``"required"``/``True`` (must call
+        one), a tool name (must call that one), or an xAI ``tool_choice`` dict.
+        ``parallel_tool_calls=False`` asks for at most one call per turn.
+        """
+        wire_tools = [_wire_tool(tool, strict) for tool in tools]
+        names = [tool["function"]["name"] for tool in wire_tools]
+        if tool_choice is not None and tool_choice is not False:
+            kwargs["tool_choice"] = _wire_tool_choice(tool_choice, names)
+        if parallel_tool_calls is not None:
+            kwargs["parallel_tool_calls"] = parallel_tool_calls
+        return self.bind(tools=wire_tools, **kwargs)
+
+    def with_structured_output(
+        self,
+        schema: dict[str, Any] | type | None = None,
+        *,
+        method: StructuredMethod = "json_schema",
+        include_raw: bool = False,
+        strict: bool | None = None,
+        **kwargs: Any,
+    ) -> Runnable[LanguageModelInput, Any]:
+        """A runnable that answers with data matching ``schema`` (pydantic class, TypedDict or
+        JSON schema), images in the input welcome.
+
+        ``method``: ``json_schema`` (xAI structured outputs, default), ``json_mode`` (any JSON
+        object; describe the shape in the prompt) or ``function_calling`` (a forced tool call).
+        ``include_raw=True`` returns ``{"raw", "parsed", "parsing_error"}`` instead of raising.
+        """
+        if kwargs:
+            raise RequestValidationError(
+                f"with_structured_output got unexpected arguments: {sorted(kwargs)}"
+            )
+        if method not in ("json_schema", "json_mode", "function_calling"):
+            raise RequestValidationError(
+                f"with_structured_output method {method!r} is not one of "
+                "'json_schema', 'json_mode', 'function_calling'"
+            )
+        if schema is None and method != "json_mode":
+            raise RequestValidationError(f"with_structured_output method {method!r} needs a schema")
+        is_pydantic = isinstance(schema, type) and is_basemodel_subclass(schema)
+        ls_format = {"kwargs": {"method": method, "strict": strict}, "schema": schema}
+        parser: OutputParserLike[Any]
+        if method == "function_calling":
+            assert schema is not None  # checked above; narrows for mypy
+            function = convert_to_openai_function(schema)
+            llm = self.bind_tools(
+                [schema], tool_choice=function["name"], strict=strict, parallel_tool_calls=False
+            ).bind(ls_structured_output_format=ls_format)
+            if is_pydantic:
+                parser = PydanticToolsParser(tools=[cast(type, schema)], first_tool_only=True)
+            else:
+                parser = JsonOutputKeyToolsParser(key_name=function["name"], first_tool_only=True)
+        else:
+            if method == "json_mode":
+                response_format: dict[str, Any] = {"type": "json_object"}
+            else:
+                assert schema is not None  # checked above; narrows for mypy
+                function = convert_to_openai_function(schema)
+                response_format = json_schema_response_format(
+                    function["parameters"], name=function["name"], strict=strict
+                )
+            llm = self.bind(response_format=response_format, ls_structured_output_format=ls_format)
+            parser = (
+                PydanticOutputParser(pydantic_object=cast(Any, schema))
+                if is_pydantic
+                else JsonOutputParser()
+            )
+        if not include_raw:
+            return llm | parser
+        parser_assign = RunnablePassthrough.assign(
+            parsed=itemgetter("raw") | parser, parsing_error=lambda _: None
+        )
+        parser_none = RunnablePassthrough.assign(parsed=lambda _: None)
+        parser_with_fallback = parser_assign.with_fallbacks(
+            [parser_none], exception_key="parsing_error"
+        )
+        return RunnableMap(raw=llm) | parser_with_fallback
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _chat_result(completion: ChatCompletion) -> ChatResult:
+    """A one-generation ``ChatResult`` for a completion."""
+    message = completion_to_message(completion)
+    return ChatResult(
+        generations=[
+            ChatGeneration(
+                message=message,
+                generation_info={"finish_reason": completion.finish_reason},
+            )
+        ],
+        llm_output={"model_name": completion.model, "id": completion.id},
+    )
+
+
+def _emit(message: AIMessageChunk, on_token: Callable[..., Any] | None) -> ChatGenerationChunk:
+    """Wrap a message chunk and hand its text to the callbacks."""
+    generation = ChatGenerationChunk(message=message)
+    if on_token is not None:
+        on_token(generation.text, chunk=generation)
+    return generation
+
+
+def _close(stream: Any) -> None:
+    """Close a sync stream early (releases its connection) if it can be closed."""
+    close = getattr(stream, "close", None)
+    if callable(close):
+        close()
+
+
+async def _aclose(stream: Any) -> None:
+    """Close an async stream early (releases its connection) if it can be closed."""
+    aclose = getattr(stream, "aclose", None)
+    if callable(aclose):
+        await aclose()
+
+
+def _wire_tool(
+    tool: dict[str, Any] | type | Callable[..., Any] | BaseTool, strict: bool | None
+) -> dict[str, Any]:
+    """Any LangChain tool form as an xAI function tool."""
+    function = convert_to_openai_function(tool, strict=strict)
+    wire = function_tool(function["name"], function.get("description"), function.get("parameters"))
+    if strict is not None:
+        wire["function"]["strict"] = strict
+    return wire
+
+
+def _wire_tool_choice(choice: str | bool | dict[str, Any], names: list[str]) -> Any:
+    """LangChain's ``tool_choice`` spellings as xAI's."""
+    if choice is True or choice in ("any", "required"):
+        return "required"
+    if choice in ("auto", "none"):
+        return choice
+    if isinstance(choice, str):
+        if choice not in names:
+            raise RequestValidationError(
+                f"tool_choice {choice!r} names no bound tool; bound tools: {names}"
+            )
+        return {"type": "function", "function": {"name": choice}}
+    if isinstance(choice, dict):
+        return choice
+    raise RequestValidationError(
+        f"tool_choice must be 'auto', 'none', 'any', 'required', a tool name, True or a dict; "
+        f"got {choice!r}"
+    )
