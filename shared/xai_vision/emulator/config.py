@@ -1,0 +1,53 @@
+"""The emulator's settings: one frozen object shared by the server, the responder and the CLI."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+__all__ = ["DEFAULT_API_KEY", "EmulatorSettings", "ToolCallMode"]
+
+ToolCallMode = Literal["whole", "split"]
+
+#: A key tests can use; any non-empty Bearer key is accepted unless configured otherwise.
+DEFAULT_API_KEY = "xai-emulator-key"
+
+
+@dataclass(frozen=True)
+class EmulatorSettings:
+    """How the emulator behaves; every field is JSON-friendly so a subprocess can receive it.
+
+    Image limits follow the looser documented sources (20 MiB, JPEG/PNG/WebP/static GIF) with
+    the stricter "10 images per message" as the default; each is a setting.
+    """
+
+    #: ``whole``: each tool call in one delta, as recorded from xAI;
+    #: ``split``: OpenAI-style argument fragments.
+    stream_tool_calls: ToolCallMode = "whole"
+    #: Keys answered with 400 "Incorrect API key provided".
+    invalid_keys: tuple[str, ...] = ()
+    #: When set, only these keys are accepted; any other key is an incorrect key (400).
+    valid_keys: tuple[str, ...] | None = None
+    #: Seconds added before each chat-completions answer.
+    latency: float = 0.0
+    #: Seconds between streamed frames.
+    chunk_delay: float = 0.0
+    max_images_per_message: int | None = 10
+    max_image_bytes: int = 20 * 1024 * 1024
+    image_formats: tuple[str, ...] = ("jpeg", "png", "webp", "gif")
+    #: Largest accepted request body (413 above it).
+    max_body_bytes: int = 200 * 1024 * 1024
+    #: Timeout for fetching loopback image URLs, like xAI's 5 s.
+    fetch_timeout: float = 5.0
+
+    def to_json(self) -> dict[str, Any]:
+        """A JSON-serialisable copy (tuples become lists)."""
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> EmulatorSettings:
+        """The inverse of :meth:`to_json`; unknown keys raise ``TypeError``."""
+        fixed: dict[str, Any] = {}
+        for key, value in data.items():
+            fixed[key] = tuple(value) if isinstance(value, list) else value
+        return cls(**fixed)

@@ -1,0 +1,221 @@
+"""Mutable emulator state: the request log, scripted replies and injected faults.
+
+Everything here is touched from the server's event-loop thread and from test code, so one
+lock guards it. Every operation takes JSON-friendly arguments, so the same operations can be
+driven over the control endpoint when the emulator runs in a subprocess.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import deque
+from dataclasses import asdict, dataclass, field
+from typing import Any, Literal
+
+__all__ = ["EmulatorState", "Fault", "RecordedRequest", "ScriptedReply", "redact_headers"]
+
+_SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
+
+_FAULT_MESSAGES: dict[int, str] = {
+    429: "Too many requests: the rate limit was exceeded (emulated fault)",
+    500: "Internal error (emulated fault)",
+    502: "Bad gateway (emulated fault)",
+    503: "The service is currently unavailable (emulated fault)",
+    504: "Gateway timeout (emulated fault)",
+}
+
+
+def redact_headers(headers: dict[str, str]) -> dict[str, str]:
+    """A copy of ``headers`` with credentials replaced (the scheme word is kept)."""
+    redacted: dict[str, str] = {}
+    for name, value in headers.items():
+        if name.lower() in _SECRET_HEADERS:
+            scheme, _, rest = value.partition(" ")
+            redacted[name] = f"{scheme} [REDACTED]" if rest else "[REDACTED]"
+        else:
+            redacted[name] = value
+    return redacted
+
+
+@dataclass(frozen=True)
+class RecordedRequest:
+    """One request as the emulator received it (credentials redacted)."""
+
+    method: str
+    path: str
+    headers: dict[str, str]
+    body: Any
+    body_size: int
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-friendly form (for the control endpoint)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class ScriptedReply:
+    """An exact reply for one future chat-completions request.
+
+    With ``status`` set it is an error answer (``error``/``code`` in xAI's flat body, or
+    ``body`` verbatim); otherwise a normal answer with this content, reasoning and tool calls
+    (each ``{"name": ..., "arguments": dict | str, "id": optional}``).
+    """
+
+    content: str | None = None
+    tool_calls: tuple[dict[str, Any], ...] = ()
+    reasoning_content: str | None = None
+    finish_reason: str | None = None
+    status: int | None = None
+    error: str | None = None
+    code: str | None = None
+    body: Any = None
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An error status answered instead of the real reply, optionally with Retry-After."""
+
+    status: int
+    message: str
+    retry_after: float | None = None
+    retry_after_ms: int | None = None
+
+    def headers(self) -> dict[str, str]:
+        """Retry-After (whole seconds when integral) and retry-after-ms, when set."""
+        found: dict[str, str] = {}
+        if self.retry_after is not None:
+            seconds = self.retry_after
+            found["retry-after"] = str(int(seconds)) if seconds == int(seconds) else str(seconds)
+        if self.retry_after_ms is not None:
+            found["retry-after-ms"] = str(self.retry_after_ms)
+        return found
+
+
+@dataclass
+class _StreamFaults:
+    cut_after: deque[int] = field(default_factory=deque)
+    malformed_sse: int = 0
+    malformed_json: int = 0
+
+
+class EmulatorState:
+    """The request log, reply script and fault queues of one emulator."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._requests: list[RecordedRequest] = []
+        self._replies: deque[ScriptedReply] = deque()
+        self._faults: deque[Fault] = deque()
+        self._stream = _StreamFaults()
+        self.latency: float | None = None
+        self.chunk_delay: float | None = None
+
+    # ------------------------------------------------------------------ log
+
+    def record(self, request: RecordedRequest) -> None:
+        """Append one received request to the log."""
+        with self._lock:
+            self._requests.append(request)
+
+    def requests(self) -> list[RecordedRequest]:
+        """A snapshot of the log, oldest first."""
+        with self._lock:
+            return list(self._requests)
+
+    def clear_requests(self) -> None:
+        """Empty the log."""
+        with self._lock:
+            self._requests.clear()
+
+    # ------------------------------------------------------------------ script and faults
+
+    def queue_reply(self, reply: ScriptedReply) -> None:
+        """Answer a future request with ``reply`` (replies are used in order)."""
+        with self._lock:
+            self._replies.append(reply)
+
+    def fail_next(
+        self,
+        n: int = 1,
+        *,
+        status: int = 429,
+        retry_after: float | None = None,
+        retry_after_ms: int | None = None,
+        message: str | None = None,
+    ) -> None:
+        """The next ``n`` chat requests answer ``status`` (429, 500, 503, ...) instead."""
+        if n < 1:
+            raise ValueError(f"n must be at least 1, got {n}")
+        if not 400 <= status <= 599:
+            raise ValueError(f"status must be an HTTP error status (400-599), got {status}")
+        text = message or _FAULT_MESSAGES.get(status, f"Emulated error {status}")
+        with self._lock:
+            for _ in range(n):
+                self._faults.append(Fault(status, text, retry_after, retry_after_ms))
+
+    def cut_stream(self, after_frames: int, n: int = 1) -> None:
+        """The next ``n`` streams stop (connection dropped) after ``after_frames`` frames."""
+        if after_frames < 0 or n < 1:
+            raise ValueError("after_frames must be >= 0 and n >= 1")
+        with self._lock:
+            self._stream.cut_after.extend([after_frames] * n)
+
+    def malformed_next(self, kind: Literal["json", "sse"] = "json", n: int = 1) -> None:
+        """The next ``n`` JSON answers (``json``) or streams (``sse``) carry a broken payload."""
+        if kind not in ("json", "sse"):
+            raise ValueError(f"kind must be 'json' or 'sse', got {kind!r}")
+        if n < 1:
+            raise ValueError(f"n must be at least 1, got {n}")
+        with self._lock:
+            if kind == "json":
+                self._stream.malformed_json += n
+            else:
+                self._stream.malformed_sse += n
+
+    def set_latency(self, seconds: float | None, chunk_delay: float | None = None) -> None:
+        """Override the configured latency (and delay between frames); None restores it."""
+        if (seconds is not None and seconds < 0) or (chunk_delay is not None and chunk_delay < 0):
+            raise ValueError("latency and chunk_delay must be >= 0")
+        with self._lock:
+            self.latency = seconds
+            self.chunk_delay = chunk_delay
+
+    def reset(self) -> None:
+        """Forget the log, queued replies and faults, and latency overrides."""
+        with self._lock:
+            self._requests.clear()
+            self._replies.clear()
+            self._faults.clear()
+            self._stream = _StreamFaults()
+            self.latency = None
+            self.chunk_delay = None
+
+    # ------------------------------------------------------------------ consumed by the server
+
+    def take_fault(self) -> Fault | None:
+        """The next injected error fault, if any (consumed)."""
+        with self._lock:
+            return self._faults.popleft() if self._faults else None
+
+    def take_reply(self) -> ScriptedReply | None:
+        """The next scripted reply, if any (consumed)."""
+        with self._lock:
+            return self._replies.popleft() if self._replies else None
+
+    def take_stream_faults(self) -> tuple[int | None, bool]:
+        """(cut after K frames or None, malformed SSE?) for the next stream (consumed)."""
+        with self._lock:
+            cut = self._stream.cut_after.popleft() if self._stream.cut_after else None
+            malformed = self._stream.malformed_sse > 0
+            if malformed:
+                self._stream.malformed_sse -= 1
+            return cut, malformed
+
+    def take_malformed_json(self) -> bool:
+        """Whether the next JSON answer should be malformed (consumed)."""
+        with self._lock:
+            if self._stream.malformed_json > 0:
+                self._stream.malformed_json -= 1
+                return True
+            return False

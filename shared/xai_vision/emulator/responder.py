@@ -1,0 +1,681 @@
+"""Chat-completions semantics: check a request like xAI, then compute its answer and usage.
+
+The answer is deterministic and computed from what was received, in the format documented in
+ARCHITECTURE.md ("Emulator answer format"). Text tokens use a simple rule (4 characters a
+token, 3 tokens of overhead a message); image tokens use the project's one token rule.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import ipaddress
+import re
+import time
+import uuid
+import zlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, cast
+from urllib.parse import urlsplit
+
+from xai_vision import _json
+from xai_vision.emulator.catalog import ModelInfo, resolve_model
+from xai_vision.emulator.config import EmulatorSettings, ToolCallMode
+from xai_vision.emulator.describe import ImageFacts, inspect_pixels, is_animated
+from xai_vision.emulator.faults import ScriptedReply
+from xai_vision.emulator.fill import PromptValues, fill_schema
+from xai_vision.emulator.validation import Rejection, spec_schema, spec_validator
+from xai_vision.errors import ImageSourceError
+from xai_vision.images import MIME_TYPES, detect_image_format, parse_data_uri
+from xai_vision.tokens import DETAILS, Detail
+
+__all__ = [
+    "Answer",
+    "ChatCall",
+    "Fetcher",
+    "build_answer",
+    "check_chat_request",
+    "completion_body",
+    "count_text_tokens",
+    "is_loopback_url",
+    "stream_chunks",
+]
+
+#: Fetches a loopback image URL: returns its bytes or raises Rejection.
+Fetcher = Callable[[str], Awaitable[bytes]]
+
+CHARS_PER_TOKEN = 4
+MESSAGE_OVERHEAD_TOKENS = 3
+_DESERIALIZE = "Failed to deserialize the JSON body into the target type"
+_CAMEL = {
+    "stop": "stop",
+    "presence_penalty": "presencePenalty",
+    "frequency_penalty": "frequencyPenalty",
+    "reasoning_effort": "reasoningEffort",
+}
+_PIECE = re.compile(r"\s*\S{1,16}|\s+$")
+_WORD = re.compile(r"[a-z0-9]+")
+
+
+def count_text_tokens(text: str) -> int:
+    """The emulator's text-token rule: one token per 4 characters, rounded up."""
+    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+def _pieces(text: str) -> list[str]:
+    """Small stream deltas (a word with its leading space, at most 16 characters each)."""
+    return _PIECE.findall(text)
+
+
+def is_loopback_url(url: str) -> bool:
+    """Whether an http(s) URL points at this machine (127.0.0.0/8, localhost or ::1)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if parts.scheme not in ("http", "https") or not host:
+        return False
+    if host == "localhost" or host.endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+# --------------------------------------------------------------------------- checked request
+
+
+@dataclass
+class ChatCall:
+    """A chat request that passed every check, with what the answer needs."""
+
+    body: dict[str, Any]
+    model: ModelInfo
+    images: list[ImageFacts]
+    question: str
+    text_tokens: int
+    tools: list[dict[str, Any]]
+    tool_results: list[tuple[str, str]]
+    stream: bool
+    include_usage: bool
+    max_tokens: int | None
+    stop: list[str]
+    n: int
+
+    @property
+    def image_tokens(self) -> int:
+        """Prompt tokens of all images."""
+        return sum(image.tokens for image in self.images)
+
+
+def _text_of(content: Any) -> str:
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)
+        )
+    return ""
+
+
+def _present(body: Mapping[str, Any], key: str) -> bool:
+    return body.get(key) is not None
+
+
+async def check_chat_request(body: Any, settings: EmulatorSettings, fetch: Fetcher) -> ChatCall:
+    """Validate ``body`` like xAI (schema, model, parameters, images); raise Rejection if not."""
+    if not isinstance(body, dict):
+        kind = "array" if isinstance(body, list) else type(body).__name__
+        raise Rejection(422, f"{_DESERIALIZE}: invalid type: {kind}, expected struct ChatRequest")
+    problem = spec_validator().first_error(body, spec_schema("ChatRequest"))
+    if problem is not None:
+        raise Rejection(422, f"{_DESERIALIZE}: {problem}")
+    for required in ("model", "messages"):
+        if required not in body:
+            raise Rejection(422, f"{_DESERIALIZE}: missing field `{required}`")
+    messages: list[dict[str, Any]] = body["messages"]
+    if not messages:
+        raise Rejection(400, "messages: at least one message is required")
+
+    effort = body.get("reasoning_effort")
+    model = resolve_model(body["model"], effort if isinstance(effort, str) else None)
+    if model is None:
+        raise Rejection(
+            404,
+            f"The model {body['model']} does not exist or your team does not have access to it "
+            "(model not found).",
+        )
+    _check_parameters(body, model)
+    tools = _check_tools(body)
+
+    stream = bool(body.get("stream"))
+    if _present(body, "stream_options") and not stream:
+        raise Rejection(400, "stream_options: only allowed when stream is true")
+    include_usage = stream and bool((body.get("stream_options") or {}).get("include_usage"))
+
+    images = await _check_images(messages, model, settings, fetch)
+    text_tokens = sum(
+        MESSAGE_OVERHEAD_TOKENS
+        + count_text_tokens(_text_of(m.get("content")))
+        + sum(
+            count_text_tokens(tc.get("function", {}).get("name", ""))
+            + count_text_tokens(tc.get("function", {}).get("arguments", ""))
+            for tc in m.get("tool_calls") or []
+        )
+        for m in messages
+    )
+    if tools:
+        text_tokens += count_text_tokens(_json.dumps(tools).decode())
+    if _present(body, "response_format"):
+        text_tokens += count_text_tokens(_json.dumps(body["response_format"]).decode())
+    prompt_tokens = text_tokens + sum(image.tokens for image in images)
+    if prompt_tokens > model.context_window:
+        raise Rejection(
+            400,
+            f"This model's maximum prompt length is {model.context_window} but the request "
+            f"contains {prompt_tokens} tokens.",
+        )
+
+    users = [m for m in messages if m.get("role") == "user"]
+    question = _text_of(users[-1].get("content")) if users else ""
+    limit = body.get("max_completion_tokens")
+    if limit is None:
+        limit = body.get("max_tokens")
+    if limit is not None and limit < 1:
+        raise Rejection(400, f"max_tokens: must be at least 1, got {limit}")
+    stop = body.get("stop") or []
+    return ChatCall(
+        body=body,
+        model=model,
+        images=images,
+        question=question,
+        text_tokens=text_tokens,
+        tools=tools,
+        tool_results=_tool_results(messages),
+        stream=stream,
+        include_usage=include_usage,
+        max_tokens=limit,
+        stop=[s for s in stop if s],
+        n=body.get("n") or 1,
+    )
+
+
+def _check_parameters(body: Mapping[str, Any], model: ModelInfo) -> None:
+    rejected = ["reasoning_effort"] if not model.accepts_reasoning_effort else []
+    if model.reasoning:
+        rejected += ["stop", "presence_penalty", "frequency_penalty"]
+    for key in rejected:
+        if _present(body, key):
+            raise Rejection(400, f"Model {model.name} does not support parameter {_CAMEL[key]}.")
+    effort = body.get("reasoning_effort")
+    if effort is not None and effort not in ("low", "high"):
+        raise Rejection(400, f"reasoning_effort: must be 'low' or 'high', got {effort!r}")
+
+
+def _check_tools(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The function tools, after checking names and tool_choice against them."""
+    tools = [t["function"] for t in body.get("tools") or [] if t.get("type") == "function"]
+    names = [t["name"] for t in tools]
+    for i, name in enumerate(names):
+        if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", name):
+            raise Rejection(400, f"tools[{i}].function.name: invalid function name {name!r}")
+        if names.index(name) != i:
+            raise Rejection(400, f"tools[{i}].function.name: duplicate function name {name!r}")
+        parameters = tools[i].get("parameters")
+        if not isinstance(parameters, (dict, bool)):
+            raise Rejection(400, f"tools[{i}].function.parameters: must be a JSON schema object")
+    choice = body.get("tool_choice")
+    if isinstance(choice, str):
+        if choice not in ("none", "auto", "required"):
+            raise Rejection(
+                400, f"tool_choice: unknown value {choice!r}; expected none, auto or required"
+            )
+        if choice == "required" and not tools:
+            raise Rejection(400, "tool_choice: 'required' needs at least one tool")
+    elif isinstance(choice, dict):
+        function = choice.get("function") or {}
+        name = function.get("name")
+        if choice.get("type") != "function" or not isinstance(name, str):
+            raise Rejection(
+                400, 'tool_choice: expected {"type": "function", "function": {"name": ...}}'
+            )
+        if name not in names:
+            raise Rejection(400, f"tool_choice: function {name!r} is not among the tools")
+    return tools
+
+
+def _tool_results(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
+    """(tool name, result text) of the tool messages that end the conversation."""
+    names: dict[str, str] = {}
+    for message in messages:
+        for call in message.get("tool_calls") or []:
+            names[call.get("id", "")] = call.get("function", {}).get("name", "tool")
+    trailing: list[tuple[str, str]] = []
+    for message in reversed(messages):
+        if message.get("role") != "tool":
+            break
+        name = names.get(message.get("tool_call_id") or "", "tool")
+        trailing.append((name, _text_of(message.get("content"))))
+    return trailing[::-1]
+
+
+async def _check_images(
+    messages: list[dict[str, Any]], model: ModelInfo, settings: EmulatorSettings, fetch: Fetcher
+) -> list[ImageFacts]:
+    found: list[tuple[str, bytes, str | None, Detail]] = []
+    for i, message in enumerate(messages):
+        content = message.get("content")
+        if not isinstance(content, list):
+            continue
+        count = 0
+        for j, part in enumerate(content):
+            where = f"messages[{i}].content[{j}]"
+            kind = part.get("type")
+            if kind == "text":
+                if not isinstance(part.get("text"), str):
+                    raise Rejection(422, f"{_DESERIALIZE}: {where}: missing field `text`")
+                continue
+            if kind != "image_url":
+                raise Rejection(
+                    400, f"{where}: unsupported content part type {kind!r}; use text or image_url"
+                )
+            image_url = part.get("image_url")
+            if not isinstance(image_url, dict):
+                raise Rejection(422, f"{_DESERIALIZE}: {where}: missing field `image_url`")
+            detail = image_url.get("detail", "auto")
+            if detail is None:
+                detail = "auto"
+            if detail not in DETAILS:
+                raise Rejection(
+                    422,
+                    f"{_DESERIALIZE}: {where}.image_url.detail: unknown variant `{detail}`, "
+                    "expected one of `auto`, `low`, `high`",
+                )
+            url = image_url.get("url")
+            if not isinstance(url, str) or not url:
+                raise Rejection(
+                    400, f"{where}.image_url: a url is required (file_id is not supported)"
+                )
+            count += 1
+            limit = settings.max_images_per_message
+            if limit is not None and count > limit:
+                raise Rejection(
+                    400, f"messages[{i}]: too many images in one message (the maximum is {limit})"
+                )
+            if not model.vision:
+                raise Rejection(400, f"Model {model.name} does not support image inputs ({where}).")
+            found.append((where, *await _image_bytes(url, where, fetch), cast(Detail, detail)))
+    if not found:
+        return []
+    loop = asyncio.get_running_loop()
+    return [
+        await loop.run_in_executor(None, _inspect, where, data, mime, detail, settings)
+        if len(data) > 256 * 1024
+        else _inspect(where, data, mime, detail, settings)
+        for where, data, mime, detail in found
+    ]
+
+
+async def _image_bytes(url: str, where: str, fetch: Fetcher) -> tuple[bytes, str | None]:
+    if url[:5].lower() == "data:":
+        try:
+            mime, data = parse_data_uri(url)
+        except ImageSourceError as exc:
+            raise Rejection(400, f"{where}.image_url: {exc.reason}") from None
+        return data, mime
+    if urlsplit(url).scheme.lower() not in ("http", "https"):
+        raise Rejection(
+            400, f"{where}.image_url: unsupported URL scheme; use https:// or a data: URI"
+        )
+    if not is_loopback_url(url):
+        raise Rejection(
+            400,
+            f"{where}.image_url: failed to fetch image from {url}: the emulator fetches only "
+            "loopback URLs (127.0.0.1, localhost, ::1) and never reaches the internet",
+        )
+    return await fetch(url), None
+
+
+def _inspect(
+    where: str, data: bytes, mime: str | None, detail: Detail, settings: EmulatorSettings
+) -> ImageFacts:
+    if len(data) > settings.max_image_bytes:
+        raise Rejection(
+            400,
+            f"{where}: image is {len(data)} bytes; the maximum is {settings.max_image_bytes} bytes",
+        )
+    fmt = detect_image_format(data)
+    if fmt is None:
+        raise Rejection(400, f"{where}: the bytes are not an image in a known format")
+    if fmt not in settings.image_formats:
+        raise Rejection(
+            400,
+            f"{where}: unsupported image format {fmt}; supported: "
+            f"{', '.join(settings.image_formats)}",
+        )
+    if (
+        mime is not None
+        and mime != MIME_TYPES.get(fmt)
+        and not (fmt == "jpeg" and mime == "image/jpg")
+    ):
+        raise Rejection(
+            400, f"{where}: the data URI says {mime} but the bytes are {fmt} ({MIME_TYPES[fmt]})"
+        )
+    if fmt == "gif" and is_animated(data):
+        raise Rejection(400, f"{where}: animated GIFs are not supported")
+    try:
+        return inspect_pixels(data, fmt, detail)
+    except ValueError as exc:
+        raise Rejection(400, f"{where}: {exc}") from None
+
+
+# --------------------------------------------------------------------------- the answer
+
+
+@dataclass(frozen=True)
+class ToolCallOut:
+    """One tool call the emulator answers with."""
+
+    id: str
+    name: str
+    arguments: str
+
+
+@dataclass
+class Answer:
+    """Everything one response (JSON or stream) is made from."""
+
+    id: str
+    created: int
+    model: str
+    system_fingerprint: str
+    content: str
+    reasoning_content: str | None
+    reasoning_tokens: int
+    show_reasoning: bool
+    tool_calls: list[ToolCallOut]
+    finish_reason: str
+    usage: dict[str, Any]
+    n: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def describe_request(call: ChatCall) -> str:
+    """The answer text in the documented format (images in order, then the question)."""
+    lines = [f"Tool {name} returned: {text}" for name, text in call.tool_results]
+    count = len(call.images)
+    if count == 0:
+        lines.append("I see no images.")
+    else:
+        lines.append(f"I see {count} image{'s' if count != 1 else ''}.")
+    lines += [f"Image {i}: {image.describe()}." for i, image in enumerate(call.images, 1)]
+    lines.append(f"You asked: {call.question}")
+    return "\n".join(lines)
+
+
+def _reasoning_text(call: ChatCall) -> str:
+    count = len(call.images)
+    return (
+        f"The request has {count} image{'s' if count != 1 else ''} and asks: "
+        f"{call.question[:120]}. I will describe each image in order and repeat the question."
+    )
+
+
+def _call_id(seed: str) -> str:
+    return f"call_{zlib.crc32(seed.encode()) % 100_000_000:08d}"
+
+
+def _select_tools(call: ChatCall) -> list[dict[str, Any]]:
+    """The tools to call: the named one, else those the prompt names, else the best match."""
+    choice = call.body.get("tool_choice")
+    if isinstance(choice, dict):
+        wanted = choice["function"]["name"]
+        return [t for t in call.tools if t["name"] == wanted]
+    words = set(_WORD.findall(call.question.lower()))
+
+    def name_score(tool: dict[str, Any]) -> int:
+        parts = _WORD.findall(re.sub(r"([a-z])([A-Z])", r"\1 \2", tool["name"]).lower())
+        return sum(1 for p in parts if p in words)
+
+    scored = [(name_score(t), i, t) for i, t in enumerate(call.tools)]
+    matching = [s for s in scored if s[0] > 0]
+    if matching:
+        if call.body.get("parallel_tool_calls") is not False and len(matching) > 1:
+            return [t for _, _, t in matching]
+        return [max(matching, key=lambda s: (s[0], -s[1]))[2]]
+
+    def description_score(tool: dict[str, Any]) -> int:
+        described = {
+            w for w in _WORD.findall(str(tool.get("description", "")).lower()) if len(w) > 3
+        }
+        return len(described & words)
+
+    best = max(
+        ((description_score(t), -i, t) for i, t in enumerate(call.tools)), key=lambda s: s[:2]
+    )
+    return [best[2]]
+
+
+def _make_tool_calls(call: ChatCall, fallback: str) -> list[ToolCallOut]:
+    out: list[ToolCallOut] = []
+    for index, tool in enumerate(_select_tools(call)):
+        parameters = tool.get("parameters", {})
+        arguments = fill_schema(parameters, PromptValues(call.question, fallback))
+        if not isinstance(arguments, dict):
+            arguments = {}
+        text = _json.dumps(arguments).decode()
+        seed = f"{tool['name']}|{text}|{index}|{len(call.body['messages'])}"
+        out.append(ToolCallOut(_call_id(seed), tool["name"], text))
+    return out
+
+
+def _structured(call: ChatCall, answer_text: str) -> str | None:
+    fmt = call.body.get("response_format") or {}
+    kind = fmt.get("type")
+    fallback = call.images[0].describe() if call.images else call.question
+    if kind == "json_object":
+        return _json.dumps({"answer": answer_text}).decode()
+    if kind == "json_schema":
+        spec = fmt.get("json_schema") or {}
+        schema = spec.get("schema") if isinstance(spec, dict) else None
+        if not isinstance(schema, dict):
+            schema = {"type": "object", "properties": {"answer": {"type": "string"}}}
+        value = fill_schema(schema, PromptValues(call.question, fallback))
+        return _json.dumps(value).decode()
+    return None
+
+
+def _scripted_tool_calls(reply: ScriptedReply) -> list[ToolCallOut]:
+    out: list[ToolCallOut] = []
+    for i, spec in enumerate(reply.tool_calls):
+        arguments = spec.get("arguments", {})
+        text = arguments if isinstance(arguments, str) else _json.dumps(arguments).decode()
+        call_id = spec.get("id") or _call_id(f"{spec['name']}|{text}|{i}|scripted")
+        out.append(ToolCallOut(call_id, spec["name"], text))
+    return out
+
+
+def build_answer(call: ChatCall, scripted: ScriptedReply | None = None) -> Answer:
+    """Compute the answer and its usage for a checked request (or use the scripted reply)."""
+    model = call.model
+    tool_calls: list[ToolCallOut] = []
+    finish = "stop"
+    if scripted is not None:
+        content = scripted.content or ""
+        tool_calls = _scripted_tool_calls(scripted)
+        reasoning = scripted.reasoning_content
+        if reasoning is None and model.reasoning:
+            reasoning = _reasoning_text(call)
+        show_reasoning = scripted.reasoning_content is not None or model.reasoning_text
+    else:
+        description = describe_request(call)
+        choice = call.body.get("tool_choice")
+        wants_tools = bool(call.tools) and choice != "none" and not call.tool_results
+        if wants_tools:
+            fallback = call.images[0].describe() if call.images else call.question
+            tool_calls = _make_tool_calls(call, fallback)
+            content = ""
+        else:
+            structured = _structured(call, description)
+            content = structured if structured is not None else description
+        reasoning = _reasoning_text(call) if model.reasoning else None
+        show_reasoning = model.reasoning_text
+    if tool_calls:
+        finish = "tool_calls"
+        content = content or ""
+    else:
+        for stop in call.stop:
+            at = content.find(stop)
+            if at >= 0:
+                content = content[:at]
+        if call.max_tokens is not None and count_text_tokens(content) > call.max_tokens:
+            content = content[: call.max_tokens * CHARS_PER_TOKEN]
+            finish = "length"
+    if scripted is not None and scripted.finish_reason is not None:
+        finish = scripted.finish_reason
+
+    reasoning_tokens = len(_pieces(reasoning)) if reasoning else 0
+    completion = count_text_tokens(content) + sum(
+        count_text_tokens(tc.name) + count_text_tokens(tc.arguments) for tc in tool_calls
+    )
+    completion *= call.n
+    reasoning_tokens *= call.n
+    prompt = call.text_tokens + call.image_tokens
+    usage = {
+        "prompt_tokens": prompt,
+        "completion_tokens": completion,
+        "total_tokens": prompt + completion + reasoning_tokens,
+        "prompt_tokens_details": {
+            "text_tokens": call.text_tokens,
+            "audio_tokens": 0,
+            "image_tokens": call.image_tokens,
+            "cached_tokens": 0,
+        },
+        "completion_tokens_details": {
+            "reasoning_tokens": reasoning_tokens,
+            "audio_tokens": 0,
+            "accepted_prediction_tokens": 0,
+            "rejected_prediction_tokens": 0,
+        },
+        "num_sources_used": 0,
+        "cost_in_usd_ticks": prompt * model.input_ticks
+        + (completion + reasoning_tokens) * model.output_ticks,
+    }
+    return Answer(
+        id=f"{uuid.uuid4()}_us-east-1",
+        created=int(time.time()),
+        model=model.name,
+        system_fingerprint=model.system_fingerprint,
+        content=content,
+        reasoning_content=reasoning,
+        reasoning_tokens=reasoning_tokens // call.n,
+        show_reasoning=show_reasoning,
+        tool_calls=tool_calls,
+        finish_reason=finish,
+        usage=usage,
+        n=call.n,
+    )
+
+
+def completion_body(answer: Answer) -> dict[str, Any]:
+    """The non-streaming ``chat.completion`` object, keys in xAI's order."""
+    message: dict[str, Any] = {"role": "assistant", "content": answer.content}
+    if answer.show_reasoning and answer.reasoning_content:
+        message["reasoning_content"] = answer.reasoning_content
+    if answer.tool_calls:
+        message["tool_calls"] = [
+            {
+                "id": tc.id,
+                "function": {"name": tc.name, "arguments": tc.arguments},
+                "type": "function",
+            }
+            for tc in answer.tool_calls
+        ]
+    message["refusal"] = None
+    return {
+        "id": answer.id,
+        "object": "chat.completion",
+        "created": answer.created,
+        "model": answer.model,
+        "choices": [
+            {"index": i, "message": message, "finish_reason": answer.finish_reason}
+            for i in range(answer.n)
+        ],
+        "usage": answer.usage,
+        "system_fingerprint": answer.system_fingerprint,
+    }
+
+
+def _tool_call_deltas(answer: Answer, mode: ToolCallMode) -> list[dict[str, Any]]:
+    deltas: list[dict[str, Any]] = []
+    for index, tc in enumerate(answer.tool_calls):
+        if mode == "whole":
+            deltas.append(
+                {
+                    "tool_calls": [
+                        {
+                            "id": tc.id,
+                            "function": {"name": tc.name, "arguments": tc.arguments},
+                            "index": index,
+                            "type": "function",
+                        }
+                    ]
+                }
+            )
+            continue
+        deltas.append(
+            {
+                "tool_calls": [
+                    {
+                        "index": index,
+                        "id": tc.id,
+                        "type": "function",
+                        "function": {"name": tc.name, "arguments": ""},
+                    }
+                ]
+            }
+        )
+        step = max(1, min(8, len(tc.arguments) // 3 or 1))
+        for start in range(0, len(tc.arguments), step):
+            fragment = tc.arguments[start : start + step]
+            deltas.append({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]})
+    return deltas
+
+
+def stream_chunks(
+    answer: Answer, *, include_usage: bool, mode: ToolCallMode
+) -> list[dict[str, Any]]:
+    """The ``chat.completion.chunk`` objects of a stream, framed like xAI's recordings."""
+    deltas: list[dict[str, Any]] = []
+    if answer.reasoning_content and answer.show_reasoning:
+        deltas += [{"reasoning_content": piece} for piece in _pieces(answer.reasoning_content)]
+    else:
+        deltas += [{} for _ in range(max(0, answer.reasoning_tokens))]
+    if deltas:
+        deltas[0] = {**deltas[0], "role": "assistant"}
+    else:
+        deltas.append({"role": "assistant"})
+    deltas += [{"content": piece} for piece in _pieces(answer.content)]
+    deltas += _tool_call_deltas(answer, mode)
+
+    chunks: list[dict[str, Any]] = []
+
+    def chunk(choices: list[dict[str, Any]], usage: dict[str, Any] | None = None) -> None:
+        body: dict[str, Any] = {
+            "id": answer.id,
+            "object": "chat.completion.chunk",
+            "created": answer.created,
+            "model": answer.model,
+            "choices": choices,
+        }
+        if usage is not None:
+            body["usage"] = usage
+        body["system_fingerprint"] = answer.system_fingerprint
+        chunks.append(body)
+
+    for index in range(answer.n):
+        for delta in deltas:
+            chunk([{"index": index, "delta": delta}])
+        chunk([{"index": index, "delta": {}, "finish_reason": answer.finish_reason}])
+    if include_usage:
+        chunk([], answer.usage)
+    return chunks
