@@ -1,0 +1,143 @@
+"""Recorded real xAI streams (tests/data/recorded) through the LlamaIndex stream conversion.
+
+Each cassette's SSE body is parsed by the core endpoint, then folded by ``StreamState`` exactly
+as ``stream_chat`` / ``stream_complete`` do; expectations are computed from the cassette itself.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+import yaml
+from llama_index.core.base.llms.types import TextBlock, ThinkingBlock, ToolCallBlock
+from llama_index.core.callbacks.token_counting import get_tokens_from_response
+from xai_vision.endpoints import ChatCompletionsEndpoint, StreamDone
+from xai_vision.models import ChatCompletionChunk
+from xai_vision.sse import iter_sse
+
+from llama_index_xai_vision._convert import StreamState, tool_selections
+
+RECORDED = Path(__file__).resolve().parents[2] / "data" / "recorded"
+
+
+def _streams() -> list[tuple[str, int]]:
+    found = []
+    for path in sorted(RECORDED.glob("*.yaml")):
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        for number, interaction in enumerate(data["interactions"]):
+            if interaction["response"]["body"].lstrip().startswith("data:"):
+                found.append((path.name, number))
+    return found
+
+
+def _frames(name: str, number: int) -> list[dict[str, Any]]:
+    """The JSON objects of one recorded stream, in order (without [DONE])."""
+    body = yaml.safe_load((RECORDED / name).read_text(encoding="utf-8"))["interactions"][number]
+    text: str = body["response"]["body"]
+    return [
+        json.loads(line[len("data: ") :])
+        for line in text.splitlines()
+        if line.startswith("data: ") and line != "data: [DONE]"
+    ]
+
+
+def _chunks(name: str, number: int) -> list[ChatCompletionChunk]:
+    body = yaml.safe_load((RECORDED / name).read_text(encoding="utf-8"))["interactions"][number]
+    endpoint = ChatCompletionsEndpoint()
+    chunks = []
+    for event in iter_sse([body["response"]["body"].encode("utf-8")]):
+        parsed = endpoint.parse_event(event)
+        if isinstance(parsed, StreamDone):
+            break
+        if parsed is not None:
+            chunks.append(parsed)
+    return chunks
+
+
+STREAMS = _streams()
+
+
+def test_every_recorded_stream_is_covered() -> None:
+    # The recordings README lists 8 streamed responses.
+    assert len(STREAMS) == 8
+
+
+@pytest.mark.parametrize(("name", "number"), STREAMS)
+def test_recorded_stream_as_chat_responses(name: str, number: int) -> None:
+    frames = _frames(name, number)
+    deltas = [f["choices"][0]["delta"] for f in frames if f["choices"]]
+    content = "".join(d.get("content") or "" for d in deltas)
+    reasoning = "".join(d.get("reasoning_content") or "" for d in deltas)
+    calls = [c for d in deltas for c in d.get("tool_calls") or []]
+    usage = frames[-1]["usage"]
+
+    state = StreamState()
+    responses = [state.chat(chunk) for chunk in _chunks(name, number) if state.add(chunk)]
+
+    # Cumulative text and deltas agree with the wire.
+    assert "".join(r.delta or "" for r in responses) == content
+    final = responses[-1]
+    text_blocks = [b for b in final.message.blocks if isinstance(b, TextBlock)]
+    assert [b.text for b in text_blocks] == [content]
+    thinking = [b for b in final.message.blocks if isinstance(b, ThinkingBlock)]
+    assert [b.content for b in thinking] == ([reasoning] if reasoning else [])
+
+    # Tool calls arrive whole and parse into selections.
+    blocks = [b for b in final.message.blocks if isinstance(b, ToolCallBlock)]
+    assert [(b.tool_call_id, b.tool_name) for b in blocks] == [
+        (c["id"], c["function"]["name"]) for c in calls
+    ]
+    selections = tool_selections(final, error_on_no_tool_call=False)
+    assert [s.tool_kwargs for s in selections] == [
+        json.loads(c["function"]["arguments"]) for c in calls
+    ]
+
+    # Usage only on the last response: xAI's object in raw, the flat view in additional_kwargs.
+    assert final.raw["usage"] == usage
+    assert final.additional_kwargs["prompt_tokens"] == usage["prompt_tokens"]
+    assert final.additional_kwargs["completion_tokens"] == usage["completion_tokens"]
+    assert final.additional_kwargs["total_tokens"] == usage["total_tokens"]
+    reasoning_tokens = usage["completion_tokens_details"]["reasoning_tokens"]
+    assert final.additional_kwargs["reasoning_tokens"] == reasoning_tokens
+    assert final.additional_kwargs["image_tokens"] == usage["prompt_tokens_details"]["image_tokens"]
+    assert all("prompt_tokens" not in r.additional_kwargs for r in responses[:-1])
+    assert get_tokens_from_response(final) == (usage["prompt_tokens"], usage["completion_tokens"])
+
+
+@pytest.mark.parametrize(("name", "number"), STREAMS)
+def test_recorded_stream_as_completion_responses(name: str, number: int) -> None:
+    frames = _frames(name, number)
+    content = "".join(f["choices"][0]["delta"].get("content") or "" for f in frames if f["choices"])
+    state = StreamState()
+    responses = [state.completion(chunk) for chunk in _chunks(name, number) if state.add(chunk)]
+    assert responses[-1].text == content
+    assert "".join(r.delta or "" for r in responses) == content
+    assert responses[-1].raw["usage"] == frames[-1]["usage"]
+
+
+def test_thinking_ticks_are_not_yielded() -> None:
+    # grok-4-fast hides its reasoning as empty deltas: one per reasoning token.
+    name = "TestOpenAICompatibleCommon__xai-grok-4-fast__simple_streaming.yaml"
+    chunks = _chunks(name, 0)
+    state = StreamState()
+    responses = [state.chat(chunk) for chunk in chunks if state.add(chunk)]
+    empty = sum(
+        1
+        for c in chunks
+        if not (c.content or c.reasoning_content or c.tool_calls or c.finish_reason or c.usage)
+    )
+    assert empty > 100
+    assert len(responses) == len(chunks) - empty
+
+
+def test_reasoning_deltas_are_reported_as_thinking_delta() -> None:
+    name = "TestOpenAICompatibleThinking__xai-grok-3-mini__thinking-streaming.yaml"
+    state = StreamState()
+    responses = [state.chat(chunk) for chunk in _chunks(name, 0) if state.add(chunk)]
+    thinking = "".join(r.additional_kwargs.get("thinking_delta", "") for r in responses)
+    final_thinking = [b for b in responses[-1].message.blocks if isinstance(b, ThinkingBlock)]
+    assert thinking
+    assert final_thinking[0].content == thinking
