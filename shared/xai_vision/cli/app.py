@@ -491,14 +491,35 @@ def _print_batch_summary(
 
 @app.command()
 def emulator(
-    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port.")] = 8000,
+    port: Annotated[
+        int, typer.Option("--port", min=0, max=65535, help="TCP port (0: any).")
+    ] = 8765,
     host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    latency: Annotated[
+        float, typer.Option("--latency", min=0.0, help="Seconds added before every answer.")
+    ] = 0.0,
 ) -> None:
     """Serve the local xAI emulator (an offline stand-in for api.x.ai) until Ctrl-C."""
-    from xai_vision.emulator import serve
+    from xai_vision.emulator import DEFAULT_API_KEY, EmulatorSettings, serve
+
+    console = stderr_console()
+
+    def ready(url: str) -> None:
+        console.print(Text.assemble(("xAI emulator listening on ", "bold"), url))
+        console.print(
+            Text(
+                f"Point clients at it:  export XAI_BASE_URL={url} XAI_API_KEY={DEFAULT_API_KEY}"
+                "\nStop with Ctrl-C.",
+                style="dim",
+            )
+        )
 
     with _reporting():
-        serve(host=host, port=port)
+        try:
+            serve(host=host, port=port, settings=EmulatorSettings(latency=latency), on_ready=ready)
+        except OSError as error:
+            console.print(Text(f"error: cannot listen on {host}:{port}: {error}", style="bold red"))
+            raise typer.Exit(ExitCode.USAGE) from None
 
 
 @app.command()
