@@ -73,8 +73,8 @@ def _langchain(model: str, api_key: str | None, base_url: str | None, timeout: f
     def ask(path: Path, question: str) -> tuple[str, DemoUsage]:
         message = HumanMessage(content=[{"type": "text", "text": question}, image_block(path)])
         answer = llm.invoke([message])
-        usage = answer.usage_metadata or {}
-        details = usage.get("input_token_details") or {}
+        usage: dict[str, Any] = dict(answer.usage_metadata or {})
+        details: dict[str, Any] = dict(usage.get("input_token_details") or {})
         cost = answer.response_metadata.get("cost_usd")
         return answer.text, DemoUsage(
             image_tokens=_int(details.get("image")),

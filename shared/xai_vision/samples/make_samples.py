@@ -17,12 +17,12 @@ HERE = Path(__file__).resolve().parent
 
 def apple() -> Image.Image:
     """A red apple-like circle with a stem and a leaf, on white."""
-    image = Image.new("RGB", (320, 320), "white")
+    image = Image.new("RGB", (256, 256), "white")
     draw = ImageDraw.Draw(image)
-    draw.ellipse((50, 70, 270, 290), fill=(200, 20, 30), outline=(120, 10, 15), width=4)
-    draw.ellipse((95, 110, 135, 160), fill=(240, 120, 120))
-    draw.rectangle((154, 30, 166, 85), fill=(100, 60, 20))
-    draw.ellipse((168, 35, 230, 70), fill=(40, 150, 40))
+    draw.ellipse((8, 30, 248, 254), fill=(200, 20, 30), outline=(120, 10, 15), width=4)
+    draw.ellipse((50, 70, 90, 120), fill=(240, 120, 120))
+    draw.rectangle((122, 2, 134, 50), fill=(100, 60, 20))
+    draw.ellipse((136, 6, 196, 38), fill=(40, 150, 40))
     return image
 
 
