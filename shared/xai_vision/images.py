@@ -543,18 +543,18 @@ def _from_bytes(data: bytes, ctx: _Context) -> PreparedImage:
         and not animated
         and not over
     )
+    oriented = (height, width) if _orientation(image) in _ROTATING_ORIENTATIONS else (width, height)
     if passthrough and not opts.optimize:
         assert fmt is not None
         _verify_passthrough(data, fmt, image, ctx)
-        return _as_is(data, fmt, image, ctx)
-    oriented = (height, width) if _orientation(image) in _ROTATING_ORIENTATIONS else (width, height)
+        return _prepared(data, MIME_TYPES[fmt], *oriented, ctx)
     target = _target_size(oriented, ctx)
     frame = _decode(image, fmt, target, oriented, ctx)
-    prepared = _encode_fitting(frame, target, fmt, ctx, photo_default=fmt == "jpeg")
+    prepared = _encode_fitting(frame, target, ctx, photo_default=fmt == "jpeg")
     if passthrough and prepared.byte_size is not None and prepared.byte_size >= len(data):
         assert fmt is not None
         _verify_passthrough(data, fmt, _open(data, fmt, ctx), ctx)
-        return _as_is(data, fmt, image, ctx)
+        return _prepared(data, MIME_TYPES[fmt], *oriented, ctx)
     return prepared
 
 
@@ -564,13 +564,6 @@ def _over_limits(size: int, width: int, height: int, opts: ImageOptions) -> str 
     if max(width, height) > opts.max_edge:
         return f"{width}x{height} has a long edge over max_edge {opts.max_edge}"
     return None
-
-
-def _as_is(data: bytes, fmt: str, image: Image.Image, ctx: _Context) -> PreparedImage:
-    width, height = image.size
-    if _orientation(image) in _ROTATING_ORIENTATIONS:
-        width, height = height, width
-    return _prepared(data, MIME_TYPES[fmt], width, height, ctx)
 
 
 def _prepared(data: bytes, mime: str, width: int, height: int, ctx: _Context) -> PreparedImage:
@@ -691,7 +684,6 @@ def _resize(image: Image.Image, size: tuple[int, int]) -> Image.Image:
 def _encode_fitting(
     frame: Image.Image,
     target: tuple[int, int],
-    source_fmt: str | None,
     ctx: _Context,
     *,
     photo_default: bool,
@@ -746,4 +738,4 @@ def _from_pil(image: Image.Image, ctx: _Context) -> PreparedImage:
             "(policy strict)",
         )
     target = _target_size((width, height), ctx)
-    return _encode_fitting(frame, target, None, ctx, photo_default=True)
+    return _encode_fitting(frame, target, ctx, photo_default=True)
