@@ -1,0 +1,110 @@
+"""The documented image-token rule: 448x448 tiles, 256 a tile plus one extra, at most 6 tiles."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from PIL import Image
+from xai_vision.tokens import (
+    MAX_IMAGE_TOKENS,
+    MAX_TILES,
+    MIN_IMAGE_TOKENS,
+    TILE_SIZE,
+    TOKENS_PER_TILE,
+    estimate_image_tokens,
+    processed_size,
+    tile_count,
+)
+
+sides = st.integers(min_value=1, max_value=20_000)
+
+
+def test_documented_constants() -> None:
+    assert (TILE_SIZE, TOKENS_PER_TILE, MAX_TILES) == (448, 256, 6)
+    assert MIN_IMAGE_TOKENS == 256
+    assert MAX_IMAGE_TOKENS == 1_792
+
+
+@pytest.mark.parametrize(
+    ("size", "tokens"),
+    [
+        ((1, 1), 2 * 256),  # one tile plus the extra tile
+        ((448, 448), 2 * 256),
+        ((449, 448), 3 * 256),  # two tiles
+        ((896, 896), 5 * 256),  # 2x2 tiles
+        ((1344, 896), 7 * 256),  # 3x2 = 6 tiles: the most
+        ((2688, 448), 7 * 256),  # 6x1 tiles
+        ((4000, 3000), 7 * 256),  # 12 MP: scaled down to fit 6 tiles
+        ((20_000, 10), 7 * 256),  # a strip: capped too
+    ],
+)
+def test_high_and_auto_follow_the_tile_rule(size: tuple[int, int], tokens: int) -> None:
+    assert estimate_image_tokens(size, "high") == tokens
+    assert estimate_image_tokens(size, "auto") == tokens
+    assert estimate_image_tokens(size) == tokens
+
+
+@pytest.mark.parametrize("size", [(1, 1), (448, 448), (4000, 3000), (20_000, 20_000)])
+def test_low_detail_costs_one_tile(size: tuple[int, int]) -> None:
+    assert estimate_image_tokens(size, "low") == 256
+    assert tile_count(*size, detail="low") == 1
+
+
+def test_estimate_from_an_object_with_a_size() -> None:
+    assert estimate_image_tokens(Image.new("RGB", (900, 500)), "high") == estimate_image_tokens(
+        (900, 500), "high"
+    )
+
+
+@pytest.mark.parametrize("size", [(0, 10), (10, 0), (-5, 5)])
+def test_non_positive_sizes_are_refused(size: tuple[int, int]) -> None:
+    with pytest.raises(ValueError, match="must be positive"):
+        estimate_image_tokens(size)
+    with pytest.raises(ValueError, match="must be positive"):
+        estimate_image_tokens(size, "low")
+
+
+def test_unknown_detail_is_refused() -> None:
+    with pytest.raises(ValueError, match="detail must be one of"):
+        estimate_image_tokens((10, 10), "ultra")  # type: ignore[arg-type]
+
+
+def test_processed_size_never_upscales_and_low_fits_one_tile() -> None:
+    assert processed_size(100, 50) == (100, 50)
+    assert processed_size(100, 50, "low") == (100, 50)
+    assert processed_size(4000, 3000, "low") == (448, 336)
+    assert processed_size(4000, 3000) == (1194, 896)
+
+
+@given(sides, sides, st.sampled_from(["auto", "high", "low"]))
+def test_tokens_are_always_between_256_and_1792_in_whole_tiles(
+    width: int, height: int, detail: str
+) -> None:
+    tokens = estimate_image_tokens((width, height), detail)  # type: ignore[arg-type]
+    assert MIN_IMAGE_TOKENS <= tokens <= MAX_IMAGE_TOKENS
+    assert tokens % TOKENS_PER_TILE == 0
+
+
+@given(sides, sides)
+def test_processed_size_fits_six_tiles_and_keeps_the_aspect_ratio(width: int, height: int) -> None:
+    w, h = processed_size(width, height)
+    assert 1 <= w <= width and 1 <= h <= height
+    assert math.ceil(w / TILE_SIZE) * math.ceil(h / TILE_SIZE) <= MAX_TILES
+    if (w, h) != (width, height):
+        # floor rounding moves each side by under one pixel of the scaled size
+        scale = w / width
+        assert abs(h - height * scale) <= 1 + height / width
+
+
+@given(sides, sides, st.sampled_from(["auto", "high", "low"]))
+def test_processing_is_idempotent_so_optimised_images_cost_the_same(
+    width: int, height: int, detail: str
+) -> None:
+    w, h = processed_size(width, height, detail)  # type: ignore[arg-type]
+    assert estimate_image_tokens((w, h), detail) == estimate_image_tokens(  # type: ignore[arg-type]
+        (width, height),
+        detail,  # type: ignore[arg-type]
+    )
