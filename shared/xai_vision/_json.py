@@ -7,7 +7,7 @@ whitespace, non-ASCII kept as UTF-8), so request bodies are deterministic either
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 try:
@@ -22,7 +22,9 @@ __all__ = ["BACKEND", "JSONDecodeError", "dumps", "dumps_stdlib", "loads", "load
 #: Raised by :func:`loads` on malformed input (orjson's error subclasses this too).
 JSONDecodeError = json.JSONDecodeError
 
-_stdlib_encoder = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+_stdlib_encoder = json.JSONEncoder(
+    ensure_ascii=False, separators=(",", ":"), allow_nan=False, default=lambda o: _default(o)
+)
 
 #: Which encoder is in use: ``"orjson"`` or ``"json"``.
 BACKEND = "orjson" if _HAVE_ORJSON else "json"
@@ -40,8 +42,25 @@ def loads_stdlib(data: bytes | bytearray | memoryview | str) -> Any:
     return json.loads(data)
 
 
-#: Serialise to compact UTF-8 JSON bytes in one pass.
-dumps: Callable[[Any], bytes] = orjson.dumps if _HAVE_ORJSON else dumps_stdlib
+def _default(obj: Any) -> Any:
+    """JSON forms of read-only containers (MappingProxy, ...); sets are refused: unordered."""
+    if isinstance(obj, Mapping):
+        return dict(obj)
+    if isinstance(obj, Sequence) and not isinstance(obj, (str, bytes, bytearray)):
+        return list(obj)
+    raise TypeError(f"{type(obj).__name__} is not JSON serialisable")
+
+
+if _HAVE_ORJSON:
+    _orjson_dumps = orjson.dumps
+
+    def dumps(obj: Any) -> bytes:
+        """Serialise to compact UTF-8 JSON bytes in one pass."""
+        return _orjson_dumps(obj, default=_default)
+
+else:  # pragma: no cover - exercised only where orjson is absent
+    dumps = dumps_stdlib
+
 #: Parse JSON text or bytes; raises :class:`JSONDecodeError` on malformed input.
 loads: Callable[[bytes | bytearray | memoryview | str], Any] = (
     orjson.loads if _HAVE_ORJSON else loads_stdlib

@@ -163,21 +163,19 @@ class _Stream:
         self.finished = False
         self.chunks = 0
 
-    def feed(self, data: bytes) -> list[ChatCompletionChunk]:
-        """Chunks completed by ``data``; sets :attr:`done` at the end marker."""
+    def feed(self, data: bytes) -> Iterator[ChatCompletionChunk]:
+        """Chunks completed by ``data``, in order (an error frame raises in its place)."""
         self.received = True
-        out: list[ChatCompletionChunk] = []
         for event in self._decoder.feed(data):
             item = self._endpoint.parse_event(event)
             if item is STREAM_DONE:
                 self.done = True
-                break
+                return
             if isinstance(item, ChatCompletionChunk):
                 if item.finish_reason is not None:
                     self.finished = True
-                out.append(item)
-        self.chunks += len(out)
-        return out
+                self.chunks += 1
+                yield item
 
     def close(self) -> list[ChatCompletionChunk]:
         """End of body: a trailing unterminated frame is used if whole; else the stream was cut."""
@@ -473,7 +471,7 @@ class AsyncXAIClient(_BaseClient):
         self._external = http_client
         self._owned: httpx.AsyncClient | None = None
         self._owned_loop: asyncio.AbstractEventLoop | None = None
-        self._sleep = sleep or asyncio.sleep
+        self._sleep = sleep if sleep is not None else asyncio.sleep
 
     def _client(self) -> httpx.AsyncClient:
         if self._external is not None:
@@ -578,8 +576,11 @@ class AsyncXAIClient(_BaseClient):
     async def aclose(self) -> None:
         """Close the connection pool this client owns (an injected client is left open)."""
         if self._owned is not None:
-            owned, self._owned, self._owned_loop = self._owned, None, None
-            await owned.aclose()
+            owned, loop = self._owned, self._owned_loop
+            self._owned, self._owned_loop = None, None
+            # A pool opened in another (finished) loop cannot be closed from this one.
+            if loop is asyncio.get_running_loop():
+                await owned.aclose()
 
     async def __aenter__(self) -> AsyncXAIClient:
         return self
@@ -636,7 +637,7 @@ class XAIClient(_BaseClient):
         self._owned: httpx.Client | None = None
         self._async_http_client = async_http_client
         self._async: AsyncXAIClient | None = None
-        self._sleep = sleep or time.sleep
+        self._sleep = sleep if sleep is not None else time.sleep
         self._default_headers = dict(default_headers or {})
 
     def _client(self) -> httpx.Client:

@@ -61,16 +61,18 @@ class SSEDecoder:
 
     def close(self) -> list[SSEEvent]:
         """End of stream: returns a last event cut off without its blank line, marked incomplete."""
-        if self._buffer:
-            self._line(self._buffer)
-            self._buffer = b""
-        if not self._data:
-            self._event = None
-            return []
-        event = SSEEvent("\n".join(self._data), self._event, self._id, complete=False)
-        self._data = []
+        events: list[SSEEvent] = []
+        buffer, self._buffer = self._buffer, b""
+        # The buffer may still end with a held-back "\r", which did end its line.
+        for line in buffer.splitlines():
+            event = self._line(line)
+            if event is not None:
+                events.append(event)
+        if self._data:
+            events.append(SSEEvent("\n".join(self._data), self._event, self._id, complete=False))
+            self._data = []
         self._event = None
-        return [event]
+        return events
 
     def _line(self, line: bytes) -> SSEEvent | None:
         if not line:
