@@ -24,6 +24,7 @@ from llama_index_xai_vision._convert import (
     StreamState,
     chat_response,
     completion_response,
+    pydantic_response_format,
     to_wire_messages,
     user_wire_message,
 )
@@ -144,6 +145,9 @@ class XAISettings(BaseModel):
                 )
             else:
                 extra[key] = value
+        response_format = params.get("response_format")
+        if isinstance(response_format, type) and issubclass(response_format, BaseModel):
+            params["response_format"] = pydantic_response_format(response_format)
         return ChatRequest(messages=wire, extra=extra, **params)
 
     def _chat_request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:

@@ -13,6 +13,7 @@ import base64
 import binascii
 import io
 import json
+import re
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.schema import BaseNode, ImageNode
+from pydantic import BaseModel
 from xai_vision.errors import RequestValidationError
 from xai_vision.images import ImageSource
 from xai_vision.messages import (
@@ -39,6 +41,7 @@ from xai_vision.messages import (
     TextPart,
     WireMessage,
     assistant_message,
+    json_schema_response_format,
     system_message,
     text_part,
     tool_message,
@@ -54,6 +57,7 @@ __all__ = [
     "chat_response",
     "completion_response",
     "image_input_source",
+    "pydantic_response_format",
     "to_wire_messages",
     "tool_selections",
     "usage_kwargs",
@@ -264,6 +268,12 @@ def user_wire_message(
     for number, item in enumerate(images or ()):
         parts.append(_add_image(collector, item, default_detail, f"image_documents[{number}]"))
     return user_message(_content(parts))
+
+
+def pydantic_response_format(output_cls: type[BaseModel]) -> dict[str, Any]:
+    """xAI's ``json_schema`` response format for a pydantic class (name made wire-safe)."""
+    name = re.sub(r"[^a-zA-Z0-9_-]", "_", output_cls.__name__)[:64] or "output"
+    return json_schema_response_format(output_cls.model_json_schema(), name=name)
 
 
 # --------------------------------------------------------------------------- responses

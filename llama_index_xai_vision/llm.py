@@ -8,7 +8,6 @@ The modern LlamaIndex path: images ride in ``ChatMessage.blocks`` (``ImageBlock`
 
 from __future__ import annotations
 
-import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -29,21 +28,16 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model
 from xai_vision.errors import ResponseParseError
-from xai_vision.messages import function_tool, json_schema_response_format
+from xai_vision.messages import function_tool
 
 from llama_index_xai_vision._base import XAISettings
-from llama_index_xai_vision._convert import tool_selections
+from llama_index_xai_vision._convert import pydantic_response_format, tool_selections
 
 if TYPE_CHECKING:
     from llama_index.core.prompts import BasePromptTemplate
     from llama_index.core.tools.types import BaseTool
 
 __all__ = ["XAIVision"]
-
-
-def _schema_name(output_cls: type[Any]) -> str:
-    """A response-format name xAI accepts (letters, digits, ``_`` and ``-``)."""
-    return re.sub(r"[^a-zA-Z0-9_-]", "_", output_cls.__name__)[:64] or "output"
 
 
 def _tool_choice(tool_choice: str | dict[str, Any] | None, tool_required: bool) -> Any:
@@ -197,9 +191,7 @@ class XAIVision(XAISettings, FunctionCallingLLM):
     ) -> dict[str, Any]:
         kwargs = dict(llm_kwargs or {})
         kwargs.pop("tool_choice", None)
-        kwargs["response_format"] = json_schema_response_format(
-            output_cls.model_json_schema(), name=_schema_name(output_cls)
-        )
+        kwargs["response_format"] = pydantic_response_format(output_cls)
         return kwargs
 
     def _parse_structured(self, output_cls: type[Model], response: ChatResponse) -> Model:
