@@ -1,0 +1,233 @@
+"""`xai-vision batch` over loopback: a real interrupt and --resume, 429s, failures that stay."""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from PIL import Image
+from typer.testing import CliRunner
+from xai_vision.cli.app import app
+from xai_vision.cli.output import ExitCode
+from xai_vision.emulator import Emulator
+
+runner = CliRunner()
+PROMPT = "Describe this image"
+
+
+@pytest.fixture
+def xai_emulator() -> Iterator[Emulator]:
+    """A fresh emulator on a loopback port for each test."""
+    with Emulator() as emulator:
+        yield emulator
+
+
+def _images(folder: Path, count: int) -> list[Path]:
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for i in range(count):
+        buffer = io.BytesIO()
+        Image.new("RGB", (24 + i, 16 + i), (i * 5 % 256, 255 - i * 5 % 256, 80)).save(
+            buffer, format="PNG"
+        )
+        path = folder / f"img_{i:03d}.png"
+        path.write_bytes(buffer.getvalue())
+        paths.append(path)
+    return paths
+
+
+def _records(out: Path) -> list[dict[str, Any]]:
+    data = out.read_bytes()
+    assert data == b"" or data.endswith(b"\n"), "the output must end with a complete line"
+    return [json.loads(line) for line in data.splitlines()]
+
+
+def _batch_args(emulator: Emulator, folder: Path, out: Path, *extra: str) -> list[str]:
+    return [
+        "batch", str(folder), "-p", PROMPT, "--out", str(out),
+        "--base-url", emulator.base_url, "--api-key", emulator.api_key, "--timeout", "10",
+        *extra,
+    ]  # fmt: skip
+
+
+def _clean_env() -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("XAI_")}
+    env["COLUMNS"] = "100"
+    return env
+
+
+def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
+    tmp_path: Path,
+) -> None:
+    paths = _images(tmp_path / "imgs", 50)
+    out = tmp_path / "results.jsonl"
+    with Emulator(latency=0.15) as emulator:
+        emulator.fail_next(8, status=429, retry_after=0)
+        emulator.fail_next(4, status=429)  # no Retry-After: the client's own backoff
+        command = [sys.executable, "-m", "xai_vision.cli",
+                   *_batch_args(emulator, tmp_path / "imgs", out,
+                                "--concurrency", "3", "--max-retries", "10")]  # fmt: skip
+        first = subprocess.Popen(
+            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_clean_env()
+        )
+        try:
+            deadline = time.monotonic() + 30
+            while out.exists() is False or out.read_bytes().count(b"\n") < 10:
+                assert first.poll() is None, first.communicate()
+                assert time.monotonic() < deadline, "the batch wrote nothing in 30 s"
+                time.sleep(0.02)
+            first.send_signal(signal.SIGINT)
+            _, first_err = first.communicate(timeout=20)
+        finally:
+            if first.poll() is None:
+                first.kill()
+        assert first.returncode == ExitCode.INTERRUPTED, first_err.decode()
+        assert b"--resume" in first_err
+        written = out.read_bytes()
+        done_first = _records(out)
+        assert 10 <= len(done_first) < 50, "the interrupt must land mid-batch"
+
+        # A torn write from a crash: half a line with no newline at the end.
+        pending = next(
+            p for p in paths if str(p.resolve()) not in {r["source"] for r in done_first}
+        )
+        out.write_bytes(written + b'{"source": "' + str(pending.resolve()).encode() + b'", "answ')
+        emulator.fail_next(6, status=429, retry_after_ms=20)
+
+        second = subprocess.run(
+            [*command, "--resume"], capture_output=True, env=_clean_env(), timeout=60
+        )
+        assert second.returncode == 0, second.stderr.decode()
+        assert b"repaired" in second.stderr
+        assert f"{len(done_first)} already in".encode() in second.stderr
+        chat_requests = [r for r in emulator.requests if r.path.endswith("/chat/completions")]
+
+    records = _records(out)
+    assert out.read_bytes().startswith(written), "lines from the first run must be kept as is"
+    counts = Counter(record["source"] for record in records)
+    assert set(counts) == {str(p.resolve()) for p in paths}
+    assert set(counts.values()) == {1}, [s for s, n in counts.items() if n > 1]
+    for record in records:
+        assert record["error"] is None, record
+        assert f"You asked: {PROMPT}" in record["answer"]
+        assert record["usage"]["image_tokens"] > 0
+    # Every injected 429 was served (and retried through): 50 answers + 18 faults at least.
+    assert len(chat_requests) >= 50 + 18
+
+
+def test_batch_writes_failures_once_and_resume_skips_them(
+    xai_emulator: Emulator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "imgs"
+    _images(folder, 3)
+    (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, _batch_args(xai_emulator, folder, out), env={"XAI_API_KEY": None})
+    assert result.exit_code == ExitCode.FAILED, result.output
+    records = _records(out)
+    assert len(records) == 4
+    failed = [r for r in records if r["error"]]
+    assert [Path(r["source"]).name for r in failed] == ["broken.png"]
+    assert failed[0]["error"]["type"] == "ImageDecodeError"
+    assert "broken.png" in failed[0]["error"]["message"]
+    assert "3 answered, 1 failed" in result.stderr
+    requests_before = len(xai_emulator.requests)
+
+    again = runner.invoke(app, [*_batch_args(xai_emulator, folder, out), "--resume"])
+    assert again.exit_code == 0, again.output
+    assert "4 already in" in again.stderr
+    assert len(_records(out)) == 4
+    assert len(xai_emulator.requests) == requests_before
+
+
+def test_batch_leaves_temporary_failures_for_resume(xai_emulator: Emulator, tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    _images(folder, 3)
+    out = tmp_path / "out.jsonl"
+    xai_emulator.fail_next(3, status=503)
+    args = _batch_args(xai_emulator, folder, out, "--max-retries", "0", "--concurrency", "1")
+    result = runner.invoke(app, args)
+    assert result.exit_code == ExitCode.FAILED, result.output
+    assert out.read_bytes() == b""  # nothing written: a 503 is not the image's fault
+    assert "3 images hit temporary errors" in result.stderr
+
+    resumed = runner.invoke(app, [*args, "--resume"])
+    assert resumed.exit_code == 0, resumed.output
+    assert sorted(Path(r["source"]).name for r in _records(out)) == [
+        "img_000.png", "img_001.png", "img_002.png",
+    ]  # fmt: skip
+
+
+def test_batch_stops_on_a_refused_key_without_writing(tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    _images(folder, 5)
+    out = tmp_path / "out.jsonl"
+    with Emulator(valid_keys=["the-right-key"]) as emulator:
+        args = _batch_args(emulator, folder, out)
+        result = runner.invoke(app, args)  # emulator.api_key is not the right key
+    assert result.exit_code == ExitCode.FAILED, result.output
+    assert "API key" in result.stderr
+    assert out.read_bytes() == b""
+
+
+def test_batch_refuses_to_overwrite_without_a_flag(xai_emulator: Emulator, tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    _images(folder, 2)
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"source": "/elsewhere.png"}\n')
+    result = runner.invoke(app, _batch_args(xai_emulator, folder, out))
+    assert result.exit_code == ExitCode.USAGE
+    assert "--resume" in result.stderr and "--overwrite" in result.stderr
+    assert out.read_text() == '{"source": "/elsewhere.png"}\n'
+    assert xai_emulator.requests == []
+
+    fresh = runner.invoke(app, [*_batch_args(xai_emulator, folder, out), "--overwrite"])
+    assert fresh.exit_code == 0, fresh.output
+    assert len(_records(out)) == 2
+
+
+def test_batch_without_key_exits_3(tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    _images(folder, 1)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app,
+        [
+            "batch",
+            str(folder),
+            "-p",
+            PROMPT,
+            "--out",
+            str(out),
+            "--base-url",
+            "http://127.0.0.1:9/v1",
+        ],
+        env={"XAI_API_KEY": None},
+    )
+    assert result.exit_code == ExitCode.MISSING_KEY, result.output
+    assert "XAI_API_KEY" in result.stderr
+
+
+def test_batch_summary_totals_tokens(xai_emulator: Emulator, tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    _images(folder, 4)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(app, _batch_args(xai_emulator, folder, out, "--detail", "low"))
+    assert result.exit_code == 0, result.output
+    records = _records(out)
+    image_tokens = sum(r["usage"]["image_tokens"] for r in records)
+    total = sum(r["usage"]["total_tokens"] for r in records)
+    assert image_tokens == 4 * 256  # low detail: one tile per image
+    assert f"image tokens {image_tokens}" in result.stderr
+    assert f"total {total}" in result.stderr
+    assert "cost $" in result.stderr
