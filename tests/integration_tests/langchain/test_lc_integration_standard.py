@@ -1,0 +1,129 @@
+"""langchain-tests' standard integration suite for ChatXAIVision, pointed at the emulator."""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Callable
+from typing import Any, ClassVar
+
+import pytest
+from langchain_core.exceptions import OutputParserException
+from langchain_core.language_models import BaseChatModel
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_tests.integration_tests import ChatModelIntegrationTests
+from xai_vision.errors import BadRequestError
+
+from langchain_xai_vision import ChatXAIVision
+
+# Same rule as the conftest's: live only with both set (a test module cannot import conftest).
+LIVE = os.environ.get("XAI_LIVE") == "1" and bool(os.environ.get("XAI_API_KEY"))
+_SUITE_IMAGE_URL_REASON = (
+    "its last case sends a raw.githubusercontent.com image URL for xAI to fetch; the offline "
+    "emulator fetches loopback URLs only (it never reaches the internet) and answers 400 as "
+    "xAI does for an unreachable URL. test_image_inputs_served_locally runs every case of "
+    "this test, the URL one pointed at a loopback server"
+)
+
+
+class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
+    """The whole standard suite; images, image URLs, image tool messages and JSON mode on."""
+
+    connection: ClassVar[dict[str, Any]] = {}
+
+    @pytest.fixture(autouse=True)
+    def _connect(self, lc_params: dict[str, Any]) -> None:
+        """The suite builds models from properties; hand them this module's backend."""
+        type(self).connection = lc_params
+
+    @property
+    def chat_model_class(self) -> type[ChatXAIVision]:
+        return ChatXAIVision
+
+    @property
+    def chat_model_params(self) -> dict[str, Any]:
+        return {"model": "grok-4-fast-non-reasoning", **self.connection}
+
+    @property
+    def supports_image_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_image_urls(self) -> bool:
+        return True
+
+    @property
+    def supports_image_tool_message(self) -> bool:
+        return True
+
+    @property
+    def supports_json_mode(self) -> bool:
+        return True
+
+    @property
+    def supports_anthropic_inputs(self) -> bool:
+        return True
+
+    @property
+    def model_override_value(self) -> str:
+        return "grok-4"
+
+    @property
+    def supported_usage_metadata_details(self) -> dict[Any, Any]:
+        return {"invoke": ["reasoning_output"], "stream": ["reasoning_output"]}
+
+    def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:
+        """A reasoning model (grok-3-mini, effort high) returns reasoning tokens and text."""
+        model = ChatXAIVision(model="grok-3-mini", reasoning_effort="high", **self.connection)
+        prompt = "Think it through: what is 17 times 23?"
+        if not stream:
+            return model.invoke(prompt)
+        full: AIMessageChunk | None = None
+        for chunk in model.stream(prompt):
+            full = chunk if full is None else full + chunk
+        assert full is not None
+        return full
+
+    @pytest.mark.xfail(
+        not LIVE, reason=_SUITE_IMAGE_URL_REASON, raises=BadRequestError, strict=True
+    )
+    def test_image_inputs(self, model: BaseChatModel) -> None:
+        super().test_image_inputs(model)
+
+    @pytest.mark.xfail(
+        not LIVE,
+        reason=(
+            "the emulator answers every json_object request with {'answer': <its text>}; it "
+            "cannot follow the prompt's 'setup'/'punchline' keys as a model would. JSON mode is "
+            "proven in test_lc_integration_usage.py::test_json_mode_sends_json_object"
+        ),
+        raises=OutputParserException,
+        strict=True,
+    )
+    def test_json_mode(self, model: BaseChatModel) -> None:
+        super().test_json_mode(model)
+
+    def test_image_inputs_served_locally(
+        self, model: BaseChatModel, image_server: str, image_bytes: Callable[..., bytes]
+    ) -> None:
+        """test_image_inputs' three forms, the URL one served on 127.0.0.1; answers checked."""
+        data = base64.b64encode(image_bytes("red")).decode()
+        forms: list[dict[str, Any]] = [
+            {"type": "image_url", "image_url": {"url": f"data:image/png;base64,{data}"}},
+            {"type": "image", "base64": data, "mime_type": "image/png"},
+            {"type": "image", "url": f"{image_server}/red.png"},
+        ]
+        for form in forms:
+            message = HumanMessage(
+                content=[
+                    {"type": "text", "text": "Give a concise description of this image."},
+                    form,
+                ]
+            )
+            answer = model.invoke([message])
+            assert isinstance(answer, AIMessage)
+            assert answer.text
+            if not LIVE:
+                assert answer.text.startswith("I see 1 image.")
+            assert answer.usage_metadata is not None
+            assert answer.usage_metadata.get("input_token_details", {}).get("image", 0) > 0
