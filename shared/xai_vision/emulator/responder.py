@@ -329,7 +329,7 @@ async def _image_bytes(url: str, where: str, fetch: Fetcher) -> tuple[bytes, str
     if not is_loopback_url(url):
         raise Rejection(
             400,
-            f"{where}.image_url: failed to fetch image from {url}: the emulator fetches only "
+            f"{where}.image_url: Failed to fetch image from {url}: the emulator fetches only "
             "loopback URLs (127.0.0.1, localhost, ::1) and never reaches the internet",
         )
     return await fetch(url), None

@@ -119,8 +119,12 @@ def _join(path: str, key: str | int) -> str:
 
 def _best_failure(failures: list[tuple[str, str]]) -> tuple[str, str]:
     """The failure of the branch that got furthest; enum misses on one path are merged."""
-    depth = max(len(p) for p, _ in failures)
-    deepest = [f for f in failures if len(f[0]) == depth]
+    # Branches whose type matched (a failure other than "invalid type") explain more.
+    def rank(failure: tuple[str, str]) -> tuple[int, bool]:
+        return len(failure[0]), not failure[1].startswith("invalid type")
+
+    top = max(rank(f) for f in failures)
+    deepest = [f for f in failures if rank(f) == top]
     paths = {p for p, _ in deepest}
     if (
         len(deepest) > 1
