@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 import json
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -18,13 +17,6 @@ from xai_vision.emulator import Emulator
 from xai_vision.tokens import estimate_image_tokens
 
 runner = CliRunner()
-
-
-@pytest.fixture
-def xai_emulator() -> Iterator[Emulator]:
-    """A fresh emulator on a loopback port for each test."""
-    with Emulator() as emulator:
-        yield emulator
 
 
 KEY = "xai-cli-test-key-0123456789"

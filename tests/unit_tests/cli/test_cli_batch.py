@@ -10,11 +10,9 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from PIL import Image
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
@@ -23,13 +21,6 @@ from xai_vision.emulator import Emulator
 
 runner = CliRunner()
 PROMPT = "Describe this image"
-
-
-@pytest.fixture
-def xai_emulator() -> Iterator[Emulator]:
-    """A fresh emulator on a loopback port for each test."""
-    with Emulator() as emulator:
-        yield emulator
 
 
 def _images(folder: Path, count: int) -> list[Path]:
