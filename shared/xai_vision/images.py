@@ -41,6 +41,7 @@ __all__ = [
     "ImageOptions",
     "ImageSource",
     "PreparedImage",
+    "data_uri_label",
     "detect_image_format",
     "parse_data_uri",
     "prepare_image",
@@ -184,7 +185,10 @@ class ImageOptions(BaseModel):
 
     ``policy="resize"`` (default) downscales and re-encodes an image over a limit until it fits;
     ``policy="strict"`` raises :class:`~xai_vision.errors.ImageTooLargeError` instead.
-    ``max_pixels`` is the decompression-bomb guard and applies under both policies.
+    ``max_pixels`` is the decompression-bomb guard and applies under both policies; its default
+    is Pillow's own error threshold (2 x ``Image.MAX_IMAGE_PIXELS``), checked per call from the
+    header before any pixel is decoded. ``max_bytes`` is 20 MiB (xAI's current docs; older
+    sources say 10 MiB: set it to ``10 * 1024 * 1024`` to be safe with both).
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -324,7 +328,10 @@ def _from_str(
         return _from_url(text, detail, index)
     if lowered.startswith("data:"):
         ctx = _Context(data_uri_label(text), index, detail, opts)
-        _, data = parse_data_uri(text)  # the claimed MIME type is ignored: the bytes decide
+        try:
+            _, data = parse_data_uri(text)  # the claimed MIME type is ignored: the bytes decide
+        except ImageSourceError as exc:
+            raise ctx.error(ImageSourceError, exc.reason) from None
         return _from_bytes(data, ctx)
     label = _short(text)
     scheme = _SCHEME.match(text)

@@ -430,3 +430,10 @@ def test_every_error_is_an_image_error_with_index_and_source() -> None:
     assert info.value.index == 7
     assert info.value.source == "bytes[8]"
     assert "image 7 (bytes[8])" in str(info.value)
+
+
+def test_malformed_data_uri_source_names_its_index() -> None:
+    with pytest.raises(
+        ImageSourceError, match=r"^image 3 \(data:image/png,\.\.\. .*only ';base64,'"
+    ):
+        prepare_image("data:image/png,abc", index=3)
