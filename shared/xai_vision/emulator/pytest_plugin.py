@@ -1,4 +1,4 @@
-"""Pytest fixtures for the emulator (a ``pytest11`` entry point, so installing xai-vision is enough).
+"""Pytest fixtures for the emulator (a ``pytest11`` entry point: installing xai-vision is enough).
 
 ``xai_emulator``: a fresh emulator per test (thread mode starts in a few milliseconds, so
 tests never share state). ``xai_emulator_env``: the same, with ``XAI_API_KEY`` and

@@ -119,6 +119,7 @@ def _join(path: str, key: str | int) -> str:
 
 def _best_failure(failures: list[tuple[str, str]]) -> tuple[str, str]:
     """The failure of the branch that got furthest; enum misses on one path are merged."""
+
     # Branches whose type matched (a failure other than "invalid type") explain more.
     def rank(failure: tuple[str, str]) -> tuple[int, bool]:
         return len(failure[0]), not failure[1].startswith("invalid type")

@@ -8,7 +8,6 @@ from typing import Any
 import httpx
 import jsonschema
 import pytest
-
 from xai_vision.emulator import Emulator
 from xai_vision.emulator.validation import load_spec
 
@@ -47,7 +46,13 @@ def test_response_has_xai_keys_and_validates_against_the_spec(client: httpx.Clie
     spec_validator("ChatResponse").validate(payload)
     spec_validator("Usage").validate(payload["usage"])
     assert list(payload) == [
-        "id", "object", "created", "model", "choices", "usage", "system_fingerprint"
+        "id",
+        "object",
+        "created",
+        "model",
+        "choices",
+        "usage",
+        "system_fingerprint",
     ]
     assert payload["object"] == "chat.completion"
     assert payload["id"].endswith("_us-east-1") and len(payload["id"]) == 36 + len("_us-east-1")
@@ -146,7 +151,10 @@ def test_you_asked_repeats_the_last_user_message_text_parts(client: httpx.Client
         {"role": "system", "content": "be brief"},
         {"role": "user", "content": "first question"},
         {"role": "assistant", "content": "an answer"},
-        {"role": "user", "content": [{"type": "text", "text": "second"}, {"type": "text", "text": "part"}]},
+        {
+            "role": "user",
+            "content": [{"type": "text", "text": "second"}, {"type": "text", "text": "part"}],
+        },
     ]
     response = client.post("/chat/completions", json={"model": MODEL, "messages": messages})
     assert response.json()["choices"][0]["message"]["content"].endswith("You asked: second part")

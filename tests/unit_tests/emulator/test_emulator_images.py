@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import contextlib
 import http.server
 import io
 import threading
@@ -13,7 +14,6 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
-
 from xai_vision.emulator import Emulator, EmulatorSettings
 from xai_vision.tokens import estimate_image_tokens
 
@@ -102,7 +102,14 @@ def test_images_across_messages_are_numbered_in_order(
     messages = [
         {"role": "user", "content": [image_part(white)]},
         {"role": "assistant", "content": "ok"},
-        {"role": "user", "content": [{"type": "text", "text": "and"}, image_part(black), {"type": "text", "text": "this?"}]},
+        {
+            "role": "user",
+            "content": [
+                {"type": "text", "text": "and"},
+                image_part(black),
+                {"type": "text", "text": "this?"},
+            ],
+        },
     ]
     response = client.post("/chat/completions", json={"model": MODEL, "messages": messages})
     assert answer_of(response).splitlines() == [
@@ -121,8 +128,12 @@ def test_no_images_and_one_image_wording(client: httpx.Client, image_bytes: Imag
 
 @pytest.mark.parametrize(
     ("fmt", "mime", "name"),
-    [("PNG", "image/png", "png"), ("JPEG", "image/jpeg", "jpeg"), ("WEBP", "image/webp", "webp"),
-     ("GIF", "image/gif", "gif")],
+    [
+        ("PNG", "image/png", "png"),
+        ("JPEG", "image/jpeg", "jpeg"),
+        ("WEBP", "image/webp", "webp"),
+        ("GIF", "image/gif", "gif"),
+    ],
 )
 def test_each_supported_format_is_named_from_its_bytes(
     client: httpx.Client, image_bytes: ImageFactory, fmt: str, mime: str, name: str
@@ -248,7 +259,9 @@ def test_images_to_a_text_only_model_are_400(
     _rejected(response, 400, "does not support image inputs")
 
 
-@pytest.mark.parametrize("model", ["grok-4", "grok-4-1-fast-non-reasoning", "grok-4.3", "grok-2-vision-1212"])
+@pytest.mark.parametrize(
+    "model", ["grok-4", "grok-4-1-fast-non-reasoning", "grok-4.3", "grok-2-vision-1212"]
+)
 def test_vision_models_follow_the_name_rule(
     client: httpx.Client, image_bytes: ImageFactory, model: str
 ) -> None:
@@ -282,12 +295,11 @@ class _ImageHandler(http.server.BaseHTTPRequestHandler):
         self.send_header("content-type", "image/png")
         self.send_header("content-length", str(len(data)))
         self.end_headers()
-        try:
+        # The emulator may have given up waiting (the timeout test).
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the emulator gave up waiting (the timeout test)
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - stdlib signature
+    def log_message(self, format: str, *args: Any) -> None:
         """Silence the default stderr log."""
 
 

@@ -11,7 +11,6 @@ import httpx
 import jsonschema
 import pytest
 import yaml
-
 from xai_vision.emulator import Emulator
 from xai_vision.emulator.validation import load_spec
 
@@ -23,7 +22,10 @@ CHUNK_KEYS = ["id", "object", "created", "model", "choices", "system_fingerprint
 def chunk_validator() -> jsonschema.Draft202012Validator:
     """jsonschema validator for the spec's ChatResponseChunk."""
     spec = load_spec()
-    schema = {**spec["components"]["schemas"]["ChatResponseChunk"], "components": spec["components"]}
+    schema = {
+        **spec["components"]["schemas"]["ChatResponseChunk"],
+        "components": spec["components"],
+    }
     return jsonschema.Draft202012Validator(schema)
 
 
@@ -97,7 +99,15 @@ def test_frames_follow_xai_order(client: httpx.Client) -> None:
     assert finish["choices"] == [{"index": 0, "delta": {}, "finish_reason": "stop"}]
     assert "usage" not in finish
     assert usage["choices"] == []
-    assert list(usage) == ["id", "object", "created", "model", "choices", "usage", "system_fingerprint"]
+    assert list(usage) == [
+        "id",
+        "object",
+        "created",
+        "model",
+        "choices",
+        "usage",
+        "system_fingerprint",
+    ]
     assert usage["usage"]["total_tokens"] == (
         usage["usage"]["prompt_tokens"] + usage["usage"]["completion_tokens"]
     )
@@ -152,8 +162,11 @@ def test_grok_3_mini_streams_reasoning_content_never_with_content(client: httpx.
     assert all(not ("content" in d and "reasoning_content" in d) for d in deltas)
     usage = chunks[-1]["usage"]
     assert len(thinking) == usage["completion_tokens_details"]["reasoning_tokens"]
-    full = {"model": "grok-3-mini", "reasoning_effort": "high",
-            "messages": [{"role": "user", "content": "Say hi"}]}
+    full = {
+        "model": "grok-3-mini",
+        "reasoning_effort": "high",
+        "messages": [{"role": "user", "content": "Say hi"}],
+    }
     message = client.post("/chat/completions", json=full).json()["choices"][0]["message"]
     assert "".join(thinking) == message["reasoning_content"]
 

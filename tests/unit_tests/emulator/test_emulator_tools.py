@@ -1,4 +1,4 @@
-"""Tool calls (non-streamed, streamed whole and split) and response_format, valid against schemas."""
+"""Tool calls (non-streamed, streamed whole or split) and response_format, checked by schema."""
 
 from __future__ import annotations
 
@@ -10,7 +10,6 @@ import httpx
 import jsonschema
 import pytest
 from pydantic import BaseModel
-
 from xai_vision.emulator import Emulator
 from xai_vision.emulator.validation import load_spec
 
@@ -112,7 +111,9 @@ def test_parallel_tool_calls_false_makes_one_call(client: httpx.Client) -> None:
     payload = post(
         client, "Add and multiply 2 and 3", tools=[ADD, MULTIPLY], parallel_tool_calls=False
     )
-    assert [c["function"]["name"] for c in payload["choices"][0]["message"]["tool_calls"]] == ["add"]
+    assert [c["function"]["name"] for c in payload["choices"][0]["message"]["tool_calls"]] == [
+        "add"
+    ]
 
 
 def test_named_tool_choice_calls_that_tool(client: httpx.Client) -> None:
@@ -191,7 +192,9 @@ def test_pydantic_schema_tool_arguments_validate(client: httpx.Client) -> None:
     payload = post(
         client, 'Record "Lisbon" with 4 people and ratio 0.5', tools=[tool("record", "", schema)]
     )
-    arguments = json.loads(payload["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"])
+    arguments = json.loads(
+        payload["choices"][0]["message"]["tool_calls"][0]["function"]["arguments"]
+    )
     jsonschema.validate(arguments, schema)
     household = Household.model_validate(arguments)
     assert household.city == "Lisbon"
@@ -207,7 +210,11 @@ def test_streamed_tool_calls_arrive_whole_one_chunk_per_call(client: httpx.Clien
     validator = spec_validator("ChatResponseChunk")
     for chunk in chunks:
         validator.validate(chunk)
-    calls = [c["choices"][0]["delta"]["tool_calls"] for c in chunks if c["choices"] and "tool_calls" in c["choices"][0]["delta"]]
+    calls = [
+        c["choices"][0]["delta"]["tool_calls"]
+        for c in chunks
+        if c["choices"] and "tool_calls" in c["choices"][0]["delta"]
+    ]
     assert [len(c) for c in calls] == [1, 1]
     for index, (call,) in enumerate(calls):
         assert list(call) == ["id", "function", "index", "type"]
@@ -218,9 +225,12 @@ def test_streamed_tool_calls_arrive_whole_one_chunk_per_call(client: httpx.Clien
 
 
 def test_split_mode_streams_openai_style_fragments() -> None:
-    with Emulator(stream_tool_calls="split") as emulator, httpx.Client(
-        base_url=emulator.base_url, headers={"authorization": "Bearer k"}, timeout=10
-    ) as http:
+    with (
+        Emulator(stream_tool_calls="split") as emulator,
+        httpx.Client(
+            base_url=emulator.base_url, headers={"authorization": "Bearer k"}, timeout=10
+        ) as http,
+    ):
         chunks = stream_chunks(http, "Add and multiply 2 and 3", tools=[ADD, MULTIPLY])
         whole = post(http, "Add and multiply 2 and 3", tools=[ADD, MULTIPLY])
     pieces = [
@@ -259,7 +269,9 @@ def test_json_schema_answer_validates_and_uses_the_prompt(client: httpx.Client) 
         "type": "json_schema",
         "json_schema": {"name": "household", "schema": schema, "strict": True},
     }
-    payload = post(client, 'A home in "Oslo" for 3 people, ratio 1.5', response_format=response_format)
+    payload = post(
+        client, 'A home in "Oslo" for 3 people, ratio 1.5', response_format=response_format
+    )
     value = json.loads(payload["choices"][0]["message"]["content"])
     jsonschema.validate(value, schema)
     assert value["city"] == "Oslo" and value["people"] == 3 and value["ratio"] == 1.5
@@ -271,10 +283,16 @@ def test_json_schema_strings_fall_back_to_the_image_description(
     import base64
 
     uri = "data:image/png;base64," + base64.b64encode(image_bytes("red", (9, 9), "PNG")).decode()
-    schema = {"type": "object", "properties": {"caption": {"type": "string"}}, "required": ["caption"]}
+    schema = {
+        "type": "object",
+        "properties": {"caption": {"type": "string"}},
+        "required": ["caption"],
+    }
     body = {
         "model": MODEL,
-        "messages": [{"role": "user", "content": [{"type": "image_url", "image_url": {"url": uri}}]}],
+        "messages": [
+            {"role": "user", "content": [{"type": "image_url", "image_url": {"url": uri}}]}
+        ],
         "response_format": {"type": "json_schema", "json_schema": {"name": "c", "schema": schema}},
     }
     content = client.post("/chat/completions", json=body).json()["choices"][0]["message"]["content"]

@@ -11,7 +11,6 @@ import jsonschema
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from xai_vision.emulator import Emulator
 from xai_vision.emulator.validation import load_spec, spec_schema, spec_validator
 
@@ -166,13 +165,13 @@ def test_rejected_requests_are_still_logged(xai_emulator: Emulator, client: http
     assert xai_emulator.last_request.body["temperature"] == 9
 
 
-# --------------------------------------------------------------------------- validator vs jsonschema
+# --------------------------------------------------------------------------- vs jsonschema
 
 
 def _jsonschema_ok(body: Any) -> bool:
     schema = {**spec_schema("ChatRequest"), "components": load_spec()["components"]}
     validator = jsonschema.Draft202012Validator(schema)
-    return validator.is_valid(body)
+    return bool(validator.is_valid(body))
 
 
 _CASES: list[Any] = [
