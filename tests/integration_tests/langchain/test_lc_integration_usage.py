@@ -502,3 +502,22 @@ def test_api_key_is_secret_everywhere(lc_backend: Any, monkeypatch: pytest.Monke
     with pytest.raises(MissingAPIKeyError):
         keyless.invoke("hi")
     assert keyless.api_key is None
+
+
+def test_headers_and_model_kwargs_reach_the_wire(
+    lc_params: dict[str, Any], emulator: Emulator
+) -> None:
+    model = _model(
+        lc_params,
+        default_headers={"X-Team": "vision"},
+        model_kwargs={"user": "user-7"},
+        seed=3,
+        max_tokens=40,
+    )
+    model.invoke("hi", stop=["zzz"])
+    sent = emulator.last_request
+    headers = {k.lower(): v for k, v in sent.headers.items()}
+    assert headers["x-team"] == "vision"
+    assert (sent.body["user"], sent.body["seed"], sent.body["max_tokens"]) == ("user-7", 3, 40)
+    assert sent.body["stop"] == ["zzz"]
+    assert sent.body["model"] == "grok-4-fast-non-reasoning"
