@@ -279,6 +279,9 @@ def prepare_image(
 ) -> PreparedImage:
     """Check ``source`` and turn it into a :class:`PreparedImage` (URL kept, else a data URI).
 
+    JPEG, PNG and WebP within limits are sent byte-for-byte; other formats Pillow reads become
+    PNG; a caller's ``PIL.Image`` becomes PNG when it has transparency or few colours, else
+    JPEG (quality 90). Re-encoding applies the EXIF orientation and drops other metadata.
     Raises an :class:`~xai_vision.errors.ImageError` subclass naming the image and the reason
     for anything unusable; nothing is fetched or sent. The same source and options always give
     byte-identical output.

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import os
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from PIL import Image, ImageOps
@@ -118,14 +119,11 @@ def test_palette_with_transparency_keeps_its_alpha() -> None:
     image.putpalette([255, 0, 0, 0, 0, 255] + [0] * (256 * 3 - 6))
     image.paste(1, (0, 0, 20, 40))
     image.info["transparency"] = 0
-    for fmt in ("GIF", "BMP"):
-        if fmt == "BMP":
-            continue  # BMP has no palette transparency
-        out = opened(prepare_image(encode(image, fmt, transparency=0)))
-        assert out.format == "PNG"
-        assert out.mode == "RGBA"
-        assert out.getpixel((30, 10))[3] == 0  # type: ignore[index]
-        assert out.getpixel((10, 10)) == (0, 0, 255, 255)
+    out = opened(prepare_image(encode(image, "GIF", transparency=0)))
+    assert out.format == "PNG"
+    assert out.mode == "RGBA"
+    assert out.getpixel((30, 10))[3] == 0  # type: ignore[index]
+    assert out.getpixel((10, 10)) == (0, 0, 255, 255)
     # A palette PNG with transparency, re-encoded because it is over max_edge.
     out = opened(
         prepare_image(encode(image, "PNG", transparency=0), options=ImageOptions(max_edge=20))
@@ -343,6 +341,16 @@ def test_same_source_and_options_give_byte_identical_output(
     second = prepare_image(data, detail="high", options=options, index=1)
     assert first == second
     assert first.url == second.url
+
+
+def test_concurrent_preparation_is_consistent_and_leaves_pillow_globals_alone() -> None:
+    before = Image.MAX_IMAGE_PIXELS
+    sources = [encode(photo((300 + 10 * i, 200)), "BMP") for i in range(4)]
+    expected = [prepare_image(data).url for data in sources]
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        results = list(pool.map(lambda data: prepare_image(data).url, sources * 4))
+    assert results == expected * 4
+    assert before == Image.MAX_IMAGE_PIXELS
 
 
 def test_same_pil_image_gives_byte_identical_output() -> None:
