@@ -24,7 +24,6 @@ from xai_vision.client import AsyncXAIClient
 from xai_vision.errors import (
     APIConnectionError,
     AuthenticationError,
-    ImageError,
     ImageSourceError,
     InternalServerError,
     MissingAPIKeyError,
@@ -59,6 +58,7 @@ IMAGE_SUFFIXES: frozenset[str] = frozenset(
 #: Errors that would fail every image the same way: stop instead of writing one line each.
 FATAL_ERRORS: tuple[type[XAIVisionError], ...] = (
     MissingAPIKeyError,
+    RequestValidationError,
     AuthenticationError,
     PermissionDeniedError,
     NotFoundError,
@@ -329,7 +329,7 @@ async def run_batch(
             except TRANSIENT_ERRORS as error:
                 outcome.undone.append((source, error))
                 record = None
-            except (ImageError, XAIVisionError) as error:
+            except XAIVisionError as error:  # this image's own problem: unreadable, rejected
                 record = failure_record(source, error)
             if record is not None:
                 writer.write(record)
