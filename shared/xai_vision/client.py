@@ -556,16 +556,18 @@ class AsyncXAIClient(_BaseClient):
                         raise self._stream_body_error(response, await response.aread())
                     else:
                         async for data in response.aiter_bytes():
+                            if state.done:  # drain, so the connection goes back to the pool
+                                continue
                             for chunk in state.feed(data):
                                 yield chunk
-                            if state.done:
-                                break
                         if not state.done:
                             for chunk in state.close():
                                 yield chunk
                         logger.debug("stream from %s ended: %d chunks", self._url, state.chunks)
                         return
             except httpx.HTTPError as exc:
+                if state.done:  # failed while draining after [DONE]: the answer is whole
+                    return
                 error = self._transport_error(exc, streamed=state)
             delay = self._retry_delay(error, retries, retry_headers)
             if delay is None:
@@ -734,14 +736,16 @@ class XAIClient(_BaseClient):
                         raise self._stream_body_error(response, response.read())
                     else:
                         for data in response.iter_bytes():
+                            if state.done:  # drain, so the connection goes back to the pool
+                                continue
                             yield from state.feed(data)
-                            if state.done:
-                                break
                         if not state.done:
                             yield from state.close()
                         logger.debug("stream from %s ended: %d chunks", self._url, state.chunks)
                         return
             except httpx.HTTPError as exc:
+                if state.done:  # failed while draining after [DONE]: the answer is whole
+                    return
                 error = self._transport_error(exc, streamed=state)
             delay = self._retry_delay(error, retries, retry_headers)
             if delay is None:

@@ -72,12 +72,15 @@ class Endpoint(Protocol):
 # --------------------------------------------------------------------------- parsing helpers
 
 
+_EMPTY: Final[dict[str, Any]] = {}
+
+
 def _int(value: Any) -> int:
-    return value if isinstance(value, int) and not isinstance(value, bool) else 0
+    return value if type(value) is int else 0
 
 
 def _str_or_none(value: Any) -> str | None:
-    return value if isinstance(value, str) else None
+    return value if type(value) is str else None
 
 
 def _arguments(value: Any) -> str | None:
@@ -93,10 +96,10 @@ def parse_usage(raw: Mapping[str, Any]) -> Usage:
     A missing ``total_tokens`` is computed by xAI's rule; ``raw`` keeps the wire object.
     """
     prompt_details = raw.get("prompt_tokens_details")
-    if not isinstance(prompt_details, Mapping):
+    if not isinstance(prompt_details, dict):
         prompt_details = {}
     completion_details = raw.get("completion_tokens_details")
-    if not isinstance(completion_details, Mapping):
+    if not isinstance(completion_details, dict):
         completion_details = {}
     prompt = _int(raw.get("prompt_tokens"))
     completion = _int(raw.get("completion_tokens"))
@@ -153,14 +156,17 @@ def _first_choice(choices: Any) -> Mapping[str, Any] | None:
         raise ResponseParseError("'choices' is missing or not a list")
     if not choices:
         return None
+    first = choices[0]
+    if isinstance(first, dict) and first.get("index", 0) == 0:
+        return first
     for choice in choices:
-        if isinstance(choice, Mapping) and choice.get("index", 0) == 0:
+        if isinstance(choice, dict) and choice.get("index", 0) == 0:
             return choice
     raise ResponseParseError("'choices' has no object with index 0")
 
 
 def _id_and_model(data: Any, what: str) -> tuple[str, str]:
-    if not isinstance(data, Mapping):
+    if not isinstance(data, dict):
         raise ResponseParseError(f"{what} is not a JSON object", body=data)
     response_id = data.get("id")
     model = data.get("model")
@@ -273,35 +279,40 @@ class ChatCompletionsEndpoint:
 
     def parse_chunk(self, data: Any) -> ChatCompletionChunk:
         """A ``chat.completion.chunk`` object as a ChatCompletionChunk (choice 0)."""
-        if isinstance(data, Mapping) and "error" in data:
+        if isinstance(data, dict) and "error" in data:
             raise _stream_error(data)
         response_id, model = _id_and_model(data, "a stream chunk")
         choice = _first_choice(data.get("choices"))
-        delta: Mapping[str, Any] = {}
+        delta: dict[str, Any] = _EMPTY
         finish_reason = None
         if choice is not None:
             raw_delta = choice.get("delta")
-            if isinstance(raw_delta, Mapping):
+            if isinstance(raw_delta, dict):
                 delta = raw_delta
             finish_reason = _str_or_none(choice.get("finish_reason"))
-        raw_calls = delta.get("tool_calls")
+        # Most chunks carry one or two delta keys (or none): skip the lookups when empty.
+        role = content = reasoning = None
+        tool_calls: list[ToolCallDelta] = []
+        if delta:
+            role = _str_or_none(delta.get("role"))
+            content = _str_or_none(delta.get("content"))
+            reasoning = _str_or_none(delta.get("reasoning_content"))
+            raw_calls = delta.get("tool_calls")
+            if isinstance(raw_calls, list):
+                tool_calls = [_tool_call_delta(call, i) for i, call in enumerate(raw_calls)]
         usage = data.get("usage")
         created = data.get("created")
         return ChatCompletionChunk(
             id=response_id,
             model=model,
-            created=created if isinstance(created, int) else None,
-            role=_str_or_none(delta.get("role")),
-            content=_str_or_none(delta.get("content")),
-            reasoning_content=_str_or_none(delta.get("reasoning_content")),
-            tool_calls=(
-                [_tool_call_delta(call, i) for i, call in enumerate(raw_calls)]
-                if isinstance(raw_calls, list)
-                else []
-            ),
+            created=created if type(created) is int else None,
+            role=role,
+            content=content,
+            reasoning_content=reasoning,
+            tool_calls=tool_calls,
             finish_reason=finish_reason,
             system_fingerprint=_str_or_none(data.get("system_fingerprint")),
-            usage=parse_usage(usage) if isinstance(usage, Mapping) else None,
+            usage=parse_usage(usage) if isinstance(usage, dict) else None,
             raw=data,
         )
 
@@ -310,7 +321,7 @@ class ChatCompletionsEndpoint:
         data = event.data
         if data == DONE:
             return STREAM_DONE
-        if not data.strip():
+        if not data or data.isspace():
             return None
         try:
             decoded = _json.loads(data)

@@ -53,10 +53,15 @@ class SSEDecoder:
             return []
         self._buffer = buffer[cut + 1 :]
         events: list[SSEEvent] = []
+        data = self._data
         for line in buffer[: cut + 1].splitlines():
-            event = self._line(line)
-            if event is not None:
-                events.append(event)
+            if line.startswith(b"data: "):  # the common case, handled inline
+                data.append(line[6:].decode("utf-8", errors="replace"))
+            elif line or data:
+                event = self._line(line)
+                if event is not None:
+                    events.append(event)
+                    data = self._data
         return events
 
     def close(self) -> list[SSEEvent]:

@@ -65,6 +65,7 @@ class Reply:
     delay: float = 0.0
     content_length: int | None = None
     piece_delay: float = 0.0
+    chunked: bool = False
 
 
 @dataclass
@@ -81,6 +82,7 @@ class Loopback:
     def __init__(self) -> None:
         self.replies: deque[Reply] = deque()
         self.requests: list[Seen] = []
+        self.connections = 0
         outer = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -88,6 +90,10 @@ class Loopback:
 
             def log_message(self, format: str, *args: Any) -> None:
                 return
+
+            def setup(self) -> None:
+                outer.connections += 1
+                super().setup()
 
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length") or 0)
@@ -108,6 +114,14 @@ class Loopback:
                     headers = {"Content-Type": "application/json", **reply.headers}
                     for name, value in headers.items():
                         self.send_header(name, value)
+                    if isinstance(reply.body, list) and reply.chunked:
+                        # Keep-alive stream: chunked transfer encoding, connection left open.
+                        self.send_header("Transfer-Encoding", "chunked")
+                        self.end_headers()
+                        for piece in [*reply.body, b""]:
+                            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                            self.wfile.flush()
+                        return
                     if isinstance(reply.body, list):
                         self.send_header("Connection", "close")
                         self.end_headers()
@@ -662,6 +676,18 @@ def test_stream_yields_chunks_and_requests_usage(server: Loopback, client: XAICl
     assert (result.content, result.finish_reason) == ("Olá!", "stop")
     assert result.usage is not None and result.usage.total_tokens == 15
     assert sum(1 for c in chunks if c.usage is not None) == 1
+
+
+def test_finished_streams_give_their_connection_back_to_the_pool(
+    server: Loopback, client: XAIClient
+) -> None:
+    server.script(*[sse_reply(sse_frames("hi"), chunked=True) for _ in range(3)])
+    server.script(Reply(body=completion_body()))
+    for _ in range(3):
+        assert "".join(c.content or "" for c in client.stream(request())) == "hi"
+    client.create(request())
+    assert len(server.requests) == 4
+    assert server.connections == 1
 
 
 def test_stream_without_usage_leaves_stream_options_out(
