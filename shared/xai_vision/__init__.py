@@ -1,5 +1,7 @@
 """xai-vision core: images in, xAI wire messages out, and the HTTP client."""
 
+from xai_vision.client import AsyncXAIClient, XAIClient
+from xai_vision.endpoints import ChatCompletionsEndpoint, Endpoint
 from xai_vision.images import (
     ImageOptions,
     ImageSource,
@@ -21,15 +23,23 @@ from xai_vision.messages import (
     tool_message,
     user_message,
 )
+from xai_vision.retry import RetryPolicy
+from xai_vision.stream import StreamAccumulator
 from xai_vision.tokens import estimate_image_tokens
 
 __all__ = [
+    "AsyncXAIClient",
+    "ChatCompletionsEndpoint",
     "ChatRequest",
+    "Endpoint",
     "ImageCollector",
     "ImageOptions",
     "ImageSource",
     "PreparedImage",
+    "RetryPolicy",
+    "StreamAccumulator",
     "WireMessage",
+    "XAIClient",
     "assistant_message",
     "detect_image_format",
     "estimate_image_tokens",
