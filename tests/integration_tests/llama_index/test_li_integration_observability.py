@@ -1,0 +1,205 @@
+"""Callbacks and instrumentation around both classes, against the emulator.
+
+``TokenCountingHandler`` must count image-bearing calls from xAI's usage (streamed ones too);
+every call must fire exactly one start and one end event; the API key must appear in none.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from llama_index.core.base.llms.types import ChatMessage, ImageBlock, TextBlock
+from llama_index.core.callbacks import CallbackManager, CBEventType, TokenCountingHandler
+from llama_index.core.callbacks.base_handler import BaseCallbackHandler
+from llama_index.core.instrumentation import get_dispatcher
+from llama_index.core.instrumentation.event_handlers import BaseEventHandler
+from llama_index.core.instrumentation.events import BaseEvent
+from llama_index.core.instrumentation.events.llm import (
+    LLMChatEndEvent,
+    LLMChatStartEvent,
+    LLMCompletionEndEvent,
+    LLMCompletionStartEvent,
+)
+from llama_index.core.schema import ImageDocument
+from xai_vision.emulator import Emulator
+from xai_vision.tokens import estimate_image_tokens
+
+from llama_index_xai_vision import XAIVision, XAIVisionMultiModal
+
+SECRET = "xai-observability-secret-9876543210"
+SIZE = (64, 48)
+
+
+class Recorder(BaseEventHandler):
+    """Keeps every instrumentation event."""
+
+    events: list[BaseEvent] = []
+
+    @classmethod
+    def class_name(cls) -> str:
+        return "Recorder"
+
+    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
+        self.events.append(event)
+
+
+class LLMEvents(BaseCallbackHandler):
+    """Counts legacy callback LLM starts and ends, and keeps their payloads."""
+
+    def __init__(self) -> None:
+        super().__init__(event_starts_to_ignore=[], event_ends_to_ignore=[])
+        self.starts = 0
+        self.ends = 0
+        self.payloads: list[Any] = []
+
+    def on_event_start(
+        self,
+        event_type: CBEventType,
+        payload: dict[str, Any] | None = None,
+        event_id: str = "",
+        parent_id: str = "",
+        **kwargs: Any,
+    ) -> str:
+        if event_type == CBEventType.LLM:
+            self.starts += 1
+            self.payloads.append(payload)
+        return event_id
+
+    def on_event_end(
+        self,
+        event_type: CBEventType,
+        payload: dict[str, Any] | None = None,
+        event_id: str = "",
+        **kwargs: Any,
+    ) -> None:
+        if event_type == CBEventType.LLM:
+            self.ends += 1
+            self.payloads.append(payload)
+
+    def start_trace(self, trace_id: str | None = None) -> None:
+        return None
+
+    def end_trace(
+        self, trace_id: str | None = None, trace_map: dict[str, list[str]] | None = None
+    ) -> None:
+        return None
+
+
+@pytest.fixture
+def recorder() -> Iterator[Recorder]:
+    dispatcher = get_dispatcher()
+    handler = Recorder(events=[])
+    dispatcher.add_event_handler(handler)
+    yield handler
+    dispatcher.event_handlers.remove(handler)
+
+
+@pytest.fixture
+def image_path(png_path: Callable[..., str]) -> Path:
+    return Path(png_path("seen.png", color="red", size=SIZE))
+
+
+def _message(path: Path) -> ChatMessage:
+    return ChatMessage(role="user", blocks=[TextBlock(text="What?"), ImageBlock(path=path)])
+
+
+async def _drain(result: Any) -> Any:
+    """The final response of any of the eight methods' results (awaited and iterated)."""
+    if hasattr(result, "__await__"):
+        result = await result
+    if isinstance(result, AsyncIterator):
+        last = None
+        async for last in result:
+            pass
+        return last
+    if isinstance(result, Iterator):
+        last = None
+        for last in result:
+            pass
+        return last
+    return result
+
+
+def _calls(llm: Any, path: Path) -> list[tuple[str, Callable[[], Any]]]:
+    message = _message(path)
+    if isinstance(llm, XAIVisionMultiModal):
+        docs = [ImageDocument(image_path=str(path))]
+        completion = [
+            ("complete", lambda: llm.complete("What?", image_documents=docs)),
+            ("stream_complete", lambda: llm.stream_complete("What?", image_documents=docs)),
+            ("acomplete", lambda: llm.acomplete("What?", image_documents=docs)),
+            ("astream_complete", lambda: llm.astream_complete("What?", image_documents=docs)),
+        ]
+    else:
+        completion = [
+            ("complete", lambda: llm.complete("What?")),
+            ("stream_complete", lambda: llm.stream_complete("What?")),
+            ("acomplete", lambda: llm.acomplete("What?")),
+            ("astream_complete", lambda: llm.astream_complete("What?")),
+        ]
+    return [
+        *completion,
+        ("chat", lambda: llm.chat([message])),
+        ("stream_chat", lambda: llm.stream_chat([message])),
+        ("achat", lambda: llm.achat([message])),
+        ("astream_chat", lambda: llm.astream_chat([message])),
+    ]
+
+
+@pytest.mark.parametrize("cls", [XAIVision, XAIVisionMultiModal])
+async def test_one_start_and_one_end_event_per_call_and_no_key(
+    cls: type[Any], xai_emulator: Emulator, recorder: Recorder, image_path: Path
+) -> None:
+    callbacks = LLMEvents()
+    llm = cls(
+        api_key=SECRET,
+        base_url=xai_emulator.base_url,
+        callback_manager=CallbackManager([callbacks]),
+    )
+    for name, call in _calls(llm, image_path):
+        recorder.events.clear()
+        callbacks.starts = callbacks.ends = 0
+        final = await _drain(call())
+        assert final is not None, name
+        chat = name.endswith("chat")
+        start = LLMChatStartEvent if chat else LLMCompletionStartEvent
+        end = LLMChatEndEvent if chat else LLMCompletionEndEvent
+        assert sum(isinstance(e, start) for e in recorder.events) == 1, name
+        assert sum(isinstance(e, end) for e in recorder.events) == 1, name
+        assert (callbacks.starts, callbacks.ends) == (1, 1), name
+        for event in recorder.events:
+            assert SECRET not in event.model_dump_json(), (name, type(event).__name__)
+    assert len(xai_emulator.requests) == 8
+    for payload in callbacks.payloads:
+        assert SECRET not in repr(payload)
+
+
+@pytest.mark.parametrize("cls", [XAIVision, XAIVisionMultiModal])
+async def test_token_counting_handler_counts_image_calls(
+    cls: type[Any], xai_emulator: Emulator, image_path: Path
+) -> None:
+    # A whitespace tokenizer: TokenCountingHandler's default would fetch tiktoken data.
+    counter = TokenCountingHandler(tokenizer=str.split)
+    llm = cls(
+        api_key=xai_emulator.api_key,
+        base_url=xai_emulator.base_url,
+        callback_manager=CallbackManager([counter]),
+    )
+    image_tokens = estimate_image_tokens(SIZE)
+    for name, call in _calls(llm, image_path):
+        counter.reset_counts()
+        final = await _drain(call())
+        usage = final.raw["usage"]
+        [event] = counter.llm_token_counts
+        assert event.prompt_token_count == usage["prompt_tokens"], name
+        assert event.completion_token_count == usage["completion_tokens"], name
+        assert counter.total_llm_token_count == usage["prompt_tokens"] + usage["completion_tokens"]
+        has_image = isinstance(llm, XAIVisionMultiModal) or name.endswith("chat")
+        if has_image:
+            assert usage["prompt_tokens_details"]["image_tokens"] == image_tokens, name
+            assert event.prompt_token_count > image_tokens, name
+        else:
+            assert usage["prompt_tokens_details"]["image_tokens"] == 0, name
