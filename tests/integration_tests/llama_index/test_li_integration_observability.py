@@ -111,15 +111,9 @@ async def _drain(result: Any) -> Any:
     if hasattr(result, "__await__"):
         result = await result
     if isinstance(result, AsyncIterator):
-        last = None
-        async for last in result:
-            pass
-        return last
+        return [item async for item in result][-1]
     if isinstance(result, Iterator):
-        last = None
-        for last in result:
-            pass
-        return last
+        return list(result)[-1]
     return result
 
 
