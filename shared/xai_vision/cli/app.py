@@ -316,7 +316,7 @@ def _print_token_table(
         )
     if len(rows) > 1:
         table.add_row("total", "", "", "", *(str(totals[name]) for name in levels))
-    Console(file=sys.stdout, highlight=False).print(table)
+    Console(file=sys.stdout, highlight=False, markup=False).print(table)
 
 
 # --------------------------------------------------------------------------- batch

@@ -85,7 +85,8 @@ def discover_images(arguments: Sequence[str]) -> list[Path]:
     """
     found: dict[Path, None] = {}
     for argument in arguments:
-        if _has_magic(argument):
+        # An existing path is taken literally, even with glob characters in its name.
+        if _has_magic(argument) and not Path(argument).exists():
             matches = [Path(m) for m in sorted(glob.glob(argument, recursive=True))]
             files = [m for m in matches if m.is_file()]
             if not files:

@@ -179,7 +179,7 @@ def _run_adapter(
 
 def run_demo(*, model: str, api_key: str | None, base_url: str | None, timeout: float) -> ExitCode:
     """Run every adapter over the samples; start the emulator when no key is configured."""
-    console = Console(file=sys.stdout, highlight=False, soft_wrap=True)
+    console = Console(file=sys.stdout, highlight=False, soft_wrap=True, markup=False)
     key = api_key or os.environ.get("XAI_API_KEY", "").strip() or None
     with ExitStack() as stack:
         if key is None and base_url is None:

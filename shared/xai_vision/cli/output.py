@@ -41,8 +41,11 @@ class ExitCode(IntEnum):
 
 
 def stderr_console() -> Console:
-    """A console on the current stderr (looked up now, so test runners can swap it)."""
-    return Console(file=sys.stderr, highlight=False, soft_wrap=True)
+    """A console on the current stderr (looked up now, so test runners can swap it).
+
+    Markup is off: paths and xAI's messages may hold ``[brackets]`` that must print as they are.
+    """
+    return Console(file=sys.stderr, highlight=False, soft_wrap=True, markup=False)
 
 
 def exit_code_for(error: BaseException) -> ExitCode:

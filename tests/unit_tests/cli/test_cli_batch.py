@@ -222,3 +222,15 @@ def test_batch_summary_totals_tokens(xai_emulator: Emulator, tmp_path: Path) -> 
     assert f"image tokens {image_tokens}" in result.stderr
     assert f"total {total}" in result.stderr
     assert "cost $" in result.stderr
+
+
+def test_batch_prints_paths_with_brackets_as_they_are(
+    xai_emulator: Emulator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "[red] shots"
+    _images(folder, 2)
+    out = tmp_path / "[out].jsonl"
+    result = runner.invoke(app, _batch_args(xai_emulator, folder, out))
+    assert result.exit_code == 0, result.output
+    assert "[out].jsonl" in result.stderr  # rich markup would have eaten "[out]"
+    assert {Path(r["source"]).parent.name for r in _records(out)} == {"[red] shots"}

@@ -30,6 +30,11 @@ def test_discover_expands_folders_globs_and_files_once_in_order(tmp_path: Path) 
     assert found == [a.resolve(), b.resolve(), c.resolve()]
 
 
+def test_discover_takes_existing_paths_with_glob_characters_literally(tmp_path: Path) -> None:
+    image = _touch(tmp_path / "shots [2024]" / "a.png")
+    assert discover_images([str(tmp_path / "shots [2024]")]) == [image.resolve()]
+
+
 def test_discover_recursive_glob(tmp_path: Path) -> None:
     deep = _touch(tmp_path / "x" / "y" / "deep.png")
     top = _touch(tmp_path / "top.png")
