@@ -16,6 +16,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import threading
 import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from importlib.metadata import PackageNotFoundError
@@ -637,6 +638,7 @@ class XAIClient(_BaseClient):
             )
         self._external = http_client
         self._owned: httpx.Client | None = None
+        self._lock = threading.Lock()
         self._async_http_client = async_http_client
         self._async: AsyncXAIClient | None = None
         self._sleep = sleep if sleep is not None else time.sleep
@@ -645,27 +647,35 @@ class XAIClient(_BaseClient):
     def _client(self) -> httpx.Client:
         if self._external is not None:
             return self._external
-        if self._owned is None:
-            self._owned = httpx.Client(
-                timeout=self._timeout, limits=_LIMITS, follow_redirects=False
-            )
-        return self._owned
+        owned = self._owned
+        if owned is None:
+            with self._lock:  # threads sharing a fresh client must share one pool
+                if self._owned is None:
+                    self._owned = httpx.Client(
+                        timeout=self._timeout, limits=_LIMITS, follow_redirects=False
+                    )
+                owned = self._owned
+        return owned
 
     @property
     def async_client(self) -> AsyncXAIClient:
         """The async twin with the same settings, built on first use."""
-        if self._async is None:
-            self._async = AsyncXAIClient(
-                api_key=self._api_key,
-                base_url=self._base_url,
-                timeout=self._timeout,
-                max_retries=self._retry.max_retries,
-                default_headers=self._default_headers,
-                http_client=self._async_http_client,
-                endpoint=self._endpoint,
-                retry_policy=self._retry,
-            )
-        return self._async
+        with self._lock:
+            if self._async is None:
+                self._async = self._make_async_client()
+            return self._async
+
+    def _make_async_client(self) -> AsyncXAIClient:
+        return AsyncXAIClient(
+            api_key=self._api_key,
+            base_url=self._base_url,
+            timeout=self._timeout,
+            max_retries=self._retry.max_retries,
+            default_headers=self._default_headers,
+            http_client=self._async_http_client,
+            endpoint=self._endpoint,
+            retry_policy=self._retry,
+        )
 
     def create(self, request: ChatRequest) -> ChatCompletion:
         """Send ``request`` and return the whole answer (retrying what is retryable)."""

@@ -658,6 +658,23 @@ def test_one_pool_reused_across_calls(server: Loopback, client: XAIClient) -> No
     assert pool.is_closed
 
 
+def test_threads_share_one_fresh_client(server: Loopback) -> None:
+    server.script(*[Reply(body=completion_body(f"n{i}")) for i in range(8)])
+    results: list[str | None] = []
+    with XAIClient(api_key=KEY, base_url=server.url) as c:
+        threads = [
+            threading.Thread(target=lambda: results.append(c.create(request()).content))
+            for _ in range(8)
+        ]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(10)
+        pool = c._client()
+    assert sorted(r or "" for r in results) == [f"n{i}" for i in range(8)]
+    assert pool.is_closed
+
+
 # --------------------------------------------------------------------------- streaming
 
 
