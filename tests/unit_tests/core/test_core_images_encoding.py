@@ -307,10 +307,11 @@ def test_optimize_keeps_png_for_transparency_and_few_colours() -> None:
     flat.paste("black", (100, 100, 2000, 1500))
     prepared = prepare_image(encode(flat, "PNG"), options=ImageOptions(optimize=True))
     assert prepared.mime_type == "image/png"
-    clear = photo((1500, 1000)).convert("RGBA")
+    clear = photo((1400, 500)).convert("RGBA")  # 8 tiles: over the 6 xAI processes
     clear.putalpha(128)
     prepared = prepare_image(encode(clear, "PNG"), options=ImageOptions(optimize=True))
     assert opened(prepared).mode == "RGBA"
+    assert (prepared.width, prepared.height) == processed_size(1400, 500)
 
 
 def test_optimize_keeps_the_original_when_it_is_already_smaller() -> None:
