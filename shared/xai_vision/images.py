@@ -13,6 +13,7 @@ import binascii
 import io
 import os
 import re
+import stat
 import struct
 import threading
 import urllib.parse
@@ -405,8 +406,11 @@ def _from_path(path: str, ctx: _Context) -> PreparedImage:
         raise ctx.error(ImageSourceError, f"no such file: {path!r}") from None
     except OSError as exc:
         raise ctx.error(ImageSourceError, f"cannot read {path!r}: {exc.strerror}") from None
-    if target.is_dir():
+    if stat.S_ISDIR(info.st_mode):
         raise ctx.error(ImageSourceError, f"{path!r} is a directory, not an image file")
+    if not stat.S_ISREG(info.st_mode):
+        # Devices and pipes (/dev/zero, a FIFO) could be read forever.
+        raise ctx.error(ImageSourceError, f"{path!r} is not a regular file")
     if ctx.options.policy == "strict" and info.st_size > ctx.options.max_bytes:
         raise ctx.error(
             ImageTooLargeError,

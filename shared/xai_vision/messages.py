@@ -550,6 +550,15 @@ class ChatRequest:
                     "(see json_schema_response_format)"
                 )
 
+    def __repr__(self) -> str:
+        # Never the messages themselves: one inline image is megabytes of base64.
+        params = ", ".join(f"{k}={v!r}" for k, v in self.params().items() if k != "tools")
+        tools = f", tools={len(self.tools)}" if self.tools else ""
+        return (
+            f"ChatRequest(model={self.model!r}, messages={len(self.messages)}, "
+            f"images={len(self.images())}{tools}{', ' + params if params else ''})"
+        )
+
     def params(self) -> dict[str, Any]:
         """The parameters that are set, in a fixed order, then ``extra`` (as body fields)."""
         out: dict[str, Any] = {}

@@ -437,3 +437,8 @@ def test_malformed_data_uri_source_names_its_index() -> None:
         ImageSourceError, match=r"^image 3 \(data:image/png,\.\.\. .*only ';base64,'"
     ):
         prepare_image("data:image/png,abc", index=3)
+
+
+def test_devices_are_refused_not_read_forever() -> None:
+    with pytest.raises(ImageSourceError, match="not a regular file"):
+        prepare_image("/dev/zero")

@@ -369,3 +369,11 @@ def test_chat_request_validation(kwargs: dict[str, Any], reason: str) -> None:
 @pytest.mark.parametrize("temperature", [0, 0.0, 1, 2, 2.0])
 def test_temperature_bounds_are_inclusive(temperature: float) -> None:
     assert ChatRequest("m", [user_message("x")], temperature=temperature).temperature == temperature
+
+
+def test_chat_request_repr_is_short_and_leaves_the_messages_out() -> None:
+    big = prepare_image(png(size=(600, 400)))
+    request = ChatRequest("grok-4", [user_message(["hi", big])], temperature=0.5)
+    text = repr(request)
+    assert text == "ChatRequest(model='grok-4', messages=1, images=1, temperature=0.5)"
+    assert big.url not in text
