@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Mapping, Sequence
 from operator import itemgetter
 from typing import Any, Literal, cast
 
@@ -382,6 +382,31 @@ class _StreamState:
 # --------------------------------------------------------------------------- the chat model
 
 
+class _ClientCache:
+    """A model's HTTP clients by connection settings (thread-safe).
+
+    Copying a model copies no clients (they own sockets and locks): a deep copy starts empty.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._clients: dict[Hashable, XAIClient] = {}
+
+    def get(self, key: Hashable, make: Callable[[], XAIClient]) -> XAIClient:
+        """The client for ``key``, made with ``make`` the first time."""
+        with self._lock:
+            client = self._clients.get(key)
+            if client is None:
+                client = self._clients[key] = make()
+            return client
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> _ClientCache:
+        return _ClientCache()
+
+    def __repr__(self) -> str:
+        return f"_ClientCache({len(self._clients)} clients)"
+
+
 class ChatXAIVision(BaseChatModel):
     """xAI Grok chat model that sees images, for LangChain chains and agents.
 
@@ -403,7 +428,7 @@ class ChatXAIVision(BaseChatModel):
         ```
     """
 
-    model_config = ConfigDict(populate_by_name=True, arbitrary_types_allowed=True)
+    model_config = ConfigDict(populate_by_name=True)
 
     model: str = Field(default=_DEFAULT_MODEL, alias="model_name")
     """xAI model name; xAI may answer with a resolved name (in ``response_metadata``)."""
@@ -451,8 +476,7 @@ class ChatXAIVision(BaseChatModel):
     animated_images: Literal["error", "first_frame"] = _IMAGE_DEFAULTS.animated
     """Animated images: refuse them, or send their first frame."""
 
-    _client: XAIClient | None = PrivateAttr(default=None)
-    _client_lock: threading.Lock = PrivateAttr(default_factory=threading.Lock)
+    _clients: _ClientCache = PrivateAttr(default_factory=lambda: _ClientCache())
 
     # ----------------------------------------------------------------- LangChain identity
 
@@ -523,22 +547,24 @@ class ChatXAIVision(BaseChatModel):
             animated=self.animated_images,
         )
 
-    def _client_kwargs(self) -> dict[str, Any]:
-        """Constructor arguments shared by the sync and async clients."""
-        return {
-            "api_key": self.api_key.get_secret_value() if self.api_key else None,
-            "base_url": self.base_url,
-            "timeout": self.timeout,
-            "max_retries": self.max_retries,
-            "default_headers": self.default_headers,
-        }
-
     def _get_client(self) -> XAIClient:
-        """The client, created on first use and reused by every later call (thread-safe)."""
-        with self._client_lock:
-            if self._client is None:
-                self._client = XAIClient(**self._client_kwargs())
-            return self._client
+        """The client for this model's connection settings: made on first use, then reused.
+
+        Keyed by the settings, so a copy with another key, URL or timeout (``model_copy``,
+        ``configurable_fields``) gets its own client instead of the original's.
+        """
+        headers = tuple(sorted((self.default_headers or {}).items()))
+        key = (self.api_key, self.base_url, self.timeout, self.max_retries, headers)
+        return self._clients.get(
+            key,
+            lambda: XAIClient(
+                api_key=self.api_key.get_secret_value() if self.api_key else None,
+                base_url=self.base_url,
+                timeout=self.timeout,
+                max_retries=self.max_retries,
+                default_headers=self.default_headers,
+            ),
+        )
 
     def _get_async_client(self) -> AsyncXAIClient:
         """The async twin of the sync client (same settings; one pool per event loop)."""

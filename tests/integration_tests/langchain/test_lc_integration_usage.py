@@ -450,12 +450,12 @@ def test_clients_made_once_and_rate_limiter_honoured(lc_params: dict[str, Any]) 
     limiter = _CountingLimiter()
     model = _model(lc_params, rate_limiter=limiter)
     model.invoke("a")
-    client = model._client
+    client = model._get_client()
     model.invoke("b")
     list(model.stream("c"))
     asyncio.run(model.ainvoke("d"))
     asyncio.run(model.ainvoke("e"))  # a second event loop: the async pool follows it
-    assert client is not None and model._client is client
+    assert model._get_client() is client
     assert limiter.acquired == 5
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 from typing import Any
 
 import pytest
@@ -161,3 +162,20 @@ def test_structured_output_bad_arguments() -> None:
         _model().with_structured_output(None)
     with pytest.raises(RequestValidationError, match="unexpected arguments"):
         _model().with_structured_output(Weather, tools=[lookup])
+
+
+def test_clients_are_reused_per_settings_and_never_copied() -> None:
+    model = _model()
+    client = model._get_client()
+    assert model._get_client() is client
+    assert model._get_async_client() is client.async_client
+    same = model.model_copy(update={"temperature": 0.9})
+    assert same._get_client() is client
+    elsewhere = model.model_copy(update={"base_url": "http://127.0.0.1:9/v1"})
+    assert elsewhere._get_client() is not client
+    assert elsewhere._get_client().base_url.startswith("http://127.0.0.1:9/v1")
+    assert model._get_client() is client
+    clone = copy.deepcopy(model)
+    assert clone.model == model.model
+    assert clone._get_client() is not client
+    assert "k" not in repr(clone._clients)
