@@ -480,10 +480,10 @@ def _print_batch_summary(
         f"this run: {run.succeeded} answered, {run.failed} failed, "
         f"{len(outcome.undone)} left for --resume, {skipped} skipped"
     )
-    console.print(_totals_line("this run", run))
+    console.print(_totals_line("tokens (this run)", run))
     if resume and state.totals.written:
         whole = state.totals.merged(run)
-        console.print(_totals_line(f"whole file ({whole.written} lines)", whole))
+        console.print(_totals_line(f"tokens (whole file, {whole.written} lines)", whole))
 
 
 # --------------------------------------------------------------------------- emulator, demo

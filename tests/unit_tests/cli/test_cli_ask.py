@@ -152,3 +152,16 @@ def test_bad_detail_is_a_usage_error(tmp_path: Path) -> None:
     result = runner.invoke(app, ["ask", str(image), "-p", "hi", "--detail", "ultra"])
     assert result.exit_code == ExitCode.USAGE
     assert "ultra" in result.output
+
+
+def test_ask_optimize_sends_fewer_pixels_for_the_same_estimate(
+    xai_emulator: Emulator, tmp_path: Path
+) -> None:
+    big = _png(tmp_path / "big.png", (3000, 2000), "green")
+    plain = json.loads(_ask(xai_emulator.base_url, str(big), "-p", "x", "--json").stdout)
+    optimised = json.loads(
+        _ask(xai_emulator.base_url, str(big), "-p", "x", "--json", "--optimize").stdout
+    )
+    assert optimised["images"][0]["width"] < plain["images"][0]["width"] == 3000
+    assert optimised["estimated_image_tokens"] == plain["estimated_image_tokens"]
+    assert optimised["usage"]["image_tokens"] == plain["usage"]["image_tokens"]

@@ -115,3 +115,11 @@ def test_tokens_needs_no_key_and_no_network(tmp_path: Path) -> None:
     env = {"XAI_API_KEY": "", "XAI_BASE_URL": "http://127.0.0.1:9/v1"}  # discard port
     result = runner.invoke(app, ["tokens", str(image)], env=env)
     assert result.exit_code == 0, result.output
+
+
+def test_tokens_reports_a_resize_over_the_edge_limit(tmp_path: Path) -> None:
+    strip = _write(tmp_path / "strip.png", (9000, 60), "PNG")  # long edge over 8,192
+    row = _tokens_json(str(strip))["images"][0]  # type: ignore[index]
+    assert row["original"]["width"] == 9000
+    assert row["sent"]["width"] <= 8192
+    assert row["preprocessing"].startswith("resized to ")
