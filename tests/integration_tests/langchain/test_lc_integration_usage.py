@@ -30,7 +30,9 @@ from xai_vision.errors import (
     ImageDecodeError,
     ImageTooLargeError,
     MissingAPIKeyError,
+    NotFoundError,
     RequestValidationError,
+    StreamInterruptedError,
     TooManyImagesError,
 )
 
@@ -521,3 +523,23 @@ def test_headers_and_model_kwargs_reach_the_wire(
     assert (sent.body["user"], sent.body["seed"], sent.body["max_tokens"]) == ("user-7", 3, 40)
     assert sent.body["stop"] == ["zzz"]
     assert sent.body["model"] == "grok-4-fast-non-reasoning"
+
+
+def test_stream_cut_short_raises_after_what_arrived(
+    lc_params: dict[str, Any], emulator: Emulator
+) -> None:
+    emulator.cut_stream(after_frames=3)
+    received: list[AIMessageChunk] = []
+    with pytest.raises(StreamInterruptedError):
+        for chunk in _model(lc_params, max_retries=0).stream("a long enough question to stream"):
+            received.append(chunk)
+    assert received  # the text that did arrive was handed on before the error
+    assert not any(c.usage_metadata for c in received)
+
+
+async def test_api_errors_keep_their_type_async(
+    lc_params: dict[str, Any], emulator: Emulator
+) -> None:
+    emulator.queue_reply(status=404, error="The model grok-0 does not exist", code="Not found")
+    with pytest.raises(NotFoundError, match="grok-0"):
+        await _model(lc_params).ainvoke("hi")
