@@ -502,7 +502,14 @@ def _is_animated(image: Image.Image) -> bool:
     return image.format != "MPO" and bool(getattr(image, "is_animated", False))
 
 
-def _orientation(image: Image.Image) -> int:
+def _orientation(image: Image.Image, *, header_only: bool = False) -> int:
+    """The EXIF orientation tag (1 = upright). ``header_only`` never decodes pixels to find it.
+
+    Pillow loads a whole PNG to look for an ``eXIf`` chunk after the pixel data; from the
+    header only, a PNG without an early ``eXIf`` chunk counts as upright.
+    """
+    if header_only and image.format == "PNG" and "exif" not in image.info:
+        return 1
     try:
         value = image.getexif().get(0x0112, 1)
     except _DECODE_ERRORS:
@@ -557,7 +564,8 @@ def _from_bytes(data: bytes, ctx: _Context) -> PreparedImage:
         and not animated
         and not over
     )
-    oriented = (height, width) if _orientation(image) in _ROTATING_ORIENTATIONS else (width, height)
+    rotated = _orientation(image, header_only=True) in _ROTATING_ORIENTATIONS
+    oriented = (height, width) if rotated else (width, height)
     if passthrough and not opts.optimize:
         assert fmt is not None
         _verify_passthrough(data, fmt, image, ctx)

@@ -357,3 +357,19 @@ def test_concurrent_preparation_is_consistent_and_leaves_pillow_globals_alone() 
 def test_same_pil_image_gives_byte_identical_output() -> None:
     image = photo((500, 400))
     assert prepare_image(image).url == prepare_image(image.copy()).url
+
+
+def test_png_exif_orientation_is_read_from_the_header_and_applied_when_re_encoding() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6
+    data = encode(two_tone((40, 20)), "PNG", exif=exif)
+    passed = prepare_image(data)
+    assert parse_data_uri(passed.url)[1] == data
+    assert (passed.width, passed.height) == (20, 40)
+    out = opened(prepare_image(data, options=ImageOptions(max_edge=20)))
+    assert out.size == (10, 20)
+    expected = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
+    assert expected is not None
+    assert expected.getpixel((10, 4)) != expected.getpixel((10, 34))  # the halves differ
+    assert out.getpixel((5, 2)) == expected.getpixel((10, 4))
+    assert out.getpixel((5, 17)) == expected.getpixel((10, 34))
