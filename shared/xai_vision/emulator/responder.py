@@ -473,7 +473,12 @@ def _structured(call: ChatCall, answer_text: str) -> str | None:
     kind = fmt.get("type")
     fallback = call.images[0].describe() if call.images else call.question
     if kind == "json_object":
-        return _json.dumps({"answer": answer_text}).decode()
+        # Keys the prompt asks for ("... with 'setup' and 'punchline' keys"), else "answer".
+        keys: list[str] = []
+        if re.search(r"\b(keys?|fields?|properties)\b", call.question, re.IGNORECASE):
+            quoted = PromptValues(call.question, "").strings
+            keys = [q for q in quoted if re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]{0,63}", q)]
+        return _json.dumps({key: answer_text for key in keys or ["answer"]}).decode()
     if kind == "json_schema":
         spec = fmt.get("json_schema") or {}
         schema = spec.get("schema") if isinstance(spec, dict) else None

@@ -263,6 +263,19 @@ def test_json_object_answer_is_a_json_object(client: httpx.Client) -> None:
     assert value["answer"].endswith("You asked: Describe")
 
 
+def test_json_object_uses_the_keys_the_prompt_asks_for(client: httpx.Client) -> None:
+    prompt = "Tell me a joke. Return JSON with 'setup' and 'punchline' keys."
+    value = json.loads(
+        post(client, prompt, response_format={"type": "json_object"})["choices"][0]["message"][
+            "content"
+        ]
+    )
+    assert list(value) == ["setup", "punchline"]
+    assert value["setup"] == value["punchline"] == f"I see no images.\nYou asked: {prompt}"
+    quoted_but_no_keys = post(client, "Say 'hello'", response_format={"type": "json_object"})
+    assert list(json.loads(quoted_but_no_keys["choices"][0]["message"]["content"])) == ["answer"]
+
+
 def test_json_schema_answer_validates_and_uses_the_prompt(client: httpx.Client) -> None:
     schema = Household.model_json_schema()
     response_format = {
