@@ -159,8 +159,8 @@ def _text_only(
     content: str | list[str | dict[str, Any]],
     where: str,
     skipped: frozenset[str] = frozenset(),
-) -> str:
-    """The text of content that may hold text only (system and assistant turns).
+) -> str | list[str]:
+    """The text of content that may hold text only (system and assistant turns), block by block.
 
     Blocks whose type is in ``skipped`` carry nothing xAI takes back (tool-use and reasoning
     blocks of an assistant turn; its tool calls travel in ``tool_calls``) and are left out.
@@ -178,7 +178,7 @@ def _text_only(
                 f"{block_where}: content block type {_block_type(block)!r} cannot be sent in "
                 "this message; only text can (images belong in human or tool messages)"
             )
-    return "".join(texts)
+    return texts
 
 
 def _block_text(block: object, where: str) -> str | None:
@@ -204,7 +204,9 @@ def _block_type(block: object) -> object:
 
 def _assistant(message: BaseMessage, where: str) -> AssistantMessage:
     """An assistant turn: its text, its tool calls (valid and invalid) and reasoning, if any."""
-    text = _text_only(message.content, where, _ASSISTANT_SKIPPED_BLOCKS)
+    texts = _text_only(message.content, where, _ASSISTANT_SKIPPED_BLOCKS)
+    # Text blocks of one turn are pieces of one answer (as streamed); send them as one string.
+    text = texts if isinstance(texts, str) else "".join(texts)
     tool_calls: list[dict[str, Any]] = []
     reasoning: str | None = None
     if isinstance(message, AIMessage):

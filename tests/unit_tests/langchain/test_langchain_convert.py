@@ -358,3 +358,13 @@ def test_assistant_with_only_tool_calls_sends_null_content() -> None:
 def test_unsendable_input_raises_naming_the_message(message: Any, match: str) -> None:
     with pytest.raises(RequestValidationError, match=match):
         convert_messages([HumanMessage("first"), message][1:])
+
+
+def test_system_text_blocks_stay_separate_parts() -> None:
+    (system,) = convert_messages(
+        [SystemMessage(content=[{"type": "text", "text": "Be brief."}, "Answer in French."])]
+    )
+    assert system["content"] == [
+        {"type": "text", "text": "Be brief."},
+        {"type": "text", "text": "Answer in French."},
+    ]
