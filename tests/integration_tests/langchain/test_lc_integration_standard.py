@@ -8,7 +8,6 @@ from collections.abc import Callable
 from typing import Any, ClassVar
 
 import pytest
-from langchain_core.exceptions import OutputParserException
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
@@ -89,19 +88,6 @@ class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
     )
     def test_image_inputs(self, model: BaseChatModel) -> None:
         super().test_image_inputs(model)
-
-    @pytest.mark.xfail(
-        not LIVE,
-        reason=(
-            "the emulator answers every json_object request with {'answer': <its text>}; it "
-            "cannot follow the prompt's 'setup'/'punchline' keys as a model would. JSON mode is "
-            "proven in test_lc_integration_usage.py::test_json_mode_sends_json_object"
-        ),
-        raises=OutputParserException,
-        strict=True,
-    )
-    def test_json_mode(self, model: BaseChatModel) -> None:
-        super().test_json_mode(model)
 
     def test_image_inputs_served_locally(
         self, model: BaseChatModel, image_server: str, image_bytes: Callable[..., bytes]
