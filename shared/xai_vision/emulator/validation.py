@@ -143,6 +143,22 @@ class SchemaValidator:
 
     def __init__(self, root: Mapping[str, Any]) -> None:
         self._root = root
+        self._order: dict[int, tuple[Mapping[str, Any], list[tuple[str, Any]]]] = {}
+
+    def _ordered(self, properties: Mapping[str, Any]) -> list[tuple[str, Any]]:
+        """Properties with ``enum``/``const`` first: in a ``oneOf`` of message variants the
+        ``role`` discriminator then rejects a wrong branch before its content is walked."""
+        cached = self._order.get(id(properties))
+        if cached is not None and cached[0] is properties:
+            return cached[1]
+        items = sorted(
+            properties.items(),
+            key=lambda item: (
+                not (isinstance(item[1], Mapping) and ("enum" in item[1] or "const" in item[1]))
+            ),
+        )
+        self._order[id(properties)] = (properties, items)
+        return items
 
     def resolve(self, schema: Mapping[str, Any]) -> Mapping[str, Any]:
         """Follow ``$ref`` (local ``#/...`` pointers only) until a schema without one."""
@@ -249,7 +265,7 @@ class SchemaValidator:
             if name not in value:
                 return path, f"missing field `{name}`"
         properties: Mapping[str, Any] = schema.get("properties", {})
-        for name, sub in properties.items():
+        for name, sub in self._ordered(properties):
             if name in value:
                 found = self._check(value[name], sub, _join(path, name))
                 if found is not None:

@@ -313,7 +313,7 @@ def image_server(image_bytes: ImageFactory) -> Iterator[str]:
     }
     server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ImageHandler)
     server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"
