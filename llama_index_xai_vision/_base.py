@@ -7,12 +7,14 @@ terms. The public classes only choose which framework shape to return.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 from typing import Any
 
 from llama_index.core.base.llms.types import ChatMessage, ChatResponse, CompletionResponse
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr
+from typing_extensions import Self
 from xai_vision.client import XAIClient
 from xai_vision.errors import RequestValidationError
 from xai_vision.images import ImageOptions
@@ -49,6 +51,10 @@ _REQUEST_FIELDS = frozenset(
 )
 
 
+#: Fields a deep copy shares instead of copying (services, not configuration).
+_SHARED_FIELDS = frozenset({"callback_manager", "rate_limiter"})
+
+
 def context_window_for(model: str) -> int:
     """xAI's documented context window for a model name (by family; names change often)."""
     if model.startswith("grok-4"):
@@ -70,7 +76,10 @@ class XAISettings(BaseModel):
         default=None,
         exclude=True,
         repr=False,
-        description="xAI API key; XAI_API_KEY when unset. Never serialised.",
+        description=(
+            "xAI API key; XAI_API_KEY when unset. Never serialised, not even by pickle "
+            "(an unpickled copy reads XAI_API_KEY)."
+        ),
     )
     base_url: str | None = Field(
         default=None, description="API base URL; XAI_BASE_URL / XAI_API_BASE, else api.x.ai."
@@ -106,6 +115,26 @@ class XAISettings(BaseModel):
             timeout=self.timeout,
             max_retries=self.max_retries,
         )
+
+    def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
+        """A deep copy with its own client (connection pools cannot be copied).
+
+        Callback managers and rate limiters are services, so the copy shares them.
+        """
+        fields = type(self).model_fields
+        values = {
+            name: getattr(self, name)
+            if name in _SHARED_FIELDS
+            else copy.deepcopy(getattr(self, name), memo)
+            for name in fields
+        }
+        return type(self)(**values)
+
+    def __getstate__(self) -> dict[str, Any]:
+        """Pickle state without the API key (an unpickled copy reads ``XAI_API_KEY``)."""
+        state: dict[str, Any] = super().__getstate__()
+        state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k != "api_key"}
+        return state
 
     @property
     def client(self) -> XAIClient:

@@ -28,7 +28,7 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.types import Model
 from xai_vision.errors import ResponseParseError
-from xai_vision.messages import function_tool
+from xai_vision.messages import ChatRequest, function_tool
 
 from llama_index_xai_vision._base import XAISettings
 from llama_index_xai_vision._convert import pydantic_response_format, tool_selections
@@ -76,6 +76,11 @@ class XAIVision(XAISettings, FunctionCallingLLM):
 
     # ----------------------------------------------------------------- chat and completion
 
+    def _completion_request(self, prompt: str, kwargs: dict[str, Any]) -> ChatRequest:
+        """The one-user-message request; ``image_documents`` (as for the multi-modal class)."""
+        images = kwargs.pop("image_documents", None)
+        return self._prompt_request(prompt, images, kwargs)
+
     @llm_chat_callback()
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Answer a conversation; images ride in ``ChatMessage.blocks``."""
@@ -88,15 +93,15 @@ class XAIVision(XAISettings, FunctionCallingLLM):
 
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
-        """Answer ``prompt`` sent as one user message."""
-        return self._do_complete(self._prompt_request(prompt, None, kwargs))
+        """Answer ``prompt`` sent as one user message (``image_documents=[...]`` adds images)."""
+        return self._do_complete(self._completion_request(prompt, kwargs))
 
     @llm_completion_callback()
     def stream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseGen:
         """Stream the answer to ``prompt`` (text so far and ``delta``)."""
-        return self._do_stream_complete(self._prompt_request(prompt, None, kwargs))
+        return self._do_stream_complete(self._completion_request(prompt, kwargs))
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
@@ -115,14 +120,14 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponse:
         """Async :meth:`complete`."""
-        return await self._do_acomplete(self._prompt_request(prompt, None, kwargs))
+        return await self._do_acomplete(self._completion_request(prompt, kwargs))
 
     @llm_completion_callback()
     async def astream_complete(
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
         """Async :meth:`stream_complete`."""
-        return self._do_astream_complete(self._prompt_request(prompt, None, kwargs))
+        return self._do_astream_complete(self._completion_request(prompt, kwargs))
 
     # ----------------------------------------------------------------- tools
 

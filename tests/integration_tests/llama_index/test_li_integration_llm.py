@@ -14,6 +14,7 @@ from llama_index.core.base.llms.types import (
     ToolCallBlock,
 )
 from llama_index.core.prompts import ChatPromptTemplate
+from llama_index.core.schema import ImageDocument
 from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel, Field
 from xai_vision.emulator import Emulator
@@ -74,6 +75,15 @@ def test_complete(llm: XAIVision) -> None:
     response = llm.complete("Just text")
     assert response.text == "I see no images.\nYou asked: Just text"
     assert response.additional_kwargs["image_tokens"] == 0
+
+
+def test_complete_takes_image_documents_too(
+    llm: XAIVision, png_path: Callable[..., str], xai_emulator: Emulator
+) -> None:
+    document = ImageDocument(image_path=png_path("doc.png", color="red", size=(64, 48)))
+    response = llm.complete("What is in this image?", image_documents=[document])
+    assert response.text == ANSWER
+    assert "image_documents" not in xai_emulator.last_request.body
 
 
 async def test_async_chat_complete_and_streams(llm: XAIVision, photo: ChatMessage) -> None:

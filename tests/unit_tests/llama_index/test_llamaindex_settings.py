@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import copy
+import pickle
 from collections.abc import Callable
 
 import pytest
@@ -144,3 +146,29 @@ def test_invalid_settings_are_refused() -> None:
         XAIVision(temperature=5)
     with pytest.raises(ValueError, match="detail"):
         XAIVision(detail="ultra")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_pickle_leaves_the_key_out(cls: type[XAIVision], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("XAI_API_KEY", "xai-from-environment")
+    llm = cls(api_key=SECRET, base_url=DEAD, temperature=0.3)
+    data = pickle.dumps(llm)
+    assert SECRET.encode() not in data
+    copy_ = pickle.loads(data)
+    assert copy_.temperature == 0.3
+    assert copy_.api_key is None
+    # The copy works: its client reads the key from the environment.
+    assert copy_.client.api_key is not None
+    assert copy_.client.api_key.get_secret_value() == "xai-from-environment"
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_deepcopy_gets_its_own_client_and_shares_callbacks(cls: type[XAIVision]) -> None:
+    llm = cls(api_key=SECRET, base_url=DEAD, additional_kwargs={"user": "a"})
+    clone = copy.deepcopy(llm)
+    assert clone.client is not llm.client
+    assert clone.client.base_url == DEAD
+    assert clone.api_key == llm.api_key
+    assert clone.callback_manager is llm.callback_manager
+    assert clone.additional_kwargs == {"user": "a"}
+    assert clone.additional_kwargs is not llm.additional_kwargs
