@@ -387,7 +387,8 @@ class _StreamState:
 class _ClientCache:
     """A model's HTTP clients by connection settings (thread-safe).
 
-    Copying a model copies no clients (they own sockets and locks): a deep copy starts empty.
+    Copying a model copies no clients (they own sockets and locks): a deep copy or an
+    unpickled model starts with an empty cache.
     """
 
     def __init__(self) -> None:
@@ -404,6 +405,9 @@ class _ClientCache:
 
     def __deepcopy__(self, memo: dict[int, Any]) -> _ClientCache:
         return _ClientCache()
+
+    def __reduce__(self) -> tuple[type[_ClientCache], tuple[()]]:
+        return (_ClientCache, ())
 
     def __repr__(self) -> str:
         return f"_ClientCache({len(self._clients)} clients)"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import pickle
 from typing import Any
 
 import pytest
@@ -178,4 +179,7 @@ def test_clients_are_reused_per_settings_and_never_copied() -> None:
     clone = copy.deepcopy(model)
     assert clone.model == model.model
     assert clone._get_client() is not client
+    unpickled = pickle.loads(pickle.dumps(model))
+    assert unpickled.api_key == model.api_key
+    assert unpickled._get_client() is not client
     assert "k" not in repr(clone._clients)
