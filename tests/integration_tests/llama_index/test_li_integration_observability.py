@@ -23,6 +23,7 @@ from llama_index.core.instrumentation.events.llm import (
     LLMCompletionEndEvent,
     LLMCompletionStartEvent,
 )
+from llama_index.core.rate_limiter import BaseRateLimiter
 from llama_index.core.schema import ImageDocument
 from xai_vision.emulator import Emulator
 from xai_vision.tokens import estimate_image_tokens
@@ -197,3 +198,29 @@ async def test_token_counting_handler_counts_image_calls(
             assert event.prompt_token_count > image_tokens, name
         else:
             assert usage["prompt_tokens_details"]["image_tokens"] == 0, name
+
+
+class CountingLimiter(BaseRateLimiter):
+    """Counts how often the callback wrappers ask for permission."""
+
+    def __init__(self) -> None:
+        self.sync = 0
+        self.asynchronous = 0
+
+    def acquire(self, num_tokens: int = 0) -> None:
+        self.sync += 1
+
+    async def async_acquire(self, num_tokens: int = 0) -> None:
+        self.asynchronous += 1
+
+
+@pytest.mark.parametrize("cls", [XAIVision, XAIVisionMultiModal])
+async def test_rate_limiter_is_consulted_once_per_call(
+    cls: type[Any], xai_emulator: Emulator, image_path: Path
+) -> None:
+    limiter = CountingLimiter()
+    llm = cls(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url, rate_limiter=limiter)
+    for _, call in _calls(llm, image_path):
+        await _drain(call())
+    assert (limiter.sync, limiter.asynchronous) == (4, 4)
+    assert "rate_limiter" not in llm.to_dict()
