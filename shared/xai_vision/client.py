@@ -524,7 +524,9 @@ class AsyncXAIClient(_BaseClient):
         """Chunks as they arrive: ``async for chunk in client.stream(request)``.
 
         Input and key problems raise here, before iteration; a failure before the first
-        byte of the body is retried, a failure after it raises StreamInterruptedError.
+        byte of the body is retried, a failure after it raises StreamInterruptedError. A
+        stream is complete at ``[DONE]`` or, if the body ends without it, at a finish_reason
+        (the usage chunk may then be missing).
         """
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
         headers = self._auth_headers(stream=True)
@@ -715,7 +717,9 @@ class XAIClient(_BaseClient):
         """Chunks as they arrive: ``for chunk in client.stream(request)``.
 
         Input and key problems raise here, before iteration; a failure before the first
-        byte of the body is retried, a failure after it raises StreamInterruptedError.
+        byte of the body is retried, a failure after it raises StreamInterruptedError. A
+        stream is complete at ``[DONE]`` or, if the body ends without it, at a finish_reason
+        (the usage chunk may then be missing).
         """
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
         headers = self._auth_headers(stream=True)
