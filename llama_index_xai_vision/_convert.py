@@ -31,7 +31,7 @@ from llama_index.core.base.llms.types import (
 )
 from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
-from llama_index.core.schema import BaseNode, ImageNode
+from llama_index.core.schema import BaseNode, ImageNode, MediaResource
 from pydantic import BaseModel
 from xai_vision.errors import RequestValidationError
 from xai_vision.images import ImageSource
@@ -111,16 +111,24 @@ def _block_source(block: ImageBlock, where: str) -> ImageSource:
 
 
 def _node_source(node: BaseNode, where: str) -> ImageSource:
-    """The core source of an ImageNode or ImageDocument: data, then path, then URL."""
-    data: str | None = getattr(node, "image", None)
+    """The core source of an image node or document: data, then path, then URL.
+
+    Documents (``ImageDocument`` included) keep the image in ``image_resource``; an
+    ``ImageNode`` keeps base64 ``image``, ``image_path`` and ``image_url``.
+    """
+    resource = getattr(node, "image_resource", None)
+    if isinstance(resource, MediaResource):
+        data, path, url = resource.data, resource.path, resource.url
+    else:
+        data = getattr(node, "image", None)
+        path = getattr(node, "image_path", None)
+        url = getattr(node, "image_url", None)
     if data:
         return _b64_payload(data, where)
-    path: str | None = getattr(node, "image_path", None)
     if path:
         return Path(path)
-    url: str | None = getattr(node, "image_url", None)
     if url:
-        return url
+        return str(url)
     file_path = node.metadata.get("file_path")
     if isinstance(file_path, str) and file_path:
         return Path(file_path)
@@ -133,8 +141,9 @@ def image_input_source(item: object, where: str) -> tuple[ImageSource, Detail | 
     """The core source and detail of one image input; RequestValidationError for anything else."""
     if isinstance(item, ImageBlock):
         return _block_source(item, where), check_detail(item.detail, where)
-    if isinstance(item, BaseNode) and (
-        isinstance(item, ImageNode) or getattr(item, "image_resource", None) is not None
+    resource = getattr(item, "image_resource", None)
+    if isinstance(item, ImageNode) or (
+        isinstance(item, BaseNode) and isinstance(resource, MediaResource)
     ):
         return _node_source(item, where), None
     raise RequestValidationError(

@@ -23,7 +23,7 @@ from llama_index.core.base.llms.types import (
     ThinkingBlock,
     ToolCallBlock,
 )
-from llama_index.core.schema import ImageDocument, ImageNode, TextNode
+from llama_index.core.schema import Document, ImageDocument, ImageNode, MediaResource, TextNode
 from xai_vision.errors import (
     ImageDecodeError,
     ImageError,
@@ -140,6 +140,15 @@ def test_image_node_with_only_file_path_metadata(png_path: Callable[..., str]) -
     source, detail = image_input_source(node, "here")
     assert source == Path(path)
     assert detail is None
+
+
+def test_document_with_an_image_resource(image_bytes: ImageFactory) -> None:
+    png = image_bytes(color="red", size=(10, 10))
+    document = Document(image_resource=MediaResource(data=png))
+    source, _ = image_input_source(document, "here")
+    assert source == png
+    with pytest.raises(RequestValidationError, match="TextNode"):
+        image_input_source(TextNode(text="caption only"), "here")
 
 
 def test_non_image_inputs_are_rejected_by_name() -> None:
