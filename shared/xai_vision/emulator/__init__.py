@@ -6,9 +6,24 @@ deterministically from what it received (see ARCHITECTURE.md, "Emulator answer f
 streams like xAI, and supports scripted replies, fault injection and a request log.
 """
 
-from xai_vision.emulator.config import DEFAULT_API_KEY, EmulatorSettings
+from xai_vision.emulator.config import (
+    DEFAULT_API_KEY,
+    EmulatorConfigError,
+    EmulatorError,
+    EmulatorSettings,
+    EmulatorStartError,
+)
 from xai_vision.emulator.emulator import Emulator
 from xai_vision.emulator.faults import RecordedRequest
 from xai_vision.emulator.server import serve
 
-__all__ = ["DEFAULT_API_KEY", "Emulator", "EmulatorSettings", "RecordedRequest", "serve"]
+__all__ = [
+    "DEFAULT_API_KEY",
+    "Emulator",
+    "EmulatorConfigError",
+    "EmulatorError",
+    "EmulatorSettings",
+    "EmulatorStartError",
+    "RecordedRequest",
+    "serve",
+]

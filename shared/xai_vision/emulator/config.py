@@ -5,12 +5,33 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
 
-__all__ = ["DEFAULT_API_KEY", "EmulatorSettings", "ToolCallMode"]
+from xai_vision.errors import XAIVisionError
+
+__all__ = [
+    "DEFAULT_API_KEY",
+    "EmulatorConfigError",
+    "EmulatorError",
+    "EmulatorSettings",
+    "EmulatorStartError",
+    "ToolCallMode",
+]
 
 ToolCallMode = Literal["whole", "split"]
 
 #: A key tests can use; any non-empty Bearer key is accepted unless configured otherwise.
 DEFAULT_API_KEY = "xai-emulator-key"
+
+
+class EmulatorError(XAIVisionError):
+    """Base class of the emulator's own errors (not the HTTP errors it answers with)."""
+
+
+class EmulatorConfigError(EmulatorError, ValueError):
+    """A setting or a control call got a bad value; names the argument and the reason."""
+
+
+class EmulatorStartError(EmulatorError, RuntimeError):
+    """The emulator is not running: it failed to start, or was used before start()."""
 
 
 @dataclass(frozen=True)
@@ -39,6 +60,24 @@ class EmulatorSettings:
     max_body_bytes: int = 200 * 1024 * 1024
     #: Timeout for fetching loopback image URLs, like xAI's 5 s.
     fetch_timeout: float = 5.0
+
+    def __post_init__(self) -> None:
+        if self.stream_tool_calls not in ("whole", "split"):
+            raise EmulatorConfigError(
+                f"stream_tool_calls must be 'whole' or 'split', got {self.stream_tool_calls!r}"
+            )
+        for name in ("latency", "chunk_delay", "fetch_timeout"):
+            if getattr(self, name) < 0:
+                raise EmulatorConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
+        if self.max_images_per_message is not None and self.max_images_per_message < 1:
+            raise EmulatorConfigError(
+                f"max_images_per_message must be >= 1 or None, got {self.max_images_per_message}"
+            )
+        for name in ("max_image_bytes", "max_body_bytes"):
+            if getattr(self, name) < 1:
+                raise EmulatorConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        if not self.image_formats:
+            raise EmulatorConfigError("image_formats must name at least one format")
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable copy (tuples become lists)."""

@@ -16,7 +16,13 @@ from typing import Any, Literal
 import httpx
 
 from xai_vision import _json
-from xai_vision.emulator.config import DEFAULT_API_KEY, EmulatorSettings, ToolCallMode
+from xai_vision.emulator.config import (
+    DEFAULT_API_KEY,
+    EmulatorConfigError,
+    EmulatorSettings,
+    EmulatorStartError,
+    ToolCallMode,
+)
 from xai_vision.emulator.faults import EmulatorState, RecordedRequest
 from xai_vision.emulator.server import EmulatorServer, base_url
 
@@ -50,14 +56,10 @@ class Emulator:
         startup_timeout: float = 15.0,
     ) -> None:
         if mode not in ("thread", "subprocess"):
-            raise ValueError(f"mode must be 'thread' or 'subprocess', got {mode!r}")
+            raise EmulatorConfigError(f"mode must be 'thread' or 'subprocess', got {mode!r}")
         base = settings or EmulatorSettings()
         changes: dict[str, Any] = {}
         if stream_tool_calls is not None:
-            if stream_tool_calls not in ("whole", "split"):
-                raise ValueError(
-                    f"stream_tool_calls must be 'whole' or 'split', got {stream_tool_calls!r}"
-                )
             changes["stream_tool_calls"] = stream_tool_calls
         if invalid_keys is not None:
             changes["invalid_keys"] = tuple(invalid_keys)
@@ -91,7 +93,7 @@ class Emulator:
     def base_url(self) -> str:
         """``http://127.0.0.1:<port>/v1``; only valid once started."""
         if self.port is None:
-            raise RuntimeError(
+            raise EmulatorStartError(
                 "the emulator is not running; call start() or use it as a context manager"
             )
         return base_url(self.host, self.port)
@@ -176,9 +178,9 @@ class Emulator:
         thread = threading.Thread(target=run, name="xai-vision-emulator", daemon=True)
         thread.start()
         if not ready.wait(self._startup_timeout):
-            raise RuntimeError("the emulator did not start in time")
+            raise EmulatorStartError("the emulator did not start in time")
         if failure:
-            raise RuntimeError(f"the emulator could not start: {failure[0]}") from failure[0]
+            raise EmulatorStartError(f"the emulator could not start: {failure[0]}") from failure[0]
         self._thread, self._loop, self._server = thread, loop, server
         self.port = server.port
 
@@ -209,7 +211,7 @@ class Emulator:
             process.kill()
             process.wait(timeout=5)
             got = line[0].strip() if line else "nothing"
-            raise RuntimeError(f"the emulator subprocess did not start (it printed {got!r})")
+            raise EmulatorStartError(f"the emulator subprocess did not start (it printed {got!r})")
         url = line[0][len(_READY_PREFIX) :].strip()
         self._process = process
         self.port = int(url.rsplit(":", 1)[1].split("/", 1)[0])
@@ -226,11 +228,11 @@ class Emulator:
             response = self._control.post(op, content=_json.dumps(args))
             payload = _json.loads(response.content)
             if response.status_code != 200:
-                raise ValueError(payload.get("error", f"control {op} failed"))
+                raise EmulatorConfigError(payload.get("error", f"control {op} failed"))
             return payload["result"]
         if op == "requests":
             return []
-        raise RuntimeError("the emulator is not running")
+        raise EmulatorStartError("the emulator is not running")
 
     @property
     def requests(self) -> list[RecordedRequest]:
@@ -270,10 +272,12 @@ class Emulator:
         (xAI's flat body), or ``body=`` to send any JSON verbatim.
         """
         if status is not None and not 400 <= status <= 599:
-            raise ValueError(f"status must be an HTTP error status (400-599), got {status}")
+            raise EmulatorConfigError(
+                f"status must be an HTTP error status (400-599), got {status}"
+            )
         for i, call in enumerate(tool_calls):
             if not isinstance(call, dict) or not isinstance(call.get("name"), str):
-                raise ValueError(f"tool_calls[{i}] needs a 'name' string")
+                raise EmulatorConfigError(f"tool_calls[{i}] needs a 'name' string")
         self._call(
             "queue_reply",
             content=content,

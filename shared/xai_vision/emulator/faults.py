@@ -12,6 +12,8 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from xai_vision.emulator.config import EmulatorConfigError
+
 __all__ = ["EmulatorState", "Fault", "RecordedRequest", "ScriptedReply", "redact_headers"]
 
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
@@ -146,9 +148,11 @@ class EmulatorState:
     ) -> None:
         """The next ``n`` chat requests answer ``status`` (429, 500, 503, ...) instead."""
         if n < 1:
-            raise ValueError(f"n must be at least 1, got {n}")
+            raise EmulatorConfigError(f"n must be at least 1, got {n}")
         if not 400 <= status <= 599:
-            raise ValueError(f"status must be an HTTP error status (400-599), got {status}")
+            raise EmulatorConfigError(
+                f"status must be an HTTP error status (400-599), got {status}"
+            )
         text = message or _FAULT_MESSAGES.get(status, f"Emulated error {status}")
         with self._lock:
             for _ in range(n):
@@ -157,16 +161,16 @@ class EmulatorState:
     def cut_stream(self, after_frames: int, n: int = 1) -> None:
         """The next ``n`` streams stop (connection dropped) after ``after_frames`` frames."""
         if after_frames < 0 or n < 1:
-            raise ValueError("after_frames must be >= 0 and n >= 1")
+            raise EmulatorConfigError("after_frames must be >= 0 and n >= 1")
         with self._lock:
             self._stream.cut_after.extend([after_frames] * n)
 
     def malformed_next(self, kind: Literal["json", "sse"] = "json", n: int = 1) -> None:
         """The next ``n`` JSON answers (``json``) or streams (``sse``) carry a broken payload."""
         if kind not in ("json", "sse"):
-            raise ValueError(f"kind must be 'json' or 'sse', got {kind!r}")
+            raise EmulatorConfigError(f"kind must be 'json' or 'sse', got {kind!r}")
         if n < 1:
-            raise ValueError(f"n must be at least 1, got {n}")
+            raise EmulatorConfigError(f"n must be at least 1, got {n}")
         with self._lock:
             if kind == "json":
                 self._stream.malformed_json += n
@@ -176,7 +180,7 @@ class EmulatorState:
     def set_latency(self, seconds: float | None, chunk_delay: float | None = None) -> None:
         """Override the configured latency (and delay between frames); None restores it."""
         if (seconds is not None and seconds < 0) or (chunk_delay is not None and chunk_delay < 0):
-            raise ValueError("latency and chunk_delay must be >= 0")
+            raise EmulatorConfigError("latency and chunk_delay must be >= 0")
         with self._lock:
             self.latency = seconds
             self.chunk_delay = chunk_delay

@@ -455,11 +455,21 @@ def _select_tools(call: ChatCall) -> list[dict[str, Any]]:
     return [best[2]]
 
 
+def _fill_or_reject(schema: Any, values: PromptValues, what: str) -> Any:
+    """A value for ``schema``; a schema the emulator cannot follow is a 400 naming it."""
+    try:
+        return fill_schema(schema, values)
+    except (ValueError, KeyError, TypeError, RecursionError) as exc:
+        raise Rejection(400, f"{what}: invalid JSON schema ({exc})") from None
+
+
 def _make_tool_calls(call: ChatCall, fallback: str) -> list[ToolCallOut]:
     out: list[ToolCallOut] = []
     for index, tool in enumerate(_select_tools(call)):
         parameters = tool.get("parameters", {})
-        arguments = fill_schema(parameters, PromptValues(call.question, fallback))
+        arguments = _fill_or_reject(
+            parameters, PromptValues(call.question, fallback), f"tool {tool['name']!r} parameters"
+        )
         if not isinstance(arguments, dict):
             arguments = {}
         text = _json.dumps(arguments).decode()
@@ -484,7 +494,9 @@ def _structured(call: ChatCall, answer_text: str) -> str | None:
         schema = spec.get("schema") if isinstance(spec, dict) else None
         if not isinstance(schema, dict):
             schema = {"type": "object", "properties": {"answer": {"type": "string"}}}
-        value = fill_schema(schema, PromptValues(call.question, fallback))
+        value = _fill_or_reject(
+            schema, PromptValues(call.question, fallback), "response_format.json_schema.schema"
+        )
         return _json.dumps(value).decode()
     return None
 

@@ -290,6 +290,13 @@ class EmulatorServer:
         except Rejection as rejection:
             await self._reject(writer, rejection, keep_alive)
             return keep_alive
+        except (ConnectionError, asyncio.CancelledError):
+            raise
+        except Exception as exc:  # an emulator bug: answer 500 rather than drop the connection
+            await self._reject(
+                writer, Rejection(500, f"emulator error: {type(exc).__name__}: {exc}"), False
+            )
+            return False
 
     def _authenticate(self, request: _Request) -> None:
         header = request.headers.get("authorization")
@@ -446,7 +453,7 @@ class EmulatorServer:
         try:
             args = _json.loads(request.body) if request.body else {}
             result = self.control(op, args if isinstance(args, dict) else {})
-        except (TypeError, ValueError, KeyError) as exc:
+        except (TypeError, ValueError, KeyError, _json.JSONDecodeError) as exc:
             await self._send_json(
                 writer,
                 400,

@@ -269,7 +269,44 @@ def test_cli_entry_prints_its_url_and_serves() -> None:
 
 
 def test_invalid_mode_and_tool_call_setting_are_rejected() -> None:
-    with pytest.raises(ValueError, match="mode"):
+    with pytest.raises(ValueError, match="mode"):  # EmulatorConfigError is a ValueError
         Emulator(mode="process")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="stream_tool_calls"):
         Emulator(stream_tool_calls="fragments")  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "fragment"),
+    [
+        ({"latency": -1.0}, "latency must be >= 0"),
+        ({"max_images_per_message": 0}, "max_images_per_message"),
+        ({"max_image_bytes": 0}, "max_image_bytes"),
+        ({"image_formats": ()}, "image_formats"),
+        ({"stream_tool_calls": "bits"}, "stream_tool_calls"),
+    ],
+)
+def test_bad_settings_raise_a_typed_error_naming_the_setting(
+    kwargs: dict[str, object], fragment: str
+) -> None:
+    from xai_vision.emulator import EmulatorConfigError, EmulatorSettings
+    from xai_vision.errors import XAIVisionError
+
+    with pytest.raises(EmulatorConfigError, match=fragment) as caught:
+        EmulatorSettings(**kwargs)  # type: ignore[arg-type]
+    assert isinstance(caught.value, XAIVisionError)
+
+
+def test_control_calls_before_start_raise_emulator_start_error() -> None:
+    from xai_vision.emulator import EmulatorStartError
+
+    emulator = Emulator()
+    assert emulator.requests == []
+    with pytest.raises(EmulatorStartError, match="not running"):
+        emulator.queue_reply("x")
+
+
+def test_subprocess_control_errors_are_typed() -> None:
+    from xai_vision.emulator import EmulatorConfigError
+
+    with Emulator(mode="subprocess") as emulator, pytest.raises(EmulatorConfigError, match="kind"):
+        emulator.malformed_next("xml")  # type: ignore[arg-type]

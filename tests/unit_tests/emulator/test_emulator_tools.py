@@ -319,3 +319,15 @@ def test_streamed_json_schema_reassembles_to_valid_json(client: httpx.Client) ->
     pieces = [c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"]]
     assert len([p for p in pieces if p]) > 1
     jsonschema.validate(json.loads("".join(pieces)), schema)
+
+
+def test_a_schema_with_a_remote_ref_is_400_naming_the_tool(client: httpx.Client) -> None:
+    remote = {"type": "object", "properties": {"x": {"$ref": "https://example.com/s.json"}}}
+    body = {
+        "model": MODEL,
+        "messages": [{"role": "user", "content": "go"}],
+        "tools": [tool("fetcher", "", remote)],
+    }
+    response = client.post("/chat/completions", json=body)
+    assert response.status_code == 400
+    assert "tool 'fetcher' parameters: invalid JSON schema" in response.json()["error"]
