@@ -74,6 +74,16 @@ def test_models_list_and_lookup(client: httpx.Client) -> None:
     assert "model not found" in missing.json()["error"]
 
 
+def test_models_responses_validate_against_the_spec(client: httpx.Client) -> None:
+    import jsonschema
+    from xai_vision.emulator.validation import load_spec
+
+    spec = load_spec()
+    for name, path in (("ListModelsResponse", "/models"), ("Model", "/models/grok-3")):
+        schema = {**spec["components"]["schemas"][name], "components": spec["components"]}
+        jsonschema.validate(client.get(path).json(), schema)
+
+
 def test_unknown_path_is_404_with_flat_body(client: httpx.Client) -> None:
     response = client.post("/nope", json={})
     assert response.status_code == 404
@@ -233,8 +243,14 @@ async def test_hundreds_of_concurrent_connections_are_served(xai_emulator: Emula
 
 
 def test_subprocess_mode_serves_and_is_controllable() -> None:
-    with Emulator(mode="subprocess") as emulator:
+    with Emulator(mode="subprocess", invalid_keys=["xai-revoked-key"]) as emulator:
         assert emulator.base_url.startswith("http://127.0.0.1:")
+        revoked = httpx.get(
+            f"{emulator.base_url}/models",
+            headers={"authorization": "Bearer xai-revoked-key"},
+            timeout=10,
+        )
+        assert revoked.status_code == 400  # settings reach the subprocess
         emulator.queue_reply("scripted over the control endpoint")
         emulator.fail_next(1, status=503)
         url = f"{emulator.base_url}/chat/completions"
@@ -244,8 +260,8 @@ def test_subprocess_mode_serves_and_is_controllable() -> None:
         logged = emulator.requests
     assert first.status_code == 503
     assert second.json()["choices"][0]["message"]["content"] == "scripted over the control endpoint"
-    assert [r.body for r in logged] == [TEXT_BODY, TEXT_BODY]
-    assert logged[0].headers["authorization"] == "Bearer [REDACTED]"
+    assert [r.body for r in logged] == [None, TEXT_BODY, TEXT_BODY]
+    assert logged[1].headers["authorization"] == "Bearer [REDACTED]"
 
 
 def test_cli_entry_prints_its_url_and_serves() -> None:
