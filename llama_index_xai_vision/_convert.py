@@ -308,6 +308,11 @@ def usage_kwargs(usage: Usage | None) -> dict[str, Any]:
 def _assistant_message(
     content: str, reasoning: str | None, tool_calls: Sequence[ToolCall]
 ) -> ChatMessage:
+    """The answer as LlamaIndex holds it: thinking, text, then one ToolCallBlock per call.
+
+    The calls are also in ``additional_kwargs["tool_calls"]`` (wire shape), where older
+    LlamaIndex code (e.g. streaming function-calling programs) looks for them.
+    """
     blocks: list[ThinkingBlock | TextBlock | ToolCallBlock] = []
     if reasoning:
         blocks.append(ThinkingBlock(content=reasoning))
@@ -316,7 +321,17 @@ def _assistant_message(
         ToolCallBlock(tool_call_id=call.id, tool_name=call.name, tool_kwargs=call.arguments)
         for call in tool_calls
     )
-    return ChatMessage(role=MessageRole.ASSISTANT, blocks=list(blocks))
+    extra: dict[str, Any] = {}
+    if tool_calls:
+        extra["tool_calls"] = [
+            {
+                "id": call.id,
+                "type": "function",
+                "function": {"name": call.name, "arguments": call.arguments},
+            }
+            for call in tool_calls
+        ]
+    return ChatMessage(role=MessageRole.ASSISTANT, blocks=list(blocks), additional_kwargs=extra)
 
 
 def chat_response(completion: ChatCompletion) -> ChatResponse:

@@ -8,7 +8,7 @@ The modern LlamaIndex path: images ride in ``ChatMessage.blocks`` (``ImageBlock`
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import AsyncGenerator, Generator, Sequence
 from typing import TYPE_CHECKING, Any
 
 from llama_index.core.base.llms.types import (
@@ -26,6 +26,8 @@ from llama_index.core.base.llms.types import (
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.program.streaming_utils import process_streaming_content_incremental
+from llama_index.core.program.utils import FlexibleModel
 from llama_index.core.types import Model
 from xai_vision.errors import ResponseParseError
 from xai_vision.messages import ChatRequest, function_tool
@@ -178,6 +180,9 @@ class XAIVision(XAISettings, FunctionCallingLLM):
                 response.message.blocks = [
                     block for block in blocks if not isinstance(block, ToolCallBlock)
                 ] + [calls[0]]
+                legacy = response.message.additional_kwargs.get("tool_calls")
+                if isinstance(legacy, list):
+                    response.message.additional_kwargs["tool_calls"] = legacy[:1]
         return response
 
     def get_tool_calls_from_response(
@@ -232,3 +237,38 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
         response = await self.achat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
         return self._parse_structured(output_cls, response)
+
+    def _structured_stream_call(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> Generator[Model | FlexibleModel, None, None]:
+        """Partial ``output_cls`` objects as the ``json_schema`` answer streams in."""
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        kwargs = self._structured_kwargs(output_cls, llm_kwargs)
+        current: Model | FlexibleModel | None = None
+        for response in self.stream_chat(messages, **kwargs):
+            current = process_streaming_content_incremental(response, output_cls, current)
+            yield current
+
+    async def _structured_astream_call(
+        self,
+        output_cls: type[Model],
+        prompt: BasePromptTemplate,
+        llm_kwargs: dict[str, Any] | None = None,
+        **prompt_args: Any,
+    ) -> AsyncGenerator[Model | FlexibleModel, None]:
+        """Async :meth:`_structured_stream_call`."""
+        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        kwargs = self._structured_kwargs(output_cls, llm_kwargs)
+        responses = await self.astream_chat(messages, **kwargs)
+
+        async def gen() -> AsyncGenerator[Model | FlexibleModel, None]:
+            current: Model | FlexibleModel | None = None
+            async for response in responses:
+                current = process_streaming_content_incremental(response, output_cls, current)
+                yield current
+
+        return gen()

@@ -13,7 +13,8 @@ from llama_index.core.base.llms.types import (
     ThinkingBlock,
     ToolCallBlock,
 )
-from llama_index.core.prompts import ChatPromptTemplate
+from llama_index.core.program import FunctionCallingProgram
+from llama_index.core.prompts import ChatPromptTemplate, PromptTemplate
 from llama_index.core.schema import ImageDocument
 from llama_index.core.tools import FunctionTool
 from pydantic import BaseModel, Field
@@ -281,3 +282,40 @@ def test_response_format_accepts_a_pydantic_class(llm: XAIVision, xai_emulator: 
     response = llm.complete("Describe; 3 objects.", response_format=Photo)
     assert Photo.model_validate_json(response.text).objects == 3
     assert xai_emulator.last_request.body["response_format"]["json_schema"]["name"] == "Photo"
+
+
+class Pet(BaseModel):
+    """A pet."""
+
+    name: str
+    age: int
+
+
+PET_PROMPT = PromptTemplate('A pet called "Rex", aged {age} years')
+
+
+def test_stream_structured_predict_yields_growing_objects(
+    llm: XAIVision, xai_emulator: Emulator
+) -> None:
+    partials = list(llm.stream_structured_predict(Pet, PET_PROMPT, age=4))
+    assert len(partials) > 1
+    assert partials[-1] == Pet(name="Rex", age=4)
+    assert xai_emulator.last_request.body["response_format"]["json_schema"]["name"] == "Pet"
+    assert xai_emulator.last_request.body["stream"] is True
+
+
+async def test_astream_structured_predict(llm: XAIVision) -> None:
+    partials = [p async for p in await llm.astream_structured_predict(Pet, PET_PROMPT, age=9)]
+    assert partials[-1] == Pet(name="Rex", age=9)
+
+
+def test_function_calling_program_streams_through_tool_calls(
+    llm: XAIVision, xai_emulator: Emulator
+) -> None:
+    # The program reads message.additional_kwargs["tool_calls"] while streaming.
+    program = FunctionCallingProgram.from_defaults(
+        output_cls=Pet, prompt_template_str='A pet called "Rex", aged {age} years', llm=llm
+    )
+    assert list(program.stream_call(age=5))[-1] == Pet(name="Rex", age=5)
+    assert program(age=6) == Pet(name="Rex", age=6)
+    assert xai_emulator.last_request.body["tools"][0]["function"]["name"] == "Pet"

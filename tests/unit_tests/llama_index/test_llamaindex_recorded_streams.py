@@ -90,6 +90,8 @@ def test_recorded_stream_as_chat_responses(name: str, number: int) -> None:
     assert [(b.tool_call_id, b.tool_name) for b in blocks] == [
         (c["id"], c["function"]["name"]) for c in calls
     ]
+    legacy = final.message.additional_kwargs.get("tool_calls", [])
+    assert [(c["id"], c["function"]) for c in legacy] == [(c["id"], c["function"]) for c in calls]
     selections = tool_selections(final, error_on_no_tool_call=False)
     assert [s.tool_kwargs for s in selections] == [
         json.loads(c["function"]["arguments"]) for c in calls
