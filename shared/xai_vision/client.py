@@ -608,7 +608,7 @@ class XAIClient(_BaseClient):
     Owns one ``httpx.Client`` for its lifetime unless ``http_client`` is given (then used
     as-is and never closed here); the async methods use an :class:`AsyncXAIClient` built on
     first use with the same settings (``async_http_client`` is injected into it).
-    ``sleep`` replaces :func:`time.sleep` between retries (tests make it instant).
+    ``sleep`` / ``async_sleep`` replace the waits between retries (tests make them instant).
     """
 
     def __init__(
@@ -624,6 +624,7 @@ class XAIClient(_BaseClient):
         endpoint: Endpoint | None = None,
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] | None = None,
+        async_sleep: Callable[[float], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -644,6 +645,7 @@ class XAIClient(_BaseClient):
         self._async_http_client = async_http_client
         self._async: AsyncXAIClient | None = None
         self._sleep = sleep if sleep is not None else time.sleep
+        self._async_sleep = async_sleep
         self._default_headers = dict(default_headers or {})
 
     def _client(self) -> httpx.Client:
@@ -677,6 +679,7 @@ class XAIClient(_BaseClient):
             http_client=self._async_http_client,
             endpoint=self._endpoint,
             retry_policy=self._retry,
+            sleep=self._async_sleep,
         )
 
     def create(self, request: ChatRequest) -> ChatCompletion:

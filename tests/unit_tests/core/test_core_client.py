@@ -856,6 +856,17 @@ async def test_async_timeout(server: Loopback) -> None:
             await c.create(request())
 
 
+async def test_sync_client_async_methods_retry_with_injected_sleep(
+    server: Loopback, sleeps: Sleeps
+) -> None:
+    server.script(error_reply(503, "busy", **{"Retry-After": "4"}), Reply(body=completion_body()))
+    async with XAIClient(
+        api_key=KEY, base_url=server.url, sleep=sleeps, async_sleep=sleeps.async_sleep
+    ) as c:
+        assert (await c.acreate(request())).content == "Hi!"
+    assert sleeps == [4.0] and len(server.requests) == 2
+
+
 async def test_sync_client_async_methods_share_settings(server: Loopback) -> None:
     server.script(Reply(body=completion_body("via acreate")), sse_reply(sse_frames("via astream")))
     async with XAIClient(api_key=KEY, base_url=server.url, default_headers={"X-A": "1"}) as c:
