@@ -1,9 +1,48 @@
 """A faithful local xAI chat-completions endpoint for tests, demos and benchmarks.
 
-``with Emulator() as emu:`` serves ``POST /v1/chat/completions`` and ``GET /v1/models`` on
-127.0.0.1, validates requests against xAI's OpenAPI spec and image rules, answers
-deterministically from what it received (see ARCHITECTURE.md, "Emulator answer format"),
-streams like xAI, and supports scripted replies, fault injection and a request log.
+Start it::
+
+    from xai_vision.emulator import Emulator
+
+    with Emulator() as emu:                      # thread mode, 127.0.0.1, ephemeral port
+        client = XAIClient(api_key=emu.api_key, base_url=emu.base_url)
+        ...
+        emu.requests[-1].body                    # what went over the wire (key redacted)
+
+or as the pytest fixture ``xai_emulator`` (``xai_emulator_env`` also sets ``XAI_API_KEY`` and
+``XAI_BASE_URL``), or ``Emulator(mode="subprocess")``, ``python -m xai_vision.emulator --port
+8765`` or ``xai-vision emulator --port 8765``.
+
+What it serves: ``POST /v1/chat/completions``, ``GET /v1/models`` and ``/v1/models/{id}``.
+Requests are validated against xAI's OpenAPI ``ChatRequest`` schema (packaged with this
+module; a built-in validator, so no ``jsonschema`` dependency) and xAI's image rules (format
+from magic bytes: JPEG, PNG, WebP, static GIF; data-URI MIME agreeing with the bytes; strict
+base64; 20 MiB; ``detail`` auto|low|high; 10 images a message; no images to text-only models;
+URL images fetched only from loopback hosts, with a 5 s timeout). Rejections use xAI's flat
+``{"code", "error"}`` bodies: 401 without credentials, 400 for a key configured as invalid,
+404 unknown model, 405, 413, 415, 422 for schema violations, 400 for the rest.
+
+Answers are deterministic, computed from what was received::
+
+    I see 2 images.
+    Image 1: 64x48 png, detail high, landscape, bright, mostly red.
+    Image 2: 32x32 jpeg, detail auto, square, dark, mostly blue.
+    You asked: What is in these images?
+
+with usage from the project's token rule (image tokens via ``estimate_image_tokens``, text at
+4 characters a token plus 3 a message), reasoning tokens for reasoning models (total =
+prompt + completion + reasoning; grok-3-mini also returns ``reasoning_content``),
+``cost_in_usd_ticks``, ``max_tokens`` truncation (``finish_reason: "length"``) and ``stop``.
+Tools are called when given (named ``tool_choice``, else the tools the prompt names, in
+parallel unless ``parallel_tool_calls`` is false), with arguments valid against their JSON
+schema and filled from the prompt's numbers and quoted strings; a tool result gets an answer
+that quotes it. ``response_format`` json_object / json_schema answers are valid JSON objects.
+Streams are framed like recorded xAI traffic; tool calls stream whole (xAI) or, with
+``stream_tool_calls="split"``, as OpenAI-style fragments.
+
+Drive it: ``queue_reply(...)`` (text, tool calls, reasoning, or an error status/body),
+``fail_next(n, status=429|500|503, retry_after=...)``, ``set_latency(seconds, chunk_delay)``,
+``cut_stream(after_frames)``, ``malformed_next("json" | "sse")``, ``reset()``.
 """
 
 from xai_vision.emulator.config import (
