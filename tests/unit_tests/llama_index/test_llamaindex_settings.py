@@ -10,7 +10,12 @@ import pytest
 from llama_index.core.base.llms.types import ChatMessage, ImageBlock, TextBlock
 from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.multi_modal_llms import MultiModalLLM
-from xai_vision.errors import ImageError, MissingAPIKeyError, RequestValidationError
+from xai_vision.errors import (
+    ImageError,
+    MissingAPIKeyError,
+    RequestValidationError,
+    TooManyImagesError,
+)
 from xai_vision.images import ImageOptions
 
 from llama_index_xai_vision import XAIVision, XAIVisionMultiModal
@@ -172,3 +177,25 @@ def test_deepcopy_gets_its_own_client_and_shares_callbacks(cls: type[XAIVision])
     assert clone.callback_manager is llm.callback_manager
     assert clone.additional_kwargs == {"user": "a"}
     assert clone.additional_kwargs is not llm.additional_kwargs
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_json_round_trip_keeps_settings(cls: type[XAIVision]) -> None:
+    options = ImageOptions(optimize=True, max_images_per_request=3)
+    llm = cls(api_key=SECRET, model="grok-4-0709", detail="low", image_options=options)
+    back = cls.from_json(llm.to_json())
+    assert (back.model, back.detail, back.image_options) == ("grok-4-0709", "low", options)
+    assert back.api_key is None
+
+
+@pytest.mark.parametrize("cls", BOTH)
+def test_image_options_reach_the_collector(cls: type[XAIVision], image_bytes: ImageFactory) -> None:
+    llm = cls(
+        api_key=SECRET,
+        base_url=DEAD,
+        image_options=ImageOptions(max_images_per_request=1),
+    )
+    png = image_bytes()
+    message = ChatMessage(role="user", blocks=[ImageBlock(image=png), ImageBlock(image=png)])
+    with pytest.raises(TooManyImagesError):
+        llm.chat([message])
