@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import socket
 import subprocess
 import sys
@@ -326,3 +327,55 @@ def test_subprocess_control_errors_are_typed() -> None:
 
     with Emulator(mode="subprocess") as emulator, pytest.raises(EmulatorConfigError, match="kind"):
         emulator.malformed_next("xml")  # type: ignore[arg-type]
+
+
+def _raw_exchange(port: int, data: bytes) -> bytes:
+    """Send raw bytes; read until the server closes the connection."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+        sock.sendall(data)
+        received = b""
+        while chunk := sock.recv(65536):
+            received += chunk
+    return received
+
+
+def test_connection_close_is_honoured(xai_emulator: Emulator) -> None:
+    request = (
+        b"GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n"
+        b"Connection: close\r\n\r\n"
+    )
+    reply = _raw_exchange(xai_emulator.port or 0, request)  # returns only because it closed
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.startswith(b"HTTP/1.1 200 OK")
+    assert b"\r\nconnection: close" in head.lower()
+    assert json.loads(body)["object"] == "list"
+
+
+def test_pipelined_requests_on_one_connection(xai_emulator: Emulator) -> None:
+    one = b"GET /v1/models HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer k\r\n\r\n"
+    last = one.replace(b"\r\n\r\n", b"\r\nConnection: close\r\n\r\n")
+    reply = _raw_exchange(xai_emulator.port or 0, one + one + last)
+    assert reply.count(b"HTTP/1.1 200 OK") == 3
+
+
+def test_malformed_request_line_is_400_and_closed(xai_emulator: Emulator) -> None:
+    reply = _raw_exchange(xai_emulator.port or 0, b"NONSENSE\r\n\r\n")
+    assert reply.startswith(b"HTTP/1.1 400 Bad Request")
+    assert b"malformed request line" in reply
+
+
+def test_an_emulator_bug_answers_500_instead_of_dropping_the_connection(
+    xai_emulator: Emulator, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import xai_vision.emulator.server as server_module
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("simulated bug")
+
+    monkeypatch.setattr(server_module, "build_answer", broken)
+    response = client.post("/chat/completions", json=TEXT_BODY)
+    assert response.status_code == 500
+    assert response.json() == {
+        "code": "Internal error",
+        "error": "emulator error: RuntimeError: simulated bug",
+    }
