@@ -124,6 +124,8 @@ class EmulatorServer:
                     return
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
             return
+        except (asyncio.LimitOverrunError, ValueError, UnicodeError):
+            return  # unparseable bytes mid-body (a broken chunked encoding): drop the connection
         finally:
             self._writers.discard(writer)
             writer.close()
