@@ -158,14 +158,18 @@ class XAISettings(BaseModel):
     # ----------------------------------------------------------------- requests
 
     def _request(self, wire: list[WireMessage], kwargs: dict[str, Any]) -> ChatRequest:
-        """A ChatRequest from the instance defaults overridden by per-call keywords."""
+        """A ChatRequest from the instance defaults overridden by per-call keywords.
+
+        Keywords naming a ChatRequest field (``additional_kwargs`` included) set that field;
+        the rest are extra body fields; ``response_format`` may be a pydantic class.
+        """
         params: dict[str, Any] = {
             "model": self.model,
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
         }
-        extra = dict(self.additional_kwargs)
-        for key, value in kwargs.items():
+        extra: dict[str, Any] = {}
+        for key, value in {**self.additional_kwargs, **kwargs}.items():
             if key in _REQUEST_FIELDS:
                 params[key] = value
             elif key == "stream":

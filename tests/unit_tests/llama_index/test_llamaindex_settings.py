@@ -106,6 +106,12 @@ def test_request_fields_come_from_instance_then_call() -> None:
     assert request.extra == {"user": "u1", "n": 1}
 
 
+def test_additional_kwargs_may_set_request_fields() -> None:
+    llm = XAIVision(api_key=SECRET, additional_kwargs={"top_p": 0.5, "seed": 1})
+    request = llm._chat_request([ChatMessage(role="user", content="hi")], {"seed": 2})
+    assert (request.top_p, request.seed, request.extra) == (0.5, 2, {})
+
+
 def test_stream_keyword_is_refused() -> None:
     llm = XAIVision(api_key=SECRET, base_url=DEAD)
     with pytest.raises(RequestValidationError, match="stream"):
