@@ -79,7 +79,7 @@ class XAIVision(XAISettings, FunctionCallingLLM):
     # ----------------------------------------------------------------- chat and completion
 
     def _completion_request(self, prompt: str, kwargs: dict[str, Any]) -> ChatRequest:
-        """The one-user-message request; ``image_documents`` (as for the multi-modal class)."""
+        """One user message: the prompt, then any ``image_documents`` (as the multi-modal class)."""
         images = kwargs.pop("image_documents", None)
         return self._prompt_request(prompt, images, kwargs)
 
