@@ -61,8 +61,8 @@ class XAIVision(XAISettings, FunctionCallingLLM):
 
     @classmethod
     def class_name(cls) -> str:
-        """Name used in serialisation."""
-        return "xai_vision_llm"
+        """Name used in serialisation; "multi" in it tells multi-modal indexes images are fine."""
+        return "xai_vision_multimodal_chat_llm"
 
     @property
     def metadata(self) -> LLMMetadata:

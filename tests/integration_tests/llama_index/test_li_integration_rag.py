@@ -121,9 +121,16 @@ def _answer_images(answer: str) -> list[str]:
     return [line for line in answer.splitlines() if line.startswith("Image ")]
 
 
-def test_multimodal_query_engine(index: MultiModalVectorStoreIndex, xai_emulator: Emulator) -> None:
-    llm = XAIVisionMultiModal(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url)
+@pytest.mark.parametrize("cls", [XAIVisionMultiModal, XAIVision])
+def test_multimodal_query_engine(
+    cls: type[Any],
+    index: MultiModalVectorStoreIndex,
+    xai_emulator: Emulator,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    llm = cls(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url)
     engine = index.as_query_engine(llm=llm, image_similarity_top_k=1)
+    assert "does not appear to be a multi-modal LLM" not in caplog.text
     response = engine.query("Which picture is red?")
     assert _answer_images(str(response)) == [
         "Image 1: 64x48 png, detail auto, landscape, bright, mostly red."
@@ -212,3 +219,21 @@ def test_multimodal_program_with_json_schema_output(folder: Path, xai_emulator: 
     assert isinstance(scene, Scene)
     assert xai_emulator.last_request.body["response_format"]["json_schema"]["name"] == "Scene"
     assert len(_sent_images(xai_emulator.last_request.body)) == 1
+
+
+def test_chat_engine_over_images_with_xaivision(
+    index: MultiModalVectorStoreIndex, xai_emulator: Emulator
+) -> None:
+    llm = XAIVision(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url)
+    engine = index.as_chat_engine(llm=llm, chat_mode="context", image_similarity_top_k=1)
+    first = engine.chat("show me the red one")
+    second = engine.chat("and now the blue one?")
+    assert _answer_images(str(first)) == [
+        "Image 1: 64x48 png, detail auto, landscape, bright, mostly red."
+    ]
+    assert _answer_images(str(second)) == [
+        "Image 1: 32x32 jpeg, detail auto, square, dark, mostly blue."
+    ]
+    # The second turn carries the first as history: user, assistant, then the new question.
+    roles = [m["role"] for m in xai_emulator.last_request.body["messages"]]
+    assert roles[-3:] == ["user", "assistant", "user"]

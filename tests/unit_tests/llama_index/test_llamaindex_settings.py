@@ -50,8 +50,10 @@ def test_api_key_is_never_serialised_or_shown(cls: type[XAIVision]) -> None:
 def test_base_classes_and_names() -> None:
     assert issubclass(XAIVision, FunctionCallingLLM)
     assert issubclass(XAIVisionMultiModal, MultiModalLLM)
-    # MultiModalVectorStoreIndex warns unless "multi" is in the class name.
+    # MultiModalVectorStoreIndex warns unless "multi" is in the class name; both take images.
     assert "multi" in XAIVisionMultiModal.class_name()
+    assert "multi" in XAIVision.class_name()
+    assert XAIVision.class_name() != XAIVisionMultiModal.class_name()
     assert XAIVision(api_key=SECRET).to_dict()["class_name"] == XAIVision.class_name()
 
 
