@@ -237,3 +237,26 @@ def test_chat_engine_over_images_with_xaivision(
     # The second turn carries the first as history: user, assistant, then the new question.
     roles = [m["role"] for m in xai_emulator.last_request.body["messages"]]
     assert roles[-3:] == ["user", "assistant", "user"]
+
+
+def test_text_and_image_nodes_reach_the_model_together(
+    tmp_path: Path, xai_emulator: Emulator
+) -> None:
+    Image.new("RGB", (64, 48), "red").save(tmp_path / "red.png")
+    Image.new("RGB", (32, 32), "blue").save(tmp_path / "blue.jpg")
+    (tmp_path / "notes.txt").write_text("The red picture shows a ripe apple.", encoding="utf-8")
+    documents = SimpleDirectoryReader(str(tmp_path)).load_data()
+    embedding = ColourEmbedding(model_name="colour-histogram")
+    index = MultiModalVectorStoreIndex.from_documents(
+        documents, embed_model=embedding, image_embed_model=embedding
+    )
+    llm = XAIVisionMultiModal(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url)
+    engine = index.as_query_engine(llm=llm, similarity_top_k=1, image_similarity_top_k=1)
+    response = engine.query("What is red?")
+    text = str(response)
+    assert _answer_images(text) == [
+        "Image 1: 64x48 png, detail auto, landscape, bright, mostly red."
+    ]
+    assert "The red picture shows a ripe apple." in text
+    kinds = sorted(type(n.node).__name__ for n in response.source_nodes)
+    assert kinds == ["ImageNode", "TextNode"]
