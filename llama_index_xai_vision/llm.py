@@ -23,9 +23,13 @@ from llama_index.core.base.llms.types import (
     MessageRole,
     ToolCallBlock,
 )
+from llama_index.core.instrumentation.events.llm import (
+    LLMStructuredPredictEndEvent,
+    LLMStructuredPredictStartEvent,
+)
 from llama_index.core.llms.callbacks import llm_chat_callback, llm_completion_callback
 from llama_index.core.llms.function_calling import FunctionCallingLLM
-from llama_index.core.llms.llm import ToolSelection
+from llama_index.core.llms.llm import ToolSelection, dispatcher
 from llama_index.core.program.streaming_utils import process_streaming_content_incremental
 from llama_index.core.program.utils import FlexibleModel
 from llama_index.core.types import Model
@@ -222,9 +226,16 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         **prompt_args: Any,
     ) -> Model:
         """One ``output_cls`` from the answer, via xAI's ``json_schema`` response format."""
+        dispatcher.event(
+            LLMStructuredPredictStartEvent(
+                output_cls=output_cls, template=prompt, template_args=prompt_args
+            )
+        )
         messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
         response = self.chat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        return self._parse_structured(output_cls, response)
+        result = self._parse_structured(output_cls, response)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result
 
     async def astructured_predict(
         self,
@@ -234,9 +245,16 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         **prompt_args: Any,
     ) -> Model:
         """Async :meth:`structured_predict`."""
+        dispatcher.event(
+            LLMStructuredPredictStartEvent(
+                output_cls=output_cls, template=prompt, template_args=prompt_args
+            )
+        )
         messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
         response = await self.achat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        return self._parse_structured(output_cls, response)
+        result = self._parse_structured(output_cls, response)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result
 
     def _structured_stream_call(
         self,

@@ -22,9 +22,12 @@ from llama_index.core.instrumentation.events.llm import (
     LLMChatStartEvent,
     LLMCompletionEndEvent,
     LLMCompletionStartEvent,
+    LLMStructuredPredictEndEvent,
 )
+from llama_index.core.prompts import ChatPromptTemplate
 from llama_index.core.rate_limiter import BaseRateLimiter
 from llama_index.core.schema import ImageDocument
+from pydantic import BaseModel
 from xai_vision.emulator import Emulator
 from xai_vision.tokens import estimate_image_tokens
 
@@ -224,3 +227,31 @@ async def test_rate_limiter_is_consulted_once_per_call(
         await _drain(call())
     assert (limiter.sync, limiter.asynchronous) == (4, 4)
     assert "rate_limiter" not in llm.to_dict()
+
+
+class Shape(BaseModel):
+    """A shape in a picture."""
+
+    colour: str
+    sides: int
+
+
+async def test_structured_predict_events(
+    xai_emulator: Emulator, recorder: Recorder, image_path: Path
+) -> None:
+    llm = XAIVision(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url)
+    prompt = ChatPromptTemplate(message_templates=[_message(image_path)])
+    for run in (
+        lambda: llm.structured_predict(Shape, prompt),
+        lambda: llm.astructured_predict(Shape, prompt),
+    ):
+        recorder.events.clear()
+        result = await _drain(run())
+        assert isinstance(result, Shape)
+        names = [type(e).__name__ for e in recorder.events]
+        assert names.count("LLMStructuredPredictStartEvent") == 1
+        assert names.count("LLMStructuredPredictEndEvent") == 1
+        assert names.count("LLMChatStartEvent") == 1
+        assert names.count("LLMChatEndEvent") == 1
+        end = next(e for e in recorder.events if isinstance(e, LLMStructuredPredictEndEvent))
+        assert end.output == result
