@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from pathlib import Path
 
@@ -319,3 +320,16 @@ def test_function_calling_program_streams_through_tool_calls(
     assert list(program.stream_call(age=5))[-1] == Pet(name="Rex", age=5)
     assert program(age=6) == Pet(name="Rex", age=6)
     assert xai_emulator.last_request.body["tools"][0]["function"]["name"] == "Pet"
+
+
+def test_one_instance_serves_several_event_loops_and_concurrent_calls(llm: XAIVision) -> None:
+    # One client per instance must still work when each asyncio.run brings a new loop.
+    for question in ("first", "second"):
+        assert asyncio.run(llm.acomplete(question)).text.endswith(f"You asked: {question}")
+
+    async def many() -> list[str]:
+        answers = await asyncio.gather(*(llm.acomplete(f"q{i}") for i in range(12)))
+        return [a.text for a in answers]
+
+    assert [text.rsplit(" ", 1)[-1] for text in asyncio.run(many())] == [f"q{i}" for i in range(12)]
+    assert llm.complete("sync again").text.endswith("sync again")
