@@ -9,7 +9,7 @@ The modern LlamaIndex path: images ride in ``ChatMessage.blocks`` (``ImageBlock`
 from __future__ import annotations
 
 from collections.abc import AsyncGenerator, Generator, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -32,7 +32,7 @@ from llama_index.core.llms.function_calling import FunctionCallingLLM
 from llama_index.core.llms.llm import ToolSelection, dispatcher
 from llama_index.core.program.streaming_utils import process_streaming_content_incremental
 from llama_index.core.program.utils import FlexibleModel
-from llama_index.core.types import Model
+from llama_index.core.types import Model, PydanticProgramMode
 from xai_vision.errors import ResponseParseError
 from xai_vision.messages import ChatRequest, function_tool
 
@@ -40,10 +40,15 @@ from llama_index_xai_vision._base import XAISettings
 from llama_index_xai_vision._convert import pydantic_response_format, tool_selections
 
 if TYPE_CHECKING:
-    from llama_index.core.prompts import BasePromptTemplate
+    from llama_index.core.prompts import BasePromptTemplate, PromptTemplate
     from llama_index.core.tools.types import BaseTool
 
 __all__ = ["XAIVision"]
+
+
+def _template(prompt: BasePromptTemplate) -> PromptTemplate:
+    """``prompt`` for the base class, which annotates PromptTemplate but takes any template."""
+    return cast("PromptTemplate", prompt)
 
 
 def _tool_choice(tool_choice: str | dict[str, Any] | None, tool_required: bool) -> Any:
@@ -200,6 +205,11 @@ class XAIVision(XAISettings, FunctionCallingLLM):
 
     # ----------------------------------------------------------------- structured output
 
+    @property
+    def _json_schema_output(self) -> bool:
+        """Structured output through ``json_schema`` unless a program mode was chosen."""
+        return self.pydantic_program_mode == PydanticProgramMode.DEFAULT
+
     def _structured_kwargs(
         self, output_cls: type[Model], llm_kwargs: dict[str, Any] | None
     ) -> dict[str, Any]:
@@ -226,6 +236,11 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         **prompt_args: Any,
     ) -> Model:
         """One ``output_cls`` from the answer, via xAI's ``json_schema`` response format."""
+        if not self._json_schema_output:
+            fallback: Model = super().structured_predict(
+                output_cls, _template(prompt), llm_kwargs, **prompt_args
+            )
+            return fallback
         dispatcher.event(
             LLMStructuredPredictStartEvent(
                 output_cls=output_cls, template=prompt, template_args=prompt_args
@@ -245,6 +260,11 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         **prompt_args: Any,
     ) -> Model:
         """Async :meth:`structured_predict`."""
+        if not self._json_schema_output:
+            fallback: Model = await super().astructured_predict(
+                output_cls, _template(prompt), llm_kwargs, **prompt_args
+            )
+            return fallback
         dispatcher.event(
             LLMStructuredPredictStartEvent(
                 output_cls=output_cls, template=prompt, template_args=prompt_args
@@ -262,8 +282,13 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         prompt: BasePromptTemplate,
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
-    ) -> Generator[Model | FlexibleModel, None, None]:
+    ) -> Generator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None, None]:
         """Partial ``output_cls`` objects as the ``json_schema`` answer streams in."""
+        if not self._json_schema_output:
+            yield from super()._structured_stream_call(
+                output_cls, _template(prompt), llm_kwargs, **prompt_args
+            )
+            return
         messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
         kwargs = self._structured_kwargs(output_cls, llm_kwargs)
         current: Model | FlexibleModel | None = None
@@ -277,13 +302,19 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         prompt: BasePromptTemplate,
         llm_kwargs: dict[str, Any] | None = None,
         **prompt_args: Any,
-    ) -> AsyncGenerator[Model | FlexibleModel, None]:
+    ) -> AsyncGenerator[Model | list[Model] | FlexibleModel | list[FlexibleModel], None]:
         """Async :meth:`_structured_stream_call`."""
+        if not self._json_schema_output:
+            return await super()._structured_astream_call(
+                output_cls, _template(prompt), llm_kwargs, **prompt_args
+            )
         messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
         kwargs = self._structured_kwargs(output_cls, llm_kwargs)
         responses = await self.astream_chat(messages, **kwargs)
 
-        async def gen() -> AsyncGenerator[Model | FlexibleModel, None]:
+        async def gen() -> AsyncGenerator[
+            Model | list[Model] | FlexibleModel | list[FlexibleModel], None
+        ]:
             current: Model | FlexibleModel | None = None
             async for response in responses:
                 current = process_streaming_content_incremental(response, output_cls, current)

@@ -18,6 +18,7 @@ from llama_index.core.program import FunctionCallingProgram
 from llama_index.core.prompts import ChatPromptTemplate, PromptTemplate
 from llama_index.core.schema import ImageDocument
 from llama_index.core.tools import FunctionTool
+from llama_index.core.types import PydanticProgramMode
 from pydantic import BaseModel, Field
 from xai_vision.emulator import Emulator
 from xai_vision.errors import (
@@ -333,3 +334,17 @@ def test_one_instance_serves_several_event_loops_and_concurrent_calls(llm: XAIVi
 
     assert [text.rsplit(" ", 1)[-1] for text in asyncio.run(many())] == [f"q{i}" for i in range(12)]
     assert llm.complete("sync again").text.endswith("sync again")
+
+
+def test_function_program_mode_uses_tools_instead(xai_emulator: Emulator) -> None:
+    llm = XAIVision(
+        api_key=xai_emulator.api_key,
+        base_url=xai_emulator.base_url,
+        pydantic_program_mode=PydanticProgramMode.FUNCTION,
+    )
+    assert llm.structured_predict(Pet, PET_PROMPT, age=7) == Pet(name="Rex", age=7)
+    body = xai_emulator.last_request.body
+    assert "response_format" not in body
+    assert body["tools"][0]["function"]["name"] == "Pet"
+    assert list(llm.stream_structured_predict(Pet, PET_PROMPT, age=8))[-1] == Pet(name="Rex", age=8)
+    assert "response_format" not in xai_emulator.last_request.body
