@@ -348,3 +348,12 @@ def test_function_program_mode_uses_tools_instead(xai_emulator: Emulator) -> Non
     assert body["tools"][0]["function"]["name"] == "Pet"
     assert list(llm.stream_structured_predict(Pet, PET_PROMPT, age=8))[-1] == Pet(name="Rex", age=8)
     assert "response_format" not in xai_emulator.last_request.body
+
+
+async def test_close_releases_pools_and_later_calls_reopen(llm: XAIVision) -> None:
+    await llm.acomplete("warm the async pool")
+    llm.complete("warm the sync pool")
+    await llm.aclose()
+    llm.close()
+    assert (await llm.acomplete("again")).text.endswith("You asked: again")
+    assert llm.complete("again").text.endswith("You asked: again")
