@@ -7,6 +7,7 @@ server and in what order. A solid red PNG is "mostly red".
 
 from __future__ import annotations
 
+import colorsys
 import io
 import math
 import warnings
@@ -19,7 +20,7 @@ from xai_vision.tokens import Detail, estimate_image_tokens
 
 __all__ = ["PALETTE", "ImageFacts", "dominant_colour", "inspect_pixels"]
 
-#: Named colours; each pixel is named after the nearest one (RGB distance).
+#: The colour names the emulator uses, with a representative RGB value for each.
 PALETTE: tuple[tuple[str, tuple[int, int, int]], ...] = (
     ("red", (255, 0, 0)),
     ("green", (0, 128, 0)),
@@ -28,7 +29,7 @@ PALETTE: tuple[tuple[str, tuple[int, int, int]], ...] = (
     ("orange", (255, 165, 0)),
     ("purple", (128, 0, 128)),
     ("pink", (255, 192, 203)),
-    ("brown", (165, 42, 42)),
+    ("brown", (139, 69, 19)),
     ("cyan", (0, 255, 255)),
     ("magenta", (255, 0, 255)),
     ("white", (255, 255, 255)),
@@ -65,14 +66,35 @@ class ImageFacts:
         )
 
 
+_HUES: tuple[tuple[float, str], ...] = (
+    (15.0, "red"),
+    (45.0, "orange"),
+    (70.0, "yellow"),
+    (165.0, "green"),
+    (195.0, "cyan"),
+    (255.0, "blue"),
+    (290.0, "purple"),
+    (335.0, "magenta"),
+    (360.0, "red"),
+)
+
+
 def _nearest(pixel: tuple[int, int, int]) -> str:
-    r, g, b = pixel
-    best_name, best_distance = PALETTE[0][0], 1 << 30
-    for name, (pr, pg, pb) in PALETTE:
-        distance = (r - pr) ** 2 + (g - pg) ** 2 + (b - pb) ** 2
-        if distance < best_distance:
-            best_name, best_distance = name, distance
-    return best_name
+    """Name a pixel by hue, saturation and value, as a person would (a dark crimson is red)."""
+    hue, saturation, value = colorsys.rgb_to_hsv(*(channel / 255 for channel in pixel))
+    if value < 0.18:
+        return "black"
+    if saturation < 0.18:
+        return "white" if value > 0.85 else "gray"
+    degrees = hue * 360
+    name = next(label for limit, label in _HUES if degrees < limit)
+    if name in ("orange", "red") and value < 0.6 and saturation > 0.4 and degrees >= 10:
+        return "brown"
+    if name in ("red", "magenta") and saturation < 0.45 and value > 0.8:
+        return "pink"
+    if name in ("purple", "magenta"):
+        return "purple" if value < 0.7 else "magenta"
+    return name
 
 
 def dominant_colour(image: Image.Image) -> str:
