@@ -42,7 +42,10 @@ Streams are framed like recorded xAI traffic; tool calls stream whole (xAI) or, 
 
 Drive it: ``queue_reply(...)`` (text, tool calls, reasoning, or an error status/body),
 ``fail_next(n, status=429|500|503, retry_after=...)``, ``set_latency(seconds, chunk_delay)``,
-``cut_stream(after_frames)``, ``malformed_next("json" | "sse")``, ``reset()``.
+``cut_stream(after_frames)``, ``malformed_next("json" | "sse")``, ``reset_next(n)`` (TCP
+reset before any byte), ``truncate_next(n)`` (body cut short of its Content-Length),
+``slow_next(seconds, n)``, ``set_fault_rate(0.1, statuses=(429, 503), seed=...)`` (a seeded
+random share of requests fails), ``fault_counts()``, ``reset()``.
 """
 
 from xai_vision.emulator.config import (

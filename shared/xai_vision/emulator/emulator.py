@@ -318,6 +318,42 @@ class Emulator:
         """The next ``n`` JSON answers (``"json"``) or streams (``"sse"``) are broken."""
         self._call("malformed_next", kind=kind, n=n)
 
+    def reset_next(self, n: int = 1) -> None:
+        """The next ``n`` chat requests get their connection reset (RST) before any byte."""
+        self._call("reset_next", n=n)
+
+    def truncate_next(self, n: int = 1) -> None:
+        """The next ``n`` JSON answers stop halfway through their promised Content-Length."""
+        self._call("truncate_next", n=n)
+
+    def slow_next(self, seconds: float, n: int = 1) -> None:
+        """The next ``n`` chat requests wait ``seconds`` before answering (or resetting)."""
+        self._call("slow_next", seconds=seconds, n=n)
+
+    def set_fault_rate(
+        self,
+        rate: float,
+        *,
+        statuses: Sequence[int] = (429, 503),
+        seed: int = 0,
+        retry_after: float | None = None,
+        retry_after_ms: int | None = None,
+    ) -> None:
+        """Answer a seeded random ``rate`` share of chat requests with one of ``statuses``."""
+        self._call(
+            "set_fault_rate",
+            rate=rate,
+            statuses=list(statuses),
+            seed=seed,
+            retry_after=retry_after,
+            retry_after_ms=retry_after_ms,
+        )
+
+    def fault_counts(self) -> dict[str, int]:
+        """Faults injected so far by kind: "429", "503", "reset", "slow", "cut_stream", ..."""
+        counts: dict[str, int] = self._call("fault_counts")
+        return counts
+
     def set_latency(self, seconds: float | None, chunk_delay: float | None = None) -> None:
         """Delay each answer by ``seconds`` (and each frame by ``chunk_delay``); None resets."""
         self._call("set_latency", seconds=seconds, chunk_delay=chunk_delay)

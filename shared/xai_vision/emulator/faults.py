@@ -7,14 +7,22 @@ driven over the control endpoint when the emulator runs in a subprocess.
 
 from __future__ import annotations
 
+import random
 import threading
-from collections import deque
+from collections import Counter, deque
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from xai_vision.emulator.config import EmulatorConfigError
 
-__all__ = ["EmulatorState", "Fault", "RecordedRequest", "ScriptedReply", "redact_headers"]
+__all__ = [
+    "ConnectionFaults",
+    "EmulatorState",
+    "Fault",
+    "RecordedRequest",
+    "ScriptedReply",
+    "redact_headers",
+]
 
 _SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
 
@@ -99,6 +107,26 @@ class _StreamFaults:
     cut_after: deque[int] = field(default_factory=deque)
     malformed_sse: int = 0
     malformed_json: int = 0
+    truncate_json: int = 0
+
+
+@dataclass(frozen=True)
+class _RandomFaults:
+    """Answer a seeded random share of chat requests with an error status."""
+
+    rate: float
+    statuses: tuple[int, ...]
+    rng: random.Random
+    retry_after: float | None
+    retry_after_ms: int | None
+
+
+@dataclass(frozen=True)
+class ConnectionFaults:
+    """What the server does to the connection itself before answering one request."""
+
+    delay: float = 0.0
+    reset: bool = False
 
 
 class EmulatorState:
@@ -110,6 +138,10 @@ class EmulatorState:
         self._replies: deque[ScriptedReply] = deque()
         self._faults: deque[Fault] = deque()
         self._stream = _StreamFaults()
+        self._slow: deque[float] = deque()
+        self._resets = 0
+        self._random: _RandomFaults | None = None
+        self._injected: Counter[str] = Counter()
         self.latency: float | None = None
         self.chunk_delay: float | None = None
 
@@ -177,6 +209,59 @@ class EmulatorState:
             else:
                 self._stream.malformed_sse += n
 
+    def reset_next(self, n: int = 1) -> None:
+        """The next ``n`` chat requests get their connection reset (TCP RST) before any byte."""
+        if n < 1:
+            raise EmulatorConfigError(f"n must be at least 1, got {n}")
+        with self._lock:
+            self._resets += n
+
+    def truncate_next(self, n: int = 1) -> None:
+        """The next ``n`` JSON answers stop halfway through their promised Content-Length."""
+        if n < 1:
+            raise EmulatorConfigError(f"n must be at least 1, got {n}")
+        with self._lock:
+            self._stream.truncate_json += n
+
+    def slow_next(self, seconds: float, n: int = 1) -> None:
+        """The next ``n`` chat requests wait ``seconds`` first (to outlast a client timeout)."""
+        if not seconds >= 0 or n < 1:
+            raise EmulatorConfigError(f"seconds must be >= 0 and n >= 1, got {seconds}, {n}")
+        with self._lock:
+            self._slow.extend([float(seconds)] * n)
+
+    def set_fault_rate(
+        self,
+        rate: float,
+        *,
+        statuses: tuple[int, ...] | list[int] = (429, 503),
+        seed: int = 0,
+        retry_after: float | None = None,
+        retry_after_ms: int | None = None,
+    ) -> None:
+        """Answer a random ``rate`` share (0-1) of chat requests with one of ``statuses``.
+
+        Seeded, so a run is repeatable given the same request order; 0 turns it off.
+        """
+        if not 0.0 <= rate <= 1.0:
+            raise EmulatorConfigError(f"rate must be between 0 and 1, got {rate}")
+        codes = tuple(int(s) for s in statuses)
+        if not codes or any(not 400 <= s <= 599 for s in codes):
+            raise EmulatorConfigError(
+                f"statuses must be HTTP error statuses (400-599), got {list(statuses)}"
+            )
+        with self._lock:
+            self._random = (
+                _RandomFaults(rate, codes, random.Random(seed), retry_after, retry_after_ms)
+                if rate > 0
+                else None
+            )
+
+    def fault_counts(self) -> dict[str, int]:
+        """How many faults of each kind were injected so far ("429", "503", "reset", ...)."""
+        with self._lock:
+            return dict(self._injected)
+
     def set_latency(self, seconds: float | None, chunk_delay: float | None = None) -> None:
         """Override the configured latency (and delay between frames); None restores it."""
         if (seconds is not None and seconds < 0) or (chunk_delay is not None and chunk_delay < 0):
@@ -192,15 +277,41 @@ class EmulatorState:
             self._replies.clear()
             self._faults.clear()
             self._stream = _StreamFaults()
+            self._slow.clear()
+            self._resets = 0
+            self._random = None
+            self._injected.clear()
             self.latency = None
             self.chunk_delay = None
 
     # ------------------------------------------------------------------ consumed by the server
 
-    def take_fault(self) -> Fault | None:
-        """The next injected error fault, if any (consumed)."""
+    def take_connection_faults(self) -> ConnectionFaults:
+        """Extra delay and whether to reset, for the next chat request (consumed)."""
         with self._lock:
-            return self._faults.popleft() if self._faults else None
+            delay = self._slow.popleft() if self._slow else 0.0
+            reset = self._resets > 0
+            if delay:
+                self._injected["slow"] += 1
+            if reset:
+                self._resets -= 1
+                self._injected["reset"] += 1
+            return ConnectionFaults(delay, reset)
+
+    def take_fault(self) -> Fault | None:
+        """The next injected error fault, queued or random, if any (consumed)."""
+        with self._lock:
+            fault: Fault | None = None
+            if self._faults:
+                fault = self._faults.popleft()
+            elif self._random is not None and self._random.rng.random() < self._random.rate:
+                chosen = self._random
+                status = chosen.statuses[chosen.rng.randrange(len(chosen.statuses))]
+                text = _FAULT_MESSAGES.get(status, f"Emulated error {status}")
+                fault = Fault(status, text, chosen.retry_after, chosen.retry_after_ms)
+            if fault is not None:
+                self._injected[str(fault.status)] += 1
+            return fault
 
     def take_reply(self) -> ScriptedReply | None:
         """The next scripted reply, if any (consumed)."""
@@ -214,6 +325,9 @@ class EmulatorState:
             malformed = self._stream.malformed_sse > 0
             if malformed:
                 self._stream.malformed_sse -= 1
+                self._injected["malformed_sse"] += 1
+            if cut is not None:
+                self._injected["cut_stream"] += 1
             return cut, malformed
 
     def take_malformed_json(self) -> bool:
@@ -221,5 +335,15 @@ class EmulatorState:
         with self._lock:
             if self._stream.malformed_json > 0:
                 self._stream.malformed_json -= 1
+                self._injected["malformed_json"] += 1
+                return True
+            return False
+
+    def take_truncated_json(self) -> bool:
+        """Whether the next JSON answer should stop short of its Content-Length (consumed)."""
+        with self._lock:
+            if self._stream.truncate_json > 0:
+                self._stream.truncate_json -= 1
+                self._injected["truncate_json"] += 1
                 return True
             return False

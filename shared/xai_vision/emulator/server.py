@@ -11,6 +11,8 @@ import asyncio
 import contextlib
 import http
 import signal
+import socket
+import struct
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -372,8 +374,13 @@ class EmulatorServer:
         self, request: _Request, writer: asyncio.StreamWriter, keep_alive: bool
     ) -> bool:
         latency = self.state.latency if self.state.latency is not None else self.settings.latency
+        connection_faults = self.state.take_connection_faults()
+        latency += connection_faults.delay
         if latency > 0:
             await asyncio.sleep(latency)
+        if connection_faults.reset:
+            _reset(writer)
+            return False
         fault = self.state.take_fault()
         if fault is not None:
             raise Rejection(fault.status, fault.message, headers=fault.headers())
@@ -404,6 +411,12 @@ class EmulatorServer:
             data = _json.dumps(completion_body(answer))
             if self.state.take_malformed_json():
                 data = data[: max(1, len(data) // 2)]
+            if self.state.take_truncated_json():
+                fields = [("content-type", "application/json"), ("content-length", str(len(data)))]
+                writer.write(_head(200, fields) + data[: len(data) // 2])
+                await writer.drain()
+                _reset(writer)
+                return False
             await self._send(writer, 200, data, keep_alive=keep_alive)
             return keep_alive
         chunks = stream_chunks(
@@ -487,9 +500,28 @@ class EmulatorServer:
             state.malformed_next(**args)
         elif op == "set_latency":
             state.set_latency(**args)
+        elif op == "reset_next":
+            state.reset_next(**args)
+        elif op == "truncate_next":
+            state.truncate_next(**args)
+        elif op == "slow_next":
+            state.slow_next(**args)
+        elif op == "set_fault_rate":
+            state.set_fault_rate(**args)
+        elif op == "fault_counts":
+            return state.fault_counts()
         else:
             raise KeyError(f"unknown operation {op!r}")
         return None
+
+
+def _reset(writer: asyncio.StreamWriter) -> None:
+    """Drop the connection with a TCP RST (SO_LINGER 0), as a crashed proxy would."""
+    sock = writer.get_extra_info("socket")
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    writer.transport.abort()
 
 
 def serve(
