@@ -29,14 +29,27 @@ def test_readme_states_both_setup_commands() -> None:
 
 
 def test_readme_has_python_blocks() -> None:
-    assert len(readme_blocks()) >= 5
+    assert len(readme_blocks()) >= 10
+
+
+def test_readme_snippets_match_their_files() -> None:
+    """README's marked blocks are the runnable files in docs/snippets, byte for byte."""
+    sys.path.insert(0, str(ROOT / "docs"))
+    try:
+        import sync_readme
+    finally:
+        sys.path.pop(0)
+    text = README.read_text(encoding="utf-8")
+    assert sync_readme.synced(text) == text, "run: python docs/sync_readme.py"
+    for snippet in sorted((ROOT / "docs" / "snippets").glob("*.py")):
+        assert f"<!-- snippet: {snippet.stem} -->" in text, f"{snippet.name} is not in README"
 
 
 @pytest.mark.parametrize("index", range(len(readme_blocks())))
 def test_readme_block_runs(index: int, tmp_path: Path, xai_emulator: object) -> None:
     from xai_vision import samples
 
-    for path in samples.all_paths():
+    for path in samples.sample_paths():
         shutil.copy(path, tmp_path / path.name)
     code = readme_blocks()[index]
     script = tmp_path / f"block_{index}.py"

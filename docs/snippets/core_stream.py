@@ -1,0 +1,22 @@
+# The core without a framework: prepare images, build messages, stream the answer.
+from xai_vision import ChatRequest, ImageCollector, StreamAccumulator, XAIClient, user_message
+from xai_vision.images import ImageOptions
+
+images = ImageCollector(ImageOptions(optimize=True))  # numbers images, checks every limit
+message = user_message(
+    [
+        "Which of these is the apple?",
+        images.add("apple.png", detail="low"),
+        images.add(open("sky.jpg", "rb").read()),  # bytes, paths, file objects, PIL images, URLs
+    ]
+)
+print("estimated image tokens:", images.estimated_tokens)
+
+with XAIClient() as client:  # XAI_API_KEY, XAI_BASE_URL; one connection pool per client
+    request = ChatRequest(model="grok-4-fast-non-reasoning", messages=[message])
+    answer = StreamAccumulator()
+    for chunk in client.stream(request):
+        print(chunk.content or "", end="", flush=True)
+        answer.add(chunk)
+    usage = answer.completion().usage
+    print("\nimage tokens:", usage.image_tokens, "total:", usage.total_tokens, "USD:", usage.cost_usd)
