@@ -79,23 +79,6 @@ _IMAGE_DEFAULTS = ImageOptions()
 _ASSISTANT_SKIPPED_BLOCKS = frozenset(
     {"tool_use", "tool_call", "tool_call_chunk", "reasoning", "thinking", "redacted_thinking"}
 )
-# ChatRequest fields a per-call keyword may set; any other keyword goes to the body as is.
-_REQUEST_KEYS = frozenset(
-    {
-        "model",
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "stop",
-        "seed",
-        "tools",
-        "tool_choice",
-        "parallel_tool_calls",
-        "response_format",
-        "reasoning_effort",
-    }
-)
-
 StructuredMethod = Literal["json_schema", "json_mode", "function_calling"]
 
 
@@ -584,8 +567,7 @@ class ChatXAIVision(BaseChatModel):
         Messages are converted (and images checked) first, so bad input fails before sending.
         """
         wire_messages = convert_messages(messages, self.image_options)
-        fields: dict[str, Any] = {
-            "model": self.model,
+        options: dict[str, Any] = {
             "temperature": self.temperature,
             "top_p": self.top_p,
             "max_tokens": self.max_tokens,
@@ -593,15 +575,11 @@ class ChatXAIVision(BaseChatModel):
             "seed": self.seed,
             "reasoning_effort": self.reasoning_effort,
         }
-        extra = dict(self.model_kwargs)
-        for key, value in kwargs.items():
-            if key in _REQUEST_KEYS:
-                fields[key] = value
-            elif key != "stream":
-                extra[key] = value
+        # LangChain passes its own ``stream`` flag along; streaming is chosen by the method.
+        options.update((key, value) for key, value in kwargs.items() if key != "stream")
         if stop is not None:
-            fields["stop"] = stop
-        return ChatRequest(messages=wire_messages, extra=extra, **fields)
+            options["stop"] = stop
+        return ChatRequest.build(self.model, wire_messages, options, extra=self.model_kwargs)
 
     # ----------------------------------------------------------------- generation
 

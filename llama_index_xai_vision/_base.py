@@ -33,24 +33,6 @@ from llama_index_xai_vision._convert import (
 
 DEFAULT_MODEL = "grok-4-fast-non-reasoning"
 
-#: Keyword arguments that are ChatRequest fields; any other keyword goes to ``extra``.
-_REQUEST_FIELDS = frozenset(
-    {
-        "model",
-        "temperature",
-        "top_p",
-        "max_tokens",
-        "stop",
-        "seed",
-        "tools",
-        "tool_choice",
-        "parallel_tool_calls",
-        "response_format",
-        "reasoning_effort",
-    }
-)
-
-
 #: Fields a deep copy shares instead of copying (services, not configuration).
 _SHARED_FIELDS = frozenset({"callback_manager", "rate_limiter"})
 
@@ -163,25 +145,20 @@ class XAISettings(BaseModel):
         Keywords naming a ChatRequest field (``additional_kwargs`` included) set that field;
         the rest are extra body fields; ``response_format`` may be a pydantic class.
         """
-        params: dict[str, Any] = {
-            "model": self.model,
+        options: dict[str, Any] = {
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
+            **self.additional_kwargs,
+            **kwargs,
         }
-        extra: dict[str, Any] = {}
-        for key, value in {**self.additional_kwargs, **kwargs}.items():
-            if key in _REQUEST_FIELDS:
-                params[key] = value
-            elif key == "stream":
-                raise RequestValidationError(
-                    "stream: use the stream_* methods instead of a 'stream' keyword"
-                )
-            else:
-                extra[key] = value
-        response_format = params.get("response_format")
+        if "stream" in options:
+            raise RequestValidationError(
+                "stream: use the stream_* methods instead of a 'stream' keyword"
+            )
+        response_format = options.get("response_format")
         if isinstance(response_format, type) and issubclass(response_format, BaseModel):
-            params["response_format"] = pydantic_response_format(response_format)
-        return ChatRequest(messages=wire, extra=extra, **params)
+            options["response_format"] = pydantic_response_format(response_format)
+        return ChatRequest.build(self.model, wire, options)
 
     def _chat_request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
         collector = ImageCollector(self.image_options)

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from xai_vision import _json
 from xai_vision.errors import RequestValidationError, ResponseParseError, StreamError
+from xai_vision.messages import CHAT_REQUEST_PARAMS
 from xai_vision.models import ChatCompletion, ChatCompletionChunk, ToolCall, ToolCallDelta, Usage
 from xai_vision.sse import DONE, SSEEvent
 
@@ -192,21 +193,6 @@ def _stream_error(data: Mapping[str, Any]) -> StreamError:
     )
 
 
-_OPTIONAL_FIELDS: Final = (
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "stop",
-    "seed",
-    "tools",
-    "tool_choice",
-    "parallel_tool_calls",
-    "response_format",
-    "reasoning_effort",
-)
-_RESERVED_EXTRA: Final = frozenset({"stream"})
-
-
 class ChatCompletionsEndpoint:
     """``POST /chat/completions``: OpenAI-compatible chat completions with ``image_url`` parts."""
 
@@ -215,29 +201,16 @@ class ChatCompletionsEndpoint:
     def build_body(
         self, request: ChatRequest, *, stream: bool = False, include_usage: bool = True
     ) -> bytes:
-        """The JSON body: model, messages, the set optional fields, stream flags, then ``extra``."""
-        if not isinstance(request.model, str) or not request.model:
-            raise RequestValidationError(f"model={request.model!r} is invalid: expected a name")
-        if not request.messages:
-            raise RequestValidationError("messages is empty: a request needs at least one message")
-        body: dict[str, Any] = {"model": request.model, "messages": request.messages}
-        for name in _OPTIONAL_FIELDS:
-            value = getattr(request, name)
-            if value is not None:
-                body[name] = value
-        if stream:
-            body["stream"] = True
-            if include_usage:
-                body["stream_options"] = {"include_usage": True}
-        extra = request.extra
-        if extra:
-            reserved = _RESERVED_EXTRA.intersection(extra)
-            if reserved:
-                raise RequestValidationError(
-                    f"extra (model_kwargs) sets {sorted(reserved)}: the client controls streaming;"
-                    " call stream() instead"
-                )
-            body.update(extra)
+        """The JSON body (:meth:`ChatRequest.to_body`) with the stream flags, encoded once.
+
+        The request validated itself when built, so only encoding can fail here.
+        """
+        if not stream:
+            body = request.to_body()
+        elif include_usage:
+            body = request.to_body(stream=True, stream_options={"include_usage": True})
+        else:
+            body = request.to_body(stream=True)
         try:
             return _json.dumps(body)
         except (TypeError, ValueError) as exc:
@@ -342,7 +315,7 @@ class ChatCompletionsEndpoint:
                     for part in content
                     if isinstance(part, Mapping) and part.get("type") == "image_url"
                 )
-        options = [name for name in _OPTIONAL_FIELDS if getattr(request, name) is not None]
+        options = [name for name in CHAT_REQUEST_PARAMS if getattr(request, name) is not None]
         extra = sorted(request.extra) if request.extra else []
         return (
             f"model={request.model} messages={len(request.messages)} images={images}"

@@ -22,6 +22,7 @@ from xai_vision.models import ToolCall
 from xai_vision.tokens import DETAILS, Detail
 
 __all__ = [
+    "CHAT_REQUEST_PARAMS",
     "REASONING_EFFORTS",
     "ROLES",
     "AssistantMessage",
@@ -399,7 +400,9 @@ def json_schema_response_format(
 # --------------------------------------------------------------------------- request
 
 _RESERVED = frozenset({"model", "messages", "stream", "stream_options"})
-_PARAMS = (
+#: The :class:`ChatRequest` fields that are body parameters, in body order. The one list of them:
+#: adapters route per-call options with it (see :meth:`ChatRequest.build`).
+CHAT_REQUEST_PARAMS: tuple[str, ...] = (
     "temperature",
     "top_p",
     "max_tokens",
@@ -411,6 +414,7 @@ _PARAMS = (
     "response_format",
     "reasoning_effort",
 )
+_PARAM_NAMES = frozenset(CHAT_REQUEST_PARAMS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -476,7 +480,7 @@ class ChatRequest:
         owned = sorted(set(self.extra) & _RESERVED)
         if owned:
             raise RequestValidationError(f"extra may not set {', '.join(owned)}: the endpoint does")
-        fields = sorted(set(self.extra) & set(_PARAMS))
+        fields = sorted(_PARAM_NAMES.intersection(self.extra))
         if fields:
             raise RequestValidationError(
                 f"extra may not set {', '.join(fields)}: use the ChatRequest fields"
@@ -559,22 +563,61 @@ class ChatRequest:
             f"images={len(self.images())}{tools}{', ' + params if params else ''})"
         )
 
-    def params(self) -> dict[str, Any]:
-        """The parameters that are set, in a fixed order, then ``extra`` (as body fields)."""
+    @classmethod
+    def build(
+        cls,
+        model: str,
+        messages: Sequence[WireMessage],
+        options: Mapping[str, Any] | None = None,
+        *,
+        extra: Mapping[str, Any] | None = None,
+    ) -> ChatRequest:
+        """A request from loose options, as frameworks pass them (defaults merged with per-call).
+
+        In ``options``, ``model`` and the :data:`CHAT_REQUEST_PARAMS` names set those fields and
+        every other key becomes an extra body field (after ``extra``, a framework's
+        ``model_kwargs``). Validated like the constructor: RequestValidationError if bad.
+        """
+        fields: dict[str, Any] = {}
+        body_extra: dict[str, Any] = dict(extra) if extra is not None else {}
+        for key, value in (options or {}).items():
+            if key == "model":
+                model = value
+            elif key in _PARAM_NAMES:
+                fields[key] = value
+            else:
+                body_extra[key] = value
+        return cls(model, messages, extra=body_extra, **fields)
+
+    def _set_params(self) -> dict[str, Any]:
+        """The parameters that are set, in :data:`CHAT_REQUEST_PARAMS` order (tuples as lists)."""
         out: dict[str, Any] = {}
-        for name in _PARAMS:
+        for name in CHAT_REQUEST_PARAMS:
             value = getattr(self, name)
             if value is None:
                 continue
             if isinstance(value, tuple):
                 value = list(value)
             out[name] = value
+        return out
+
+    def params(self) -> dict[str, Any]:
+        """The parameters that are set, in a fixed order, then ``extra`` (as body fields)."""
+        out = self._set_params()
         out.update(self.extra)
         return out
 
-    def to_body(self) -> dict[str, Any]:
-        """The chat-completions body without the streaming fields: model, messages, params."""
-        return {"model": self.model, "messages": list(self.messages), **self.params()}
+    def to_body(self, **endpoint_fields: Any) -> dict[str, Any]:
+        """The request body: model, messages, the set parameters, ``endpoint_fields``, ``extra``.
+
+        The one body builder: an endpoint passes the fields it owns (``stream``,
+        ``stream_options``), which ``extra`` can never set.
+        """
+        body: dict[str, Any] = {"model": self.model, "messages": list(self.messages)}
+        body.update(self._set_params())
+        body.update(endpoint_fields)
+        body.update(self.extra)
+        return body
 
     def images(self) -> list[ImageURL]:
         """Every ``image_url`` object in the messages, in order (for counting and estimates)."""
