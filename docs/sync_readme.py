@@ -1,4 +1,4 @@
-"""Copy each ``docs/snippets/<name>.py`` into README.md after its ``<!-- snippet: <name> -->`` marker.
+"""Copy each ``docs/snippets/<name>.py`` into README.md after its ``<!-- snippet: <name> -->``.
 
 The snippets are runnable scripts (CI runs every README block against the emulator); this keeps
 README and the files identical. ``--check`` exits 1 if README is out of date.

@@ -1,4 +1,6 @@
 # The core without a framework: prepare images, build messages, stream the answer.
+from pathlib import Path
+
 from xai_vision import ChatRequest, ImageCollector, StreamAccumulator, XAIClient, user_message
 from xai_vision.images import ImageOptions
 
@@ -7,7 +9,7 @@ message = user_message(
     [
         "Which of these is the apple?",
         images.add("apple.png", detail="low"),
-        images.add(open("sky.jpg", "rb").read()),  # bytes, paths, file objects, PIL images, URLs
+        images.add(Path("sky.jpg").read_bytes()),  # bytes, paths, file objects, PIL images, URLs
     ]
 )
 print("estimated image tokens:", images.estimated_tokens)
@@ -19,4 +21,4 @@ with XAIClient() as client:  # XAI_API_KEY, XAI_BASE_URL; one connection pool pe
         print(chunk.content or "", end="", flush=True)
         answer.add(chunk)
     usage = answer.completion().usage
-    print("\nimage tokens:", usage.image_tokens, "total:", usage.total_tokens, "USD:", usage.cost_usd)
+    print(f"\nimage tokens: {usage.image_tokens}, total: {usage.total_tokens}, USD: {usage.cost_usd}")

@@ -5,7 +5,8 @@ from langchain_xai_vision import ChatXAIVision, image_block
 
 with Emulator() as emu:
     model = ChatXAIVision(api_key=emu.api_key, base_url=emu.base_url)
-    answer = model.invoke([("user", [{"type": "text", "text": "What fruit?"}, image_block("apple.png")])])
+    question = [{"type": "text", "text": "What fruit?"}, image_block("apple.png")]
+    answer = model.invoke([("user", question)])
     print(answer.content)  # "I see 1 image.\nImage 1: 256x256 png, detail auto, ..."
     assert emu.requests[-1].body["messages"][0]["content"][1]["type"] == "image_url"
 
