@@ -21,4 +21,4 @@ with XAIClient() as client:  # XAI_API_KEY, XAI_BASE_URL; one connection pool pe
         print(chunk.content or "", end="", flush=True)
         answer.add(chunk)
     usage = answer.completion().usage
-    print(f"\nimage tokens: {usage.image_tokens}, total: {usage.total_tokens}, USD: {usage.cost_usd}")
+    print(f"\nimage tokens {usage.image_tokens}, total {usage.total_tokens}, {usage.cost_usd} USD")
