@@ -43,6 +43,7 @@ from langchain_core.utils import secret_from_env
 from langchain_core.utils.function_calling import convert_to_openai_function
 from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
+from xai_vision.catalog import DEFAULT_MODEL
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.errors import RequestValidationError
 from xai_vision.images import ImageOptions
@@ -72,7 +73,6 @@ __all__ = [
     "usage_to_metadata",
 ]
 
-_DEFAULT_MODEL = "grok-4-fast-non-reasoning"
 _PROVIDER = "xai"
 _IMAGE_DEFAULTS = ImageOptions()
 # Block types that carry no input for xAI and are dropped from assistant history.
@@ -419,7 +419,7 @@ class ChatXAIVision(BaseChatModel):
 
     model_config = ConfigDict(populate_by_name=True)
 
-    model: str = Field(default=_DEFAULT_MODEL, alias="model_name")
+    model: str = Field(default=DEFAULT_MODEL, alias="model_name")
     """xAI model name; xAI may answer with a resolved name (in ``response_metadata``)."""
     temperature: float | None = None
     """Sampling temperature, 0 to 2 (checked before sending); None leaves xAI's default."""

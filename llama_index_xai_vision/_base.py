@@ -15,6 +15,7 @@ from llama_index.core.base.llms.types import ChatMessage, ChatResponse, Completi
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 from typing_extensions import Self
+from xai_vision.catalog import DEFAULT_MODEL, model_facts
 from xai_vision.client import XAIClient
 from xai_vision.errors import RequestValidationError
 from xai_vision.images import ImageOptions
@@ -31,23 +32,13 @@ from llama_index_xai_vision._convert import (
     user_wire_message,
 )
 
-DEFAULT_MODEL = "grok-4-fast-non-reasoning"
-
 #: Fields a deep copy shares instead of copying (services, not configuration).
 _SHARED_FIELDS = frozenset({"callback_manager", "rate_limiter"})
 
 
 def context_window_for(model: str) -> int:
-    """xAI's documented context window for a model name (by family; names change often)."""
-    if model.startswith("grok-4"):
-        return 2_000_000 if "fast" in model else 256_000
-    if model.startswith("grok-vision-beta"):
-        return 8_192
-    if model.startswith("grok-2"):
-        return 32_768
-    if model.startswith("grok-code-fast"):
-        return 256_000
-    return 131_072
+    """xAI's documented context window for a model name (the core catalogue's, by family)."""
+    return model_facts(model).context_window
 
 
 class XAISettings(BaseModel):

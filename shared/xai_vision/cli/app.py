@@ -20,6 +20,7 @@ from rich.table import Table
 from rich.text import Text
 
 from xai_vision import _json
+from xai_vision.catalog import DEFAULT_MODEL
 from xai_vision.cli.batch import (
     BatchOutcome,
     BatchSettings,
@@ -45,9 +46,6 @@ from xai_vision.images import ImageOptions, PreparedImage, prepare_image
 from xai_vision.messages import ChatRequest, ImageCollector, text_part, user_message
 from xai_vision.stream import StreamAccumulator
 from xai_vision.tokens import DETAILS, Detail, estimate_image_tokens
-
-#: The model when --model is not given: the LangChain adapter's default, a fast grok-4 that sees.
-DEFAULT_MODEL = "grok-4-fast-non-reasoning"
 
 app = typer.Typer(
     name="xai-vision",

@@ -1,33 +1,17 @@
-"""The emulator's model catalogue: name resolution, capabilities and prices, by rule not by list.
+"""The emulator's model catalogue: the core's model facts plus prices and fingerprints.
 
-Real xAI names change often, so capabilities follow name patterns: every ``grok-4*`` and
-``grok-2-vision*`` name takes images; ``grok-3*``, ``grok-code-fast*`` and ``grok-2-<date>`` are
-text-only; anything else is an unknown model (404). Aliases resolve like the recordings show
-(``grok-4-fast`` -> ``grok-4-fast-reasoning``; ``grok-3-mini`` + effort high ->
-``grok-3-mini-high``).
+Capabilities, aliases and context windows come from :mod:`xai_vision.catalog` (by name
+pattern, never a list); the emulator adds what only it needs: prices, system fingerprints, the
+``GET /v1/models`` listing, and a 404 for names no pattern knows (as xAI answers unknown names).
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
+from xai_vision.catalog import model_facts
+
 __all__ = ["LISTED_MODELS", "ModelInfo", "resolve_model"]
-
-_ALIASES: dict[str, str] = {
-    "grok-4": "grok-4-0709",
-    "grok-4-latest": "grok-4-0709",
-    "grok-4-fast": "grok-4-fast-reasoning",
-    "grok-4-fast-latest": "grok-4-fast-reasoning",
-    "grok-4-1-fast": "grok-4-1-fast-reasoning",
-    "grok-2-vision": "grok-2-vision-1212",
-    "grok-2-vision-latest": "grok-2-vision-1212",
-    "grok-3-latest": "grok-3",
-    "grok-3-mini-latest": "grok-3-mini",
-    "grok-code-fast": "grok-code-fast-1",
-}
-
-_GROK4_BASE = re.compile(r"grok-4(-\d{4})?")
 
 #: (input, output) price in USD ticks (1e-10 USD) per token, by name prefix; first match wins.
 _PRICES: tuple[tuple[str, int, int], ...] = (
@@ -73,20 +57,12 @@ class ModelInfo:
     reasoning_text: bool
     #: Only grok-3-mini accepts ``reasoning_effort``.
     accepts_reasoning_effort: bool
+    #: Body parameters the model answers 400 to.
+    rejected_params: tuple[str, ...]
     context_window: int
     input_ticks: int
     output_ticks: int
     system_fingerprint: str
-
-
-def _is_reasoning(name: str) -> bool:
-    if "non-reasoning" in name:
-        return False
-    return (
-        "reasoning" in name
-        or _GROK4_BASE.fullmatch(name) is not None
-        or name.startswith(("grok-3-mini", "grok-code-fast"))
-    )
 
 
 def _fingerprint(name: str) -> str:
@@ -99,32 +75,20 @@ def _fingerprint(name: str) -> str:
 
 def resolve_model(requested: str, reasoning_effort: str | None = None) -> ModelInfo | None:
     """The model a request names, resolved like xAI does; None for a name xAI would 404."""
-    name = _ALIASES.get(requested, requested)
-    if name == "grok-3-mini" and reasoning_effort == "high":
-        name = "grok-3-mini-high"
-    if name.startswith("grok-4") or name.startswith(("grok-2-vision", "grok-vision-beta")):
-        vision = True
-    elif name.startswith(("grok-3", "grok-code-fast")) or re.fullmatch(r"grok-2-\d{4}", name):
-        vision = False
-    else:
+    facts = model_facts(requested, reasoning_effort)
+    if not facts.known:
         return None
-    if name.startswith("grok-4"):
-        context = 2_000_000 if "fast" in name else 256_000
-    elif name.startswith("grok-vision-beta"):
-        context = 8_192
-    elif name.startswith("grok-2"):
-        context = 32_768
-    else:
-        context = 131_072 if not name.startswith("grok-code-fast") else 256_000
+    name = facts.name
     input_ticks, output_ticks = next((i, o) for p, i, o in _PRICES if name.startswith(p))
     return ModelInfo(
         requested=requested,
         name=name,
-        vision=vision,
-        reasoning=_is_reasoning(name),
-        reasoning_text=name.startswith("grok-3-mini"),
-        accepts_reasoning_effort=name.startswith("grok-3-mini"),
-        context_window=context,
+        vision=facts.takes_images,
+        reasoning=facts.reasoning,
+        reasoning_text=facts.reasoning_text,
+        accepts_reasoning_effort=facts.accepts_reasoning_effort,
+        rejected_params=facts.rejected_params,
+        context_window=facts.context_window,
         input_ticks=input_ticks,
         output_ticks=output_ticks,
         system_fingerprint=_fingerprint(name),

@@ -200,10 +200,7 @@ async def check_chat_request(body: Any, settings: EmulatorSettings, fetch: Fetch
 
 
 def _check_parameters(body: Mapping[str, Any], model: ModelInfo) -> None:
-    rejected = ["reasoning_effort"] if not model.accepts_reasoning_effort else []
-    if model.reasoning:
-        rejected += ["stop", "presence_penalty", "frequency_penalty"]
-    for key in rejected:
+    for key in model.rejected_params:
         if _present(body, key):
             raise Rejection(400, f"Model {model.name} does not support parameter {_CAMEL[key]}.")
     effort = body.get("reasoning_effort")
