@@ -54,6 +54,7 @@ from xai_vision.messages import (
     ImageCollector,
     WireMessage,
     assistant_message,
+    estimate_prompt_tokens,
     function_tool,
     json_schema_response_format,
     system_message,
@@ -62,6 +63,7 @@ from xai_vision.messages import (
     user_message,
 )
 from xai_vision.models import ChatCompletion, ChatCompletionChunk, Usage
+from xai_vision.tokens import estimate_text_tokens
 
 from langchain_xai_vision.images import image_reference, is_image_block
 
@@ -93,7 +95,11 @@ def convert_messages(
     Images are numbered across the whole request in order, and ``image_options`` (policy,
     limits, optimisation, images per request) applies to each of them.
     """
-    collector = ImageCollector(image_options)
+    return _convert_all(messages, ImageCollector(image_options))
+
+
+def _convert_all(messages: Sequence[BaseMessage], collector: ImageCollector) -> list[WireMessage]:
+    """The messages as wire messages, their images prepared by ``collector``."""
     return [_convert_message(message, collector, i) for i, message in enumerate(messages)]
 
 
@@ -580,6 +586,28 @@ class ChatXAIVision(BaseChatModel):
         if stop is not None:
             options["stop"] = stop
         return ChatRequest.build(self.model, wire_messages, options, extra=self.model_kwargs)
+
+    # ----------------------------------------------------------------- token estimates
+
+    def get_num_tokens(self, text: str) -> int:
+        """Estimated tokens of ``text`` by the core's rule (4 characters a token); no tokenizer.
+
+        xAI publishes no tokenizer, and LangChain's default would need ``transformers``.
+        """
+        return estimate_text_tokens(text)
+
+    def get_num_tokens_from_messages(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> int:
+        """Estimated prompt tokens of ``messages`` (and ``tools``): text, tool schemas, images.
+
+        Images are checked and prepared as for a request (so bad ones raise here too) and
+        estimated by xAI's tile rule; an image given by URL counts as the most one can cost.
+        """
+        collector = ImageCollector(self.image_options)
+        wire = _convert_all(messages, collector)
+        wire_tools = [_wire_tool(tool, None) for tool in tools] if tools else None
+        return estimate_prompt_tokens(wire, collector.images, wire_tools)
 
     # ----------------------------------------------------------------- generation
 

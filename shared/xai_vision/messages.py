@@ -19,7 +19,14 @@ from xai_vision import _json
 from xai_vision.errors import RequestValidationError, TooManyImagesError
 from xai_vision.images import ImageOptions, ImageSource, PreparedImage, prepare_image
 from xai_vision.models import ToolCall
-from xai_vision.tokens import DETAILS, Detail
+from xai_vision.tokens import (
+    DETAILS,
+    MAX_IMAGE_TOKENS,
+    TOKENS_PER_TILE,
+    Detail,
+    estimate_messages_text_tokens,
+    estimate_tools_tokens,
+)
 
 __all__ = [
     "CHAT_REQUEST_PARAMS",
@@ -40,6 +47,7 @@ __all__ = [
     "WireMessage",
     "WireToolCall",
     "assistant_message",
+    "estimate_prompt_tokens",
     "function_tool",
     "image_part",
     "json_schema_response_format",
@@ -395,6 +403,31 @@ def json_schema_response_format(
     if strict is not None:
         json_schema["strict"] = strict
     return {"type": "json_schema", "json_schema": json_schema}
+
+
+# --------------------------------------------------------------------------- estimates
+
+
+def estimate_prompt_tokens(
+    messages: Sequence[Mapping[str, Any]],
+    images: Sequence[PreparedImage] = (),
+    tools: Sequence[Mapping[str, Any]] | None = None,
+) -> int:
+    """Estimated prompt tokens of a request, by the rule the emulator bills by.
+
+    The text of ``messages`` and the JSON of ``tools`` by the text rule
+    (:mod:`xai_vision.tokens`); each of ``images`` (an :class:`ImageCollector`'s) by the image rule,
+    an image sent by URL (not sizeable offline) at the most an image costs at its detail.
+    """
+    total = estimate_messages_text_tokens(messages)
+    if tools:
+        total += estimate_tools_tokens(tools)
+    for image in images:
+        tokens = image.estimated_tokens
+        if tokens is None:
+            tokens = TOKENS_PER_TILE if image.detail == "low" else MAX_IMAGE_TOKENS
+        total += tokens
+    return total
 
 
 # --------------------------------------------------------------------------- request

@@ -1,6 +1,9 @@
-"""The image-token rule, in one place: every estimate in the project (emulator included) calls it.
+"""The token estimates, in one place: every estimate in the project (emulator included) calls them.
 
-xAI documents: an image is cut into 448x448 tiles, 256 tokens a tile plus one extra tile,
+Text: xAI's tokenizer is not published, so text is estimated at one token per 4 characters
+(rounded up) plus 3 tokens a message; the emulator reports usage by this same rule.
+
+Images: xAI documents: an image is cut into 448x448 tiles, 256 tokens a tile plus one extra tile,
 at most 6 tiles, so 256 to 1,792 tokens an image. The exact server-side resize is not
 published, so these are estimates. ``low`` detail is charged as one tile without the extra.
 ``auto`` is estimated as ``high`` (the conservative choice).
@@ -9,7 +12,11 @@ published, so these are estimates. ``low`` detail is charged as one tile without
 from __future__ import annotations
 
 import math
-from typing import Literal, Protocol, runtime_checkable
+from collections.abc import Iterable, Mapping
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from xai_vision import _json
+from xai_vision.errors import RequestValidationError
 
 Detail = Literal["auto", "low", "high"]
 DETAILS: tuple[Detail, ...] = ("auto", "low", "high")
@@ -19,6 +26,60 @@ TOKENS_PER_TILE = 256
 MAX_TILES = 6
 MIN_IMAGE_TOKENS = TOKENS_PER_TILE
 MAX_IMAGE_TOKENS = (MAX_TILES + 1) * TOKENS_PER_TILE
+
+#: The text estimate's rule: characters a token, and tokens of overhead a message.
+CHARS_PER_TOKEN = 4
+MESSAGE_OVERHEAD_TOKENS = 3
+
+
+def estimate_text_tokens(text: str) -> int:
+    """Estimated tokens of ``text``: one per 4 characters, rounded up (an estimate, not a count).
+
+    Real tokenizers give fewer tokens for plain English and more for some scripts; use this
+    for budgeting, and ``usage`` from a response for the billed figure.
+    """
+    if not isinstance(text, str):
+        raise RequestValidationError(f"text must be a str, got {type(text).__name__}")
+    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
+
+
+def message_text(content: object) -> str:
+    """The text of a wire message's content: the string, or its text parts joined by a space."""
+    if isinstance(content, str):
+        return content
+    if isinstance(content, list):
+        return " ".join(
+            part["text"]
+            for part in content
+            if isinstance(part, dict) and isinstance(part.get("text"), str)
+        )
+    return ""
+
+
+def estimate_tools_tokens(tools: Iterable[Mapping[str, Any]]) -> int:
+    """Estimated prompt tokens of function tools: the text estimate of their functions' JSON."""
+    functions = [tool["function"] for tool in tools if tool.get("type") == "function"]
+    if not functions:
+        return 0
+    return estimate_text_tokens(_json.dumps(functions).decode("utf-8"))
+
+
+def estimate_messages_text_tokens(messages: Iterable[Mapping[str, Any]]) -> int:
+    """Estimated text tokens of wire messages (images not included; see estimate_image_tokens).
+
+    Each message costs :data:`MESSAGE_OVERHEAD_TOKENS` plus the estimate of its text and of
+    each tool call's name and arguments.
+    """
+    total = 0
+    for message in messages:
+        total += MESSAGE_OVERHEAD_TOKENS + estimate_text_tokens(
+            message_text(message.get("content"))
+        )
+        for call in message.get("tool_calls") or ():
+            function = call.get("function") or {}
+            total += estimate_text_tokens(function.get("name") or "")
+            total += estimate_text_tokens(function.get("arguments") or "")
+    return total
 
 
 @runtime_checkable
@@ -66,10 +127,8 @@ def tile_count(width: int, height: int, detail: Detail = "auto") -> int:
     return _tiles(w, h)
 
 
-def estimate_image_tokens(
-    image: tuple[int, int] | HasSize, detail: Detail = "auto"
-) -> int:
-    """Estimated prompt tokens for one image, from its ``(width, height)`` or an object with ``size``.
+def estimate_image_tokens(image: tuple[int, int] | HasSize, detail: Detail = "auto") -> int:
+    """Estimated prompt tokens for one image, from ``(width, height)`` or an object with ``size``.
 
     ``low`` costs 256; otherwise ``(tiles + 1) * 256`` with at most 6 tiles (<= 1,792).
     """

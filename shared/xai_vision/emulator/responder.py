@@ -1,8 +1,8 @@
 """Chat-completions semantics: check a request like xAI, then compute its answer and usage.
 
 The answer is deterministic and computed from what was received, in the format documented in
-ARCHITECTURE.md ("Emulator answer format"). Text tokens use a simple rule (4 characters a
-token, 3 tokens of overhead a message); image tokens use the project's one token rule.
+ARCHITECTURE.md ("Emulator answer format"). Text and image tokens use the core's estimates
+(:mod:`xai_vision.tokens`), so what the emulator bills is what the adapters estimate.
 """
 
 from __future__ import annotations
@@ -27,7 +27,15 @@ from xai_vision.emulator.fill import PromptValues, fill_schema
 from xai_vision.emulator.validation import Rejection, spec_schema, spec_validator
 from xai_vision.errors import ImageSourceError
 from xai_vision.images import MIME_TYPES, detect_image_format, parse_data_uri
-from xai_vision.tokens import DETAILS, Detail
+from xai_vision.tokens import (
+    CHARS_PER_TOKEN,
+    DETAILS,
+    Detail,
+    estimate_messages_text_tokens,
+    estimate_text_tokens,
+    estimate_tools_tokens,
+    message_text,
+)
 
 __all__ = [
     "Answer",
@@ -36,7 +44,6 @@ __all__ = [
     "build_answer",
     "check_chat_request",
     "completion_body",
-    "count_text_tokens",
     "is_loopback_url",
     "stream_chunks",
 ]
@@ -44,8 +51,6 @@ __all__ = [
 #: Fetches a loopback image URL: returns its bytes or raises Rejection.
 Fetcher = Callable[[str], Awaitable[bytes]]
 
-CHARS_PER_TOKEN = 4
-MESSAGE_OVERHEAD_TOKENS = 3
 _DESERIALIZE = "Failed to deserialize the JSON body into the target type"
 _CAMEL = {
     "stop": "stop",
@@ -55,11 +60,6 @@ _CAMEL = {
 }
 _PIECE = re.compile(r"\s*\S{1,16}|\s+$")
 _WORD = re.compile(r"[a-z0-9]+")
-
-
-def count_text_tokens(text: str) -> int:
-    """The emulator's text-token rule: one token per 4 characters, rounded up."""
-    return (len(text) + CHARS_PER_TOKEN - 1) // CHARS_PER_TOKEN
 
 
 def _pieces(text: str) -> list[str]:
@@ -107,16 +107,6 @@ class ChatCall:
         return sum(image.tokens for image in self.images)
 
 
-def _text_of(content: Any) -> str:
-    if isinstance(content, str):
-        return content
-    if isinstance(content, list):
-        return " ".join(
-            p["text"] for p in content if isinstance(p, dict) and isinstance(p.get("text"), str)
-        )
-    return ""
-
-
 def _present(body: Mapping[str, Any], key: str) -> bool:
     return body.get(key) is not None
 
@@ -153,20 +143,10 @@ async def check_chat_request(body: Any, settings: EmulatorSettings, fetch: Fetch
     include_usage = stream and bool((body.get("stream_options") or {}).get("include_usage"))
 
     images = await _check_images(messages, model, settings, fetch)
-    text_tokens = sum(
-        MESSAGE_OVERHEAD_TOKENS
-        + count_text_tokens(_text_of(m.get("content")))
-        + sum(
-            count_text_tokens(tc.get("function", {}).get("name", ""))
-            + count_text_tokens(tc.get("function", {}).get("arguments", ""))
-            for tc in m.get("tool_calls") or []
-        )
-        for m in messages
-    )
-    if tools:
-        text_tokens += count_text_tokens(_json.dumps(tools).decode())
+    text_tokens = estimate_messages_text_tokens(messages)
+    text_tokens += estimate_tools_tokens(body.get("tools") or [])
     if _present(body, "response_format"):
-        text_tokens += count_text_tokens(_json.dumps(body["response_format"]).decode())
+        text_tokens += estimate_text_tokens(_json.dumps(body["response_format"]).decode())
     prompt_tokens = text_tokens + sum(image.tokens for image in images)
     if prompt_tokens > model.context_window:
         raise Rejection(
@@ -176,7 +156,7 @@ async def check_chat_request(body: Any, settings: EmulatorSettings, fetch: Fetch
         )
 
     users = [m for m in messages if m.get("role") == "user"]
-    question = _text_of(users[-1].get("content")) if users else ""
+    question = message_text(users[-1].get("content")) if users else ""
     limit = body.get("max_completion_tokens")
     if limit is None:
         limit = body.get("max_tokens")
@@ -251,7 +231,7 @@ def _tool_results(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
         if message.get("role") != "tool":
             break
         name = names.get(message.get("tool_call_id") or "", "tool")
-        trailing.append((name, _text_of(message.get("content"))))
+        trailing.append((name, message_text(message.get("content"))))
     return trailing[::-1]
 
 
@@ -541,15 +521,15 @@ def build_answer(call: ChatCall, scripted: ScriptedReply | None = None) -> Answe
             at = content.find(stop)
             if at >= 0:
                 content = content[:at]
-        if call.max_tokens is not None and count_text_tokens(content) > call.max_tokens:
+        if call.max_tokens is not None and estimate_text_tokens(content) > call.max_tokens:
             content = content[: call.max_tokens * CHARS_PER_TOKEN]
             finish = "length"
     if scripted is not None and scripted.finish_reason is not None:
         finish = scripted.finish_reason
 
     reasoning_tokens = len(_pieces(reasoning)) if reasoning else 0
-    completion = count_text_tokens(content) + sum(
-        count_text_tokens(tc.name) + count_text_tokens(tc.arguments) for tc in tool_calls
+    completion = estimate_text_tokens(content) + sum(
+        estimate_text_tokens(tc.name) + estimate_text_tokens(tc.arguments) for tc in tool_calls
     )
     completion *= call.n
     reasoning_tokens *= call.n

@@ -8,13 +8,18 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
+from xai_vision.errors import RequestValidationError
 from xai_vision.tokens import (
     MAX_IMAGE_TOKENS,
     MAX_TILES,
+    MESSAGE_OVERHEAD_TOKENS,
     MIN_IMAGE_TOKENS,
     TILE_SIZE,
     TOKENS_PER_TILE,
     estimate_image_tokens,
+    estimate_messages_text_tokens,
+    estimate_text_tokens,
+    message_text,
     processed_size,
     tile_count,
 )
@@ -107,4 +112,36 @@ def test_processing_is_idempotent_so_optimised_images_cost_the_same(
     assert estimate_image_tokens((w, h), detail) == estimate_image_tokens(  # type: ignore[arg-type]
         (width, height),
         detail,  # type: ignore[arg-type]
+    )
+
+
+# --------------------------------------------------------------------------- text estimate
+
+
+@pytest.mark.parametrize(("text", "tokens"), [("", 0), ("abcd", 1), ("abcde", 2), ("é" * 9, 3)])
+def test_text_estimate_is_a_token_per_four_characters_rounded_up(text: str, tokens: int) -> None:
+    assert estimate_text_tokens(text) == tokens
+
+
+def test_text_estimate_refuses_non_text() -> None:
+    with pytest.raises(RequestValidationError, match="text must be a str, got bytes"):
+        estimate_text_tokens(b"abcd")  # type: ignore[arg-type]
+
+
+def test_message_estimate_counts_overhead_text_parts_and_tool_calls() -> None:
+    messages = [
+        {"role": "system", "content": "abcdefgh"},  # 3 + 2
+        {"role": "user", "content": [{"type": "text", "text": "abc"},
+                                     {"type": "text", "text": "d"}]},
+        {
+            "role": "assistant",
+            "content": None,
+            "tool_calls": [{"id": "c", "type": "function",
+                            "function": {"name": "look", "arguments": '{"a":1}'}}],
+        },  # 3 + 0 + 1 + 2
+    ]  # fmt: skip
+    # The user's parts are joined by a space: "abc d" is 5 characters, 2 tokens.
+    assert message_text(messages[1]["content"]) == "abc d"
+    assert estimate_messages_text_tokens(messages) == (
+        5 + (MESSAGE_OVERHEAD_TOKENS + 2) + (MESSAGE_OVERHEAD_TOKENS + 3)
     )
