@@ -112,6 +112,7 @@ def langchain_quickstart() -> list[Cell]:
         code(
             """
             from langchain_core.messages import HumanMessage
+
             from langchain_xai_vision import ChatXAIVision, image_block
 
             model = ChatXAIVision(model="grok-4-fast-non-reasoning", temperature=0, **connection)
@@ -122,7 +123,8 @@ def langchain_quickstart() -> list[Cell]:
                 return [HumanMessage(content=[{"type": "text", "text": question}, *images])]
 
 
-            answer = model.invoke(ask("What is in this picture?", image_block(sample_path("apple.png"))))
+            apple = sample_path("apple.png")
+            answer = model.invoke(ask("What is in this picture?", image_block(apple)))
             print(answer.content)
             print(answer.usage_metadata)
             """,
@@ -202,7 +204,7 @@ def langchain_quickstart() -> list[Cell]:
 
             sky = sample_path("sky.jpg")
             for detail in ("low", "high", "auto"):
-                answer = model.invoke(ask("What is in this picture?", image_block(sky, detail=detail)))
+                answer = model.invoke(ask("What is here?", image_block(sky, detail=detail)))
                 reported = answer.usage_metadata["input_token_details"]["image"]
                 estimate = estimate_image_tokens((640, 360), detail)
                 print(f"{detail:>4}: reported {reported} image tokens, estimated {estimate}")
@@ -241,7 +243,7 @@ def langchain_quickstart() -> list[Cell]:
         code(
             """
             full = None
-            for chunk in model.stream(ask("Describe this picture.", image_block(sample_path("apple.png"), detail="low"))):
+            for chunk in model.stream(ask("Describe it.", image_block(apple, detail="low"))):
                 print(chunk.content, end="", flush=True)
                 full = chunk if full is None else full + chunk
             print()
@@ -270,7 +272,7 @@ def langchain_quickstart() -> list[Cell]:
 
 
             extract = model.with_structured_output(Picture)
-            picture = extract.invoke(ask("Describe this picture.", image_block(sample_path("apple.png"))))
+            picture = extract.invoke(ask("Describe this picture.", image_block(apple)))
             print(repr(picture))
             """,
             "structured",
@@ -372,7 +374,7 @@ def llamaindex_image_querying() -> list[Cell]:
 
             paths = sorted(folder.iterdir())
             fig, axes = plt.subplots(1, len(paths), figsize=(3 * len(paths), 3))
-            for ax, path in zip(axes, paths):
+            for ax, path in zip(axes, paths, strict=True):
                 with Image.open(path) as image:
                     ax.imshow(image)
                     ax.set_title(f"{path.name}\\n{image.width}x{image.height}")
@@ -410,7 +412,13 @@ def llamaindex_image_querying() -> list[Cell]:
 
             def unit(vector):
                 norm = math.sqrt(sum(v * v for v in vector))
-                return [v / norm for v in vector] if norm else [1 / math.sqrt(len(vector))] * len(vector)
+                if not norm:
+                    return [1 / math.sqrt(len(vector))] * len(vector)
+                return [v / norm for v in vector]
+
+
+            def distance(a, b):
+                return sum((x - y) ** 2 for x, y in zip(a, b, strict=True))
 
 
             def colour_histogram(image):
@@ -419,8 +427,8 @@ def llamaindex_image_querying() -> list[Cell]:
                 small.thumbnail((16, 16))
                 counts = dict.fromkeys(PALETTE, 0.0)
                 data = small.tobytes()
-                for pixel in zip(data[0::3], data[1::3], data[2::3]):
-                    nearest = min(PALETTE, key=lambda c: sum((a - b) ** 2 for a, b in zip(pixel, PALETTE[c])))
+                for pixel in zip(data[0::3], data[1::3], data[2::3], strict=True):
+                    nearest = min(PALETTE, key=lambda c: distance(pixel, PALETTE[c]))
                     counts[nearest] += 1
                 return unit(list(counts.values()))
 
@@ -487,6 +495,7 @@ def llamaindex_image_querying() -> list[Cell]:
         code(
             """
             from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
+
             from llama_index_xai_vision import XAIVisionMultiModal
 
             counter = TokenCountingHandler(tokenizer=str.split)
@@ -512,7 +521,8 @@ def llamaindex_image_querying() -> list[Cell]:
         ),
         code(
             """
-            hits = index.as_retriever(image_similarity_top_k=2).text_to_image_retrieve("green and blue")
+            two = index.as_retriever(image_similarity_top_k=2)
+            hits = two.text_to_image_retrieve("green and blue")
             images = [hit.node for hit in hits]
             print("images:", [image.metadata["file_name"] for image in images])
             last = None
@@ -527,7 +537,8 @@ def llamaindex_image_querying() -> list[Cell]:
         code(
             """
             for i, event in enumerate(counter.llm_token_counts, start=1):
-                print(f"call {i}: {event.prompt_token_count} prompt + {event.completion_token_count} completion tokens")
+                prompt, completion = event.prompt_token_count, event.completion_token_count
+                print(f"call {i}: {prompt} prompt + {completion} completion tokens")
             print("prompt tokens:", counter.prompt_llm_token_count)
             print("completion tokens:", counter.completion_llm_token_count)
             print("total LLM tokens:", counter.total_llm_token_count)
@@ -627,13 +638,14 @@ def structured_extraction() -> list[Cell]:
         code(
             """
             from langchain_core.messages import HumanMessage
+
             from langchain_xai_vision import ChatXAIVision, image_block
 
             chat = ChatXAIVision(model="grok-4-fast-non-reasoning", temperature=0, **connection)
             extract = chat.with_structured_output(Receipt, include_raw=True)
-            result = extract.invoke(
-                [HumanMessage(content=[{"type": "text", "text": QUESTION}, image_block(receipt_path, detail="high")])]
-            )
+            receipt_block = image_block(receipt_path, detail="high")
+            message = HumanMessage(content=[{"type": "text", "text": QUESTION}, receipt_block])
+            result = extract.invoke([message])
             lc_receipt = result["parsed"]
             print(repr(lc_receipt))
             print(result["raw"].usage_metadata)
@@ -652,13 +664,17 @@ def structured_extraction() -> list[Cell]:
             """
             from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
             from llama_index.core.prompts import ChatPromptTemplate
+
             from llama_index_xai_vision import XAIVision
 
             prompt = ChatPromptTemplate(
                 message_templates=[
                     ChatMessage(
                         role="user",
-                        blocks=[TextBlock(text="{question}"), ImageBlock(path=receipt_path, detail="high")],
+                        blocks=[
+                            TextBlock(text="{question}"),
+                            ImageBlock(path=receipt_path, detail="high"),
+                        ],
                     )
                 ]
             )
@@ -682,7 +698,11 @@ def structured_extraction() -> list[Cell]:
             for adapter, receipt in (("LangChain", lc_receipt), ("LlamaIndex", li_receipt)):
                 assert isinstance(receipt, Receipt)
                 lines = sum(item.price for item in receipt.items)
-                print(f"{adapter}: {receipt.shop!r}, {len(receipt.items)} items, lines sum to {lines:.2f}, total {receipt.total:.2f}, adds up: {abs(lines - receipt.total) < 0.01}")
+                adds_up = abs(lines - receipt.total) < 0.01
+                print(
+                    f"{adapter}: {receipt.shop!r}, {len(receipt.items)} items, "
+                    f"lines sum to {lines:.2f}, total {receipt.total:.2f}, adds up: {adds_up}"
+                )
             """,
             "check",
         ),
@@ -707,10 +727,12 @@ def structured_extraction() -> list[Cell]:
             estimated = [estimate_image_tokens(size, detail) for detail in details]
             reported = []
             for detail in details:
-                message = HumanMessage(content=[{"type": "text", "text": QUESTION}, image_block(receipt_path, detail=detail)])
-                reported.append(extract.invoke([message])["raw"].usage_metadata["input_token_details"]["image"])
-            print("estimated:", dict(zip(details, estimated)))
-            print("reported: ", dict(zip(details, reported)))
+                block = image_block(receipt_path, detail=detail)
+                message = HumanMessage(content=[{"type": "text", "text": QUESTION}, block])
+                usage = extract.invoke([message])["raw"].usage_metadata
+                reported.append(usage["input_token_details"]["image"])
+            print("estimated:", dict(zip(details, estimated, strict=True)))
+            print("reported: ", dict(zip(details, reported, strict=True)))
 
             positions = range(len(details))
             fig, ax = plt.subplots(figsize=(6, 3.5))
@@ -739,18 +761,22 @@ NOTEBOOKS = {
 def build(name: str) -> NotebookNode:
     """One notebook, without outputs, with stable cell ids (so rebuilding changes nothing)."""
     stem = name.removesuffix(".ipynb")
-    cells = []
+    cells: list[NotebookNode] = []
     for i, (kind, source, tags) in enumerate(NOTEBOOKS[name]()):
         metadata = {"tags": list(tags)} if tags else {}
-        if kind == "markdown":
-            cell = nbformat.v4.new_markdown_cell(source, metadata=metadata)
-        else:
-            cell = nbformat.v4.new_code_cell(source, metadata=metadata)
+        new_cell = (
+            nbformat.v4.new_markdown_cell if kind == "markdown" else nbformat.v4.new_code_cell
+        )
+        cell: NotebookNode = new_cell(source, metadata=metadata)  # type: ignore[no-untyped-call]
         cell["id"] = f"{stem.replace('_', '-')}-{i:02d}"
         cells.append(cell)
-    notebook = nbformat.v4.new_notebook(cells=cells)
+    notebook: NotebookNode = nbformat.v4.new_notebook(cells=cells)  # type: ignore[no-untyped-call]
     notebook.metadata = {
-        "kernelspec": {"name": "python3", "display_name": "Python 3 (ipykernel)", "language": "python"},
+        "kernelspec": {
+            "name": "python3",
+            "display_name": "Python 3 (ipykernel)",
+            "language": "python",
+        },
         "language_info": {"name": "python"},
     }
     nbformat.validate(notebook)
@@ -759,7 +785,8 @@ def build(name: str) -> NotebookNode:
 
 def render(name: str) -> str:
     """The notebook's file text, as nbformat writes it."""
-    return nbformat.writes(build(name)) + "\n"
+    text: str = nbformat.writes(build(name))  # type: ignore[no-untyped-call]
+    return text + "\n"
 
 
 def main(argv: list[str]) -> int:
@@ -775,7 +802,9 @@ def main(argv: list[str]) -> int:
         else:
             path.write_text(text, encoding="utf-8")
     if stale:
-        sys.stderr.write(f"stale notebooks (run python {Path(__file__).name}): {', '.join(stale)}\n")
+        sys.stderr.write(
+            f"stale notebooks (run python {Path(__file__).name}): {', '.join(stale)}\n"
+        )
         return 1
     return 0
 

@@ -13,7 +13,7 @@ import os
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Any
+from typing import Any, cast
 
 import nbformat
 import pytest
@@ -44,15 +44,20 @@ def _builder() -> ModuleType:
     return module
 
 
+def read_notebook(path: Path) -> NotebookNode:
+    """A notebook file as nbformat v4."""
+    return cast(NotebookNode, nbformat.read(path, as_version=4))  # type: ignore[no-untyped-call]
+
+
 def execute(path: Path, workdir: Path) -> NotebookNode:
     """Run a notebook in a fresh ``python3`` kernel of this interpreter, without any xAI key."""
-    notebook = nbformat.read(path, as_version=4)
+    notebook = read_notebook(path)
     kernels = workdir / "kernels"
     # The native spec's argv names sys.executable, so a fresh venv's kernel is this venv's.
     write_kernel_spec(kernels / "python3")
-    manager = AsyncKernelManager(
-        kernel_name="python3", kernel_spec_manager=KernelSpecManager(kernel_dirs=[str(kernels)])
-    )
+    specs = KernelSpecManager(kernel_dirs=[str(kernels)])
+    assert specs.get_kernel_spec("python3").argv[0] == sys.executable
+    manager = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=specs)
     env = {key: value for key, value in os.environ.items() if key not in _SECRET_ENV}
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
     client = NotebookClient(
@@ -90,7 +95,7 @@ def executed(tmp_path_factory: pytest.TempPathFactory) -> ExecutedNotebooks:
 def cell(notebook: NotebookNode, tag: str) -> NotebookNode:
     """The one code cell carrying ``tag``."""
     [found] = [c for c in notebook.cells if tag in c.get("metadata", {}).get("tags", [])]
-    return found
+    return cast(NotebookNode, found)
 
 
 def text(notebook_cell: NotebookNode) -> str:
@@ -125,7 +130,7 @@ def test_notebooks_are_built_from_the_script_and_carry_no_outputs() -> None:
         assert path.read_text(encoding="utf-8") == builder.render(path.name), (
             f"{path.name} is stale: run python notebooks/build_notebooks.py"
         )
-        notebook = nbformat.read(path, as_version=4)
+        notebook = read_notebook(path)
         nbformat.validate(notebook)
         assert notebook.metadata["kernelspec"]["name"] == "python3"
         for c in notebook.cells:
