@@ -23,6 +23,7 @@ from jupyter_client.manager import AsyncKernelManager
 from nbclient import NotebookClient
 from nbformat import NotebookNode
 from PIL import Image
+from xai_vision.emulator import Emulator
 from xai_vision.tokens import DETAILS, estimate_image_tokens
 
 ROOT = Path(__file__).resolve().parents[3]
@@ -49,8 +50,11 @@ def read_notebook(path: Path) -> NotebookNode:
     return cast(NotebookNode, nbformat.read(path, as_version=4))  # type: ignore[no-untyped-call]
 
 
-def execute(path: Path, workdir: Path) -> NotebookNode:
-    """Run a notebook in a fresh ``python3`` kernel of this interpreter, without any xAI key."""
+def execute(path: Path, workdir: Path, extra_env: dict[str, str] | None = None) -> NotebookNode:
+    """Run a notebook in a fresh ``python3`` kernel of this interpreter.
+
+    The kernel gets no xAI settings from this process; ``extra_env`` is added after.
+    """
     notebook = read_notebook(path)
     kernels = workdir / "kernels"
     # The native spec's argv names sys.executable, so a fresh venv's kernel is this venv's.
@@ -60,6 +64,7 @@ def execute(path: Path, workdir: Path) -> NotebookNode:
     manager = AsyncKernelManager(kernel_name="python3", kernel_spec_manager=specs)
     env = {key: value for key, value in os.environ.items() if key not in _SECRET_ENV}
     env["MPLBACKEND"] = "module://matplotlib_inline.backend_inline"
+    env.update(extra_env or {})
     client = NotebookClient(
         notebook,
         km=manager,
@@ -160,6 +165,24 @@ def test_notebook_runs_offline_without_errors(name: str, executed: dict[str, Not
     # Every notebook shows pictures and draws at least one plot.
     shown = sum(len(images(c)) + len(images(c, "image/jpeg")) for c in code_cells)
     assert shown >= 2
+
+
+@pytest.mark.parametrize("name", ["llamaindex_image_querying", "structured_extraction"])
+def test_notebook_with_a_key_uses_the_environment(
+    name: str, tmp_path: Path, xai_emulator: Emulator
+) -> None:
+    # The "live" branch: no explicit connection, key and URL from the environment (here an
+    # emulator standing in for xAI, so nothing leaves the machine).
+    env = {"XAI_API_KEY": "xai-notebook-env-key", "XAI_BASE_URL": xai_emulator.base_url}
+    notebook = execute(NOTEBOOKS / f"{name}.ipynb", tmp_path, env)
+    assert text(cell(notebook, "setup")).strip() == "Talking to xAI"
+    for c in notebook.cells:
+        if c.cell_type == "code":
+            assert not [o for o in c.outputs if o["output_type"] == "error"], c.source
+    assert xai_emulator.requests
+    assert all("image_url" in str(r.body["messages"]) for r in xai_emulator.requests)
+    outputs = "".join(text(c) for c in notebook.cells if c.cell_type == "code")
+    assert "xai-notebook-env-key" not in outputs
 
 
 # --------------------------------------------------------------------------- LangChain
