@@ -18,6 +18,7 @@ from typing import Any
 from langchain_core.messages import HumanMessage
 from llama_index.core.base.llms.types import ChatMessage, ImageBlock, TextBlock
 from xai_vision.client import XAIClient
+from xai_vision.images import ImageOptions
 from xai_vision.messages import ChatRequest, ImageCollector, text_part, user_message
 
 from langchain_xai_vision import ChatXAIVision, image_block
@@ -64,6 +65,7 @@ class Config:
     api_key: str
     timeout: float = 10.0
     max_retries: int = 2
+    image_options: ImageOptions | None = None
 
 
 def expected_answer(prompt: str) -> str:
@@ -73,6 +75,7 @@ def expected_answer(prompt: str) -> str:
 
 def build(family: str, config: Config) -> Any:
     """The object a family's calls go through, built from ``config``."""
+    options = config.image_options or ImageOptions()
     if family == "core":
         return XAIClient(
             api_key=config.api_key,
@@ -87,6 +90,8 @@ def build(family: str, config: Config) -> Any:
             base_url=config.base_url,
             timeout=config.timeout,
             max_retries=config.max_retries,
+            image_policy=options.policy,
+            animated_images=options.animated,
         )
     cls = XAIVision if family == "llamaindex" else XAIVisionMultiModal
     return cls(
@@ -95,6 +100,7 @@ def build(family: str, config: Config) -> Any:
         base_url=config.base_url,
         timeout=config.timeout,
         max_retries=config.max_retries,
+        image_options=options,
     )
 
 
@@ -106,11 +112,13 @@ async def close(family: str, target: Any) -> None:
         await target.aclose()
 
 
-def _lc_image(source: Source) -> dict[str, Any]:
+def _lc_image(source: Source, options: ImageOptions | None) -> dict[str, Any]:
     if isinstance(source, bytes):
-        return {"type": "image", "base64": base64.b64encode(source).decode()}
+        # LangChain requires a MIME type with base64 data; claim PNG whatever the bytes are.
+        data = base64.b64encode(source).decode()
+        return {"type": "image", "base64": data, "mime_type": "image/png"}
     if isinstance(source, Path):
-        return image_block(source)
+        return image_block(source, options=options)
     return {"type": "image_url", "image_url": {"url": source}}
 
 
@@ -122,8 +130,10 @@ def _li_image(source: Source) -> ImageBlock:
     return ImageBlock(url=source)
 
 
-def _core_request(prompt: str, images: Sequence[Source]) -> ChatRequest:
-    collector = ImageCollector()
+def _core_request(
+    prompt: str, images: Sequence[Source], options: ImageOptions | None
+) -> ChatRequest:
+    collector = ImageCollector(options)
     parts = [text_part(prompt)] + [
         collector.add(str(s) if isinstance(s, Path) else s) for s in images
     ]
@@ -131,11 +141,17 @@ def _core_request(prompt: str, images: Sequence[Source]) -> ChatRequest:
 
 
 async def _call(
-    family: str, call: str, target: Any, prompt: str, images: Sequence[Source], out: Outcome
+    family: str,
+    call: str,
+    target: Any,
+    prompt: str,
+    images: Sequence[Source],
+    config: Config,
+    out: Outcome,
 ) -> None:
     """Make the call, appending deltas to ``out`` as they arrive (so a late error keeps them)."""
     if family == "core":
-        request = _core_request(prompt, images)
+        request = _core_request(prompt, images, config.image_options)
         if call == "create":
             out.deltas.append(target.create(request).content or "")
         elif call == "stream":
@@ -149,7 +165,7 @@ async def _call(
         return
     if family == "langchain":
         content: list[Any] = [{"type": "text", "text": prompt}]
-        content += [_lc_image(s) for s in images]
+        content += [_lc_image(s, config.image_options) for s in images]
         messages = [HumanMessage(content=content)]
         if call == "invoke":
             out.deltas.append(str(target.invoke(messages).content))
@@ -203,7 +219,7 @@ def run(
 
     async def main() -> None:
         try:
-            await _call(family, call, target, prompt, images, out)
+            await _call(family, call, target, prompt, images, config, out)
         except Exception as exc:  # the outcome under test: recorded, checked by the caller
             out.error = exc
         finally:
