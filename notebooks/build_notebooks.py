@@ -151,7 +151,7 @@ def langchain_quickstart() -> list[Cell]:
 
             A URL is sent as it is and the server downloads the image itself, so it must be
             reachable from there. With a key we use a public image. The emulator only downloads
-            from loopback addresses, so offline we serve the samples from a small
+            from loopback addresses, so offline we serve a copy of `apple.png` from a small
             `http.server` on 127.0.0.1 in a background thread and give its URL.
             """
         ),
@@ -200,13 +200,17 @@ def langchain_quickstart() -> list[Cell]:
         ),
         code(
             """
+            from PIL import Image as PILImage
             from xai_vision.tokens import estimate_image_tokens
 
             sky = sample_path("sky.jpg")
+            with PILImage.open(sky) as picture:
+                size = picture.size
+            print(f"sky.jpg is {size[0]}x{size[1]}")
             for detail in ("low", "high", "auto"):
                 answer = model.invoke(ask("What is here?", image_block(sky, detail=detail)))
                 reported = answer.usage_metadata["input_token_details"]["image"]
-                estimate = estimate_image_tokens((640, 360), detail)
+                estimate = estimate_image_tokens(size, detail)
                 print(f"{detail:>4}: reported {reported} image tokens, estimated {estimate}")
             """,
             "detail",
