@@ -519,8 +519,9 @@ def llamaindex_image_querying() -> list[Cell]:
             """
             ## Streaming
 
-            Retrieve, then stream the answer about the images found: each response carries the
-            new text in `delta`; the last one carries the usage.
+            The multimodal query engine answers in one piece, so to stream, retrieve first and
+            pass the images found to `stream_complete`: each response carries the new text in
+            `delta`; the last one carries the usage.
             """
         ),
         code(
