@@ -25,7 +25,9 @@ def make_image_bytes(
     return buffer.getvalue()
 
 
-def make_noise_image_bytes(size: tuple[int, int] = (640, 480), fmt: str = "JPEG", seed: int = 0) -> bytes:
+def make_noise_image_bytes(
+    size: tuple[int, int] = (640, 480), fmt: str = "JPEG", seed: int = 0
+) -> bytes:
     """A photograph-like image (smooth gradients plus noise) that compresses like a real photo."""
     import random
 

@@ -38,7 +38,7 @@ class ImageDecodeError(ImageError):
 
 
 class UnsupportedImageFormatError(ImageError):
-    """A readable image in a form xAI cannot take (e.g. an animated GIF without first-frame opt-in)."""
+    """A readable image in a form xAI cannot take (e.g. an animated GIF without the opt-in)."""
 
 
 class ImageTooLargeError(ImageError):
