@@ -108,11 +108,11 @@ def _convert_message(message: BaseMessage, collector: ImageCollector, i: int) ->
     where = f"message {i} ({message.type})"
     role = message.role if isinstance(message, ChatMessage) else message.type
     if isinstance(message, HumanMessage) or role in ("human", "user"):
-        return user_message(_content(message.content, collector, where))
+        return user_message(_content(message.content, collector, where), name=message.name)
     if isinstance(message, SystemMessage) or role in ("system", "developer"):
-        return system_message(_text_only(message.content, where))
+        return system_message(_content(message.content, collector, where), name=message.name)
     if isinstance(message, AIMessage) or role in ("ai", "assistant"):
-        return _assistant(message, where)
+        return _assistant(message, collector, where)
     if isinstance(message, ToolMessage):
         return tool_message(message.tool_call_id, _content(message.content, collector, where))
     raise RequestValidationError(
@@ -122,9 +122,16 @@ def _convert_message(message: BaseMessage, collector: ImageCollector, i: int) ->
 
 
 def _content(
-    content: str | list[str | dict[str, Any]], collector: ImageCollector, where: str
+    content: str | list[str | dict[str, Any]],
+    collector: ImageCollector,
+    where: str,
+    skipped: frozenset[str] = frozenset(),
 ) -> str | list[ContentPart]:
-    """Message content as a string or wire parts; images go through the request's collector."""
+    """Message content as a string or wire parts; images go through the request's collector.
+
+    Blocks whose type is in ``skipped`` carry nothing xAI takes back (tool-use and reasoning
+    blocks of an assistant turn; its tool calls travel in ``tool_calls``) and are left out.
+    """
     if isinstance(content, str):
         return content
     parts: list[ContentPart] = []
@@ -136,38 +143,12 @@ def _content(
         elif is_image_block(cast(Mapping[str, Any], block)):
             ref = image_reference(cast(Mapping[str, Any], block), where=block_where)
             parts.append(collector.add(ref.source, detail=ref.detail))
-        else:
+        elif _block_type(block) not in skipped:
             raise RequestValidationError(
                 f"{block_where}: content block type {_block_type(block)!r} is not supported; "
                 "xAI chat completions take text and image blocks"
             )
     return parts
-
-
-def _text_only(
-    content: str | list[str | dict[str, Any]],
-    where: str,
-    skipped: frozenset[str] = frozenset(),
-) -> str | list[str]:
-    """The text of content that may hold text only (system and assistant turns), block by block.
-
-    Blocks whose type is in ``skipped`` carry nothing xAI takes back (tool-use and reasoning
-    blocks of an assistant turn; its tool calls travel in ``tool_calls``) and are left out.
-    """
-    if isinstance(content, str):
-        return content
-    texts: list[str] = []
-    for j, block in enumerate(content):
-        block_where = f"{where}, block {j}"
-        text = _block_text(block, block_where)
-        if text is not None:
-            texts.append(text)
-        elif _block_type(block) not in skipped:
-            raise RequestValidationError(
-                f"{block_where}: content block type {_block_type(block)!r} cannot be sent in "
-                "this message; only text can (images belong in human or tool messages)"
-            )
-    return texts
 
 
 def _block_text(block: object, where: str) -> str | None:
@@ -191,11 +172,15 @@ def _block_type(block: object) -> object:
     return block.get("type") if isinstance(block, Mapping) else type(block).__name__
 
 
-def _assistant(message: BaseMessage, where: str) -> AssistantMessage:
-    """An assistant turn: its text, its tool calls (valid and invalid) and reasoning, if any."""
-    texts = _text_only(message.content, where, _ASSISTANT_SKIPPED_BLOCKS)
-    # Text blocks of one turn are pieces of one answer (as streamed); send them as one string.
-    text = texts if isinstance(texts, str) else "".join(texts)
+def _assistant(message: BaseMessage, collector: ImageCollector, where: str) -> AssistantMessage:
+    """An assistant turn: its text and images, tool calls (valid and invalid) and reasoning."""
+    parts = _content(message.content, collector, where, _ASSISTANT_SKIPPED_BLOCKS)
+    content: str | list[ContentPart]
+    if isinstance(parts, str) or any(part["type"] == "image_url" for part in parts):
+        content = parts
+    else:
+        # Text blocks of one turn are pieces of one answer (as streamed); send them as one string.
+        content = "".join(part["text"] for part in parts if part["type"] == "text")
     tool_calls: list[dict[str, Any]] = []
     reasoning: str | None = None
     if isinstance(message, AIMessage):
@@ -211,9 +196,10 @@ def _assistant(message: BaseMessage, where: str) -> AssistantMessage:
         raw_reasoning = message.additional_kwargs.get("reasoning_content")
         reasoning = raw_reasoning if isinstance(raw_reasoning, str) and raw_reasoning else None
     return assistant_message(
-        text or (None if tool_calls else ""),
+        content or (None if tool_calls else ""),
         tool_calls=tool_calls or None,
         reasoning_content=reasoning,
+        name=message.name,
     )
 
 

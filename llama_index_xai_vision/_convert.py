@@ -69,9 +69,6 @@ ImageInput = ImageBlock | ImageNode | BaseNode
 
 Part = TextPart | ImagePart
 
-#: Roles whose content xAI's chat completions take images in (system and assistant are text).
-_IMAGE_ROLES = frozenset({MessageRole.USER, MessageRole.TOOL, MessageRole.FUNCTION})
-
 
 def check_detail(value: object, where: str) -> Detail | None:
     """``value`` as a :data:`Detail`, or a RequestValidationError naming ``where``."""
@@ -200,6 +197,18 @@ def _block_tool_call(block: ToolCallBlock, position: int) -> ToolCall:
     )
 
 
+def _message_name(message: ChatMessage, where: str) -> str | None:
+    """``additional_kwargs["name"]`` (where OpenAI-style LlamaIndex code puts a message's name)."""
+    name = message.additional_kwargs.get("name")
+    if name is None or message.role in (MessageRole.TOOL, MessageRole.FUNCTION):
+        return None
+    if not isinstance(name, str):
+        raise RequestValidationError(
+            f"{where}: additional_kwargs['name'] must be a str, got {type(name).__name__}"
+        )
+    return name
+
+
 def to_wire_messages(
     messages: Sequence[ChatMessage],
     collector: ImageCollector,
@@ -207,7 +216,9 @@ def to_wire_messages(
 ) -> list[WireMessage]:
     """LlamaIndex chat messages as core wire messages, images in every role kept (never dropped).
 
-    Text and image blocks keep their order. Tool calls come from ``ToolCallBlock`` (or the
+    Text and image blocks keep their order, in system and assistant messages too (xAI's
+    schema gives every role the same content type); ``additional_kwargs["name"]`` is sent as
+    the message's ``name``. Tool calls come from ``ToolCallBlock`` (or the
     legacy ``additional_kwargs["tool_calls"]``); reasoning (``ThinkingBlock``) is the model's own
     output and is not sent back; cache points are hints xAI has no field for. Any other block
     (audio, video, documents, citations) raises RequestValidationError before anything is sent.
@@ -222,11 +233,6 @@ def to_wire_messages(
             if isinstance(block, TextBlock):
                 parts.append(text_part(block.text))
             elif isinstance(block, ImageBlock):
-                if role not in _IMAGE_ROLES:
-                    raise RequestValidationError(
-                        f"{where}, block {block_number}: xAI takes images only in user and "
-                        "tool messages; put the image in a user message"
-                    )
                 parts.append(
                     _add_image(collector, block, default_detail, f"{where}, block {block_number}")
                 )
@@ -244,13 +250,16 @@ def to_wire_messages(
         if calls and role != MessageRole.ASSISTANT:
             raise RequestValidationError(f"{where}: only assistant messages can carry tool calls")
 
+        name = _message_name(message, where)
         if role in (MessageRole.SYSTEM, MessageRole.DEVELOPER):
-            wire.append(system_message(_text(parts)))
+            wire.append(system_message(_content(parts), name=name))
         elif role == MessageRole.USER:
-            wire.append(user_message(_content(parts)))
+            wire.append(user_message(_content(parts), name=name))
         elif role == MessageRole.ASSISTANT:
             wire.append(
-                assistant_message(_text(parts) if parts else None, tool_calls=calls or None)
+                assistant_message(
+                    _content(parts) if parts else None, tool_calls=calls or None, name=name
+                )
             )
         elif role in (MessageRole.TOOL, MessageRole.FUNCTION):
             call_id = message.additional_kwargs.get("tool_call_id")

@@ -1,9 +1,10 @@
 """xAI chat-completions wire messages: plain dicts, built and checked by the functions here.
 
 Builders return exactly the JSON shapes xAI takes (``text`` and ``image_url`` parts, in any
-order, any number of images). :class:`ImageCollector` numbers a request's images and enforces
-the per-request limit; :class:`ChatRequest` is the frozen, validated request an endpoint
-serialises. Nothing here knows about HTTP or a particular endpoint.
+order, any number of images, in every role: xAI's ``Message`` schema gives system, user,
+assistant and tool messages the same content type). :class:`ImageCollector` numbers a
+request's images and enforces the per-request limit; :class:`ChatRequest` is the frozen,
+validated request an endpoint serialises. Nothing here knows about HTTP or a particular endpoint.
 """
 
 from __future__ import annotations
@@ -104,10 +105,11 @@ class WireToolCall(TypedDict):
 
 
 class SystemMessage(TypedDict):
-    """A system message (text only)."""
+    """A system message: text, or parts with text and images in any order."""
 
     role: Literal["system"]
-    content: str | list[TextPart]
+    content: str | list[ContentPart]
+    name: NotRequired[str]
 
 
 class UserMessage(TypedDict):
@@ -115,13 +117,15 @@ class UserMessage(TypedDict):
 
     role: Literal["user"]
     content: str | list[ContentPart]
+    name: NotRequired[str]
 
 
 class AssistantMessage(TypedDict):
-    """An earlier model turn; may carry tool calls and the reasoning it showed."""
+    """An earlier model turn (text and images); may carry tool calls and its reasoning."""
 
     role: Literal["assistant"]
-    content: str | list[TextPart] | None
+    content: str | list[ContentPart] | None
+    name: NotRequired[str]
     tool_calls: NotRequired[list[WireToolCall]]
     reasoning_content: NotRequired[str]
 
@@ -213,13 +217,11 @@ class ImageCollector:
         return image_part(prepared)
 
 
-def _part(item: object, where: str, *, images: bool) -> ContentPart:
+def _part(item: object, where: str) -> ContentPart:
     """Check one content item and return it as a wire part."""
     if isinstance(item, str):
         return text_part(item)
     if isinstance(item, PreparedImage):
-        if not images:
-            raise RequestValidationError(f"{where}: images are not allowed here")
         return image_part(item)
     if isinstance(item, Mapping):
         kind = item.get("type")
@@ -229,8 +231,6 @@ def _part(item: object, where: str, *, images: bool) -> ContentPart:
                 raise RequestValidationError(f"{where}: a text part needs a str 'text'")
             return text_part(text)
         if kind == "image_url":
-            if not images:
-                raise RequestValidationError(f"{where}: images are not allowed here")
             return _checked_image_part(item.get("image_url"), where)
         raise RequestValidationError(
             f"{where}: unknown content part type {kind!r} (expected 'text' or 'image_url')"
@@ -264,7 +264,7 @@ def _checked_image_part(image_url: object, where: str) -> ImagePart:
     return {"type": "image_url", "image_url": out}
 
 
-def _content(content: ContentInput, where: str, *, images: bool) -> str | list[ContentPart]:
+def _content(content: ContentInput, where: str) -> str | list[ContentPart]:
     if isinstance(content, str):
         return content
     raw: object = content
@@ -274,42 +274,54 @@ def _content(content: ContentInput, where: str, *, images: bool) -> str | list[C
         )
     if not content:
         raise RequestValidationError(f"{where}: content has no parts")
-    return [_part(item, f"{where} part {i}", images=images) for i, item in enumerate(content)]
+    return [_part(item, f"{where} part {i}") for i, item in enumerate(content)]
 
 
 # --------------------------------------------------------------------------- messages
 
 
-def system_message(content: str | Sequence[str | TextPart]) -> SystemMessage:
-    """A system message; text only."""
-    checked = _content(content, "system message", images=False)
-    return {"role": "system", "content": cast("str | list[TextPart]", checked)}
+def _name(name: object, where: str) -> str:
+    """A message's ``name`` (xAI: an end-user identifier), checked."""
+    if not isinstance(name, str) or not name:
+        raise RequestValidationError(f"{where}: name must be a non-empty str, got {name!r}")
+    return name
 
 
-def user_message(content: ContentInput) -> UserMessage:
+def system_message(content: ContentInput, *, name: str | None = None) -> SystemMessage:
+    """A system message: a string, or text and images in any order; ``name`` if given."""
+    message: SystemMessage = {"role": "system", "content": _content(content, "system message")}
+    if name is not None:
+        message["name"] = _name(name, "system message")
+    return message
+
+
+def user_message(content: ContentInput, *, name: str | None = None) -> UserMessage:
     """A user message: a string, or text and images (``PreparedImage`` or parts) in any order."""
-    return {"role": "user", "content": _content(content, "user message", images=True)}
+    message: UserMessage = {"role": "user", "content": _content(content, "user message")}
+    if name is not None:
+        message["name"] = _name(name, "user message")
+    return message
 
 
 def assistant_message(
-    content: str | Sequence[str | TextPart] | None = None,
+    content: ContentInput | None = None,
     *,
     tool_calls: Sequence[ToolCall | Mapping[str, Any]] | None = None,
     reasoning_content: str | None = None,
+    name: str | None = None,
 ) -> AssistantMessage:
-    """An earlier assistant turn: text and/or tool calls (``ToolCall`` or dicts), and reasoning.
+    """An earlier assistant turn: text and/or images, tool calls (``ToolCall`` or dicts), reasoning.
 
     Tool-call dicts may be the wire shape (``{"id", "type", "function": {...}}``) or flat
     (``{"id", "name", "arguments"}``); ``arguments`` may be a JSON string or a dict.
     """
-    checked = None if content is None else _content(content, "assistant message", images=False)
+    checked = None if content is None else _content(content, "assistant message")
     calls = [_tool_call(call, i) for i, call in enumerate(tool_calls or ())]
     if checked is None and not calls:
         raise RequestValidationError("assistant message: needs content or tool_calls")
-    message: AssistantMessage = {
-        "role": "assistant",
-        "content": cast("str | list[TextPart] | None", checked),
-    }
+    message: AssistantMessage = {"role": "assistant", "content": checked}
+    if name is not None:
+        message["name"] = _name(name, "assistant message")
     if calls:
         message["tool_calls"] = calls
     if reasoning_content is not None:
@@ -356,7 +368,7 @@ def tool_message(tool_call_id: str, content: ContentInput) -> ToolMessage:
     return {
         "role": "tool",
         "tool_call_id": tool_call_id,
-        "content": _content(content, "tool message", images=True),
+        "content": _content(content, "tool message"),
     }
 
 
@@ -693,9 +705,12 @@ def _check_message(message: object, i: int) -> None:
         raise RequestValidationError(f"{where}: {role} message needs content")
     if role == "tool" and not isinstance(message.get("tool_call_id"), str):
         raise RequestValidationError(f"{where}: tool message needs a str tool_call_id")
+    if message.get("name") is not None:
+        if role == "tool":
+            raise RequestValidationError(f"{where}: tool messages take no name")
+        _name(message["name"], where)
     if content is not None and not isinstance(content, str):
         if not isinstance(content, list):
             raise RequestValidationError(f"{where}: content must be a str or a list of parts")
-        allow_images = role in ("user", "tool")
         for j, part in enumerate(content):
-            _part(part, f"{where} part {j}", images=allow_images)
+            _part(part, f"{where} part {j}")

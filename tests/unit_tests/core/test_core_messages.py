@@ -86,13 +86,47 @@ def test_plain_string_content_stays_a_string() -> None:
     assert system_message("be brief") == {"role": "system", "content": "be brief"}
 
 
-def test_system_messages_take_text_only() -> None:
+def test_system_and_assistant_messages_take_images_like_user_messages() -> None:
+    # xAI's Message schema gives every role the same Content type (string or parts).
+    image = prepare_image(png(), detail="low")
     assert system_message(["a", text_part("b")])["content"] == [
         {"type": "text", "text": "a"},
         {"type": "text", "text": "b"},
     ]
-    with pytest.raises(RequestValidationError, match="images are not allowed"):
-        system_message([prepare_image(png())])  # type: ignore[list-item]
+    assert system_message(["Style guide:", image])["content"] == [
+        {"type": "text", "text": "Style guide:"},
+        image_part(image),
+    ]
+    assert assistant_message([image, "I drew this."])["content"] == [
+        image_part(image),
+        {"type": "text", "text": "I drew this."},
+    ]
+    request = ChatRequest(
+        "grok-4",
+        [system_message([image]), assistant_message([image]), user_message("Same?")],
+    )
+    assert len(request.images()) == 2
+
+
+def test_names_on_system_user_and_assistant_messages() -> None:
+    assert system_message("x", name="ops") == {"role": "system", "content": "x", "name": "ops"}
+    assert user_message("x", name="ann")["name"] == "ann"
+    assert assistant_message("x", name="bot")["name"] == "bot"
+    assert "name" not in user_message("x")
+    for bad in ("", 3):
+        with pytest.raises(RequestValidationError, match="user message: name must be a non-empty"):
+            user_message("x", name=bad)  # type: ignore[arg-type]
+
+
+def test_chat_request_checks_names() -> None:
+    ChatRequest("grok-4", [{"role": "user", "content": "x", "name": "ann"}])
+    with pytest.raises(RequestValidationError, match=r"messages\[0\]: name must be"):
+        ChatRequest("grok-4", [{"role": "user", "content": "x", "name": 7}])  # type: ignore[typeddict-item]
+    with pytest.raises(RequestValidationError, match="tool messages take no name"):
+        ChatRequest(
+            "grok-4",
+            [{"role": "tool", "tool_call_id": "c", "content": "x", "name": "t"}],  # type: ignore[typeddict-unknown-key]
+        )
 
 
 @pytest.mark.parametrize(
@@ -163,7 +197,6 @@ def test_assistant_message_text_only() -> None:
         ({"tool_calls": [{"id": "c", "name": "f", "arguments": 3}]}, "JSON str or a dict"),
         ({"tool_calls": [{"id": "c", "type": "web", "name": "f"}]}, "type must be 'function'"),
         ({"tool_calls": ["call"]}, "expected a ToolCall or a dict"),
-        ({"content": [prepare_image(png())]}, "images are not allowed"),
     ],
 )
 def test_bad_assistant_messages(kwargs: dict[str, Any], reason: str) -> None:
@@ -338,7 +371,7 @@ def test_same_inputs_serialise_to_identical_bytes() -> None:
         ({"messages": [{"role": "assistant", "content": None}]}, "content or tool_calls"),
         (
             {"messages": [{"role": "system", "content": [{"type": "image_url"}]}]},
-            "images are not allowed",
+            "an image_url part needs {'url': str}",
         ),
         ({"temperature": 2.5}, "temperature must be a number from 0 to 2"),
         ({"temperature": -0.1}, "temperature must be a number from 0 to 2"),

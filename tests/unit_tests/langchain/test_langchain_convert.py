@@ -348,8 +348,8 @@ def test_assistant_with_only_tool_calls_sends_null_content() -> None:
         (HumanMessage(content=[{"type": "file", "file_id": "f1"}]), "'file' is not supported"),
         (HumanMessage(content=[{"type": "image", "file_id": "f1"}]), "file id"),
         (
-            SystemMessage(content=[{"type": "image_url", "image_url": {"url": URL}}]),
-            "only text can",
+            AIMessage(content=[{"type": "audio", "base64": "AAAA", "mime_type": "audio/wav"}]),
+            r"message 0 \(ai\), block 0: content block type 'audio' is not supported",
         ),
         (FunctionMessage(name="f", content="x"), "cannot be sent to xAI"),
         (ChatMessage(role="critic", content="x"), "role 'critic'"),
@@ -358,6 +358,55 @@ def test_assistant_with_only_tool_calls_sends_null_content() -> None:
 def test_unsendable_input_raises_naming_the_message(message: Any, match: str) -> None:
     with pytest.raises(RequestValidationError, match=match):
         convert_messages([HumanMessage("first"), message][1:])
+
+
+def test_system_and_assistant_messages_carry_images() -> None:
+    system, assistant, user = convert_messages(
+        [
+            SystemMessage(["Match this style:", {"type": "image_url", "image_url": {"url": URL}}]),
+            AIMessage(
+                [
+                    {"type": "text", "text": "Here is "},
+                    {"type": "image_url", "image_url": {"url": URL, "detail": "low"}},
+                    {"type": "reasoning", "reasoning": "hidden"},
+                ]
+            ),
+            HumanMessage("Now mine?"),
+        ]
+    )
+    assert system["content"] == [
+        {"type": "text", "text": "Match this style:"},
+        {"type": "image_url", "image_url": {"url": URL}},
+    ]
+    assert assistant["content"] == [
+        {"type": "text", "text": "Here is "},
+        {"type": "image_url", "image_url": {"url": URL, "detail": "low"}},
+    ]
+    assert user == {"role": "user", "content": "Now mine?"}
+
+
+def test_images_in_every_role_share_the_request_limit() -> None:
+    block = {"type": "image_url", "image_url": {"url": URL}}
+    messages = [SystemMessage([block]), AIMessage([block]), HumanMessage([block])]
+    with pytest.raises(TooManyImagesError, match="image 3"):
+        convert_messages(messages, ImageOptions(max_images_per_request=2))
+
+
+def test_message_names_are_sent() -> None:
+    system, user, assistant, tool = convert_messages(
+        [
+            SystemMessage("Be brief.", name="ops"),
+            HumanMessage("hi", name="ann"),
+            AIMessage("hello", name="grok"),
+            ToolMessage("42", tool_call_id="c1", name="calculator"),
+        ]
+    )
+    assert system.get("name") == "ops"
+    assert user.get("name") == "ann"
+    assert assistant.get("name") == "grok"
+    # Tool messages have no name on xAI's wire (LangChain's is the tool's name).
+    assert "name" not in tool
+    assert "name" not in convert_messages([HumanMessage("hi")])[0]
 
 
 def test_system_text_blocks_stay_separate_parts() -> None:

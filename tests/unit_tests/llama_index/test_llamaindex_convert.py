@@ -177,12 +177,45 @@ def test_per_request_image_cap_is_enforced(image_bytes: ImageFactory) -> None:
 
 
 @pytest.mark.parametrize("role", ["system", "assistant"])
-def test_images_in_system_or_assistant_messages_are_a_clear_error(
+def test_images_in_system_or_assistant_messages_are_sent_in_order(
     role: str, image_bytes: ImageFactory
 ) -> None:
-    message = ChatMessage(role=role, blocks=[TextBlock(text="x"), ImageBlock(image=image_bytes())])
-    with pytest.raises(RequestValidationError, match=rf"message 0 \({role}\), block 1: .*images"):
-        _convert([message])
+    message = ChatMessage(
+        role=role, blocks=[TextBlock(text="x"), ImageBlock(image=image_bytes(), detail="low")]
+    )
+    (wire,) = _convert([message])
+    assert wire["role"] == role
+    assert [part["type"] for part in wire["content"]] == ["text", "image_url"]
+    assert wire["content"][0] == {"type": "text", "text": "x"}
+    assert wire["content"][1]["image_url"]["detail"] == "low"
+    assert wire["content"][1]["image_url"]["url"].startswith("data:image/png;base64,")
+
+
+def test_text_only_system_and_assistant_messages_stay_strings() -> None:
+    wire = _convert(
+        [
+            ChatMessage(role="system", blocks=[TextBlock(text="a"), TextBlock(text="b")]),
+            ChatMessage(role="assistant", content="hello"),
+        ]
+    )
+    assert wire == [
+        {"role": "system", "content": "a\nb"},
+        {"role": "assistant", "content": "hello"},
+    ]
+
+
+def test_names_from_additional_kwargs_are_sent_except_on_tool_results() -> None:
+    wire = _convert(
+        [
+            ChatMessage(role="system", content="s", additional_kwargs={"name": "ops"}),
+            ChatMessage(role="user", content="u", additional_kwargs={"name": "ann"}),
+            ChatMessage(role="assistant", content="a", additional_kwargs={"name": "grok"}),
+            ChatMessage(
+                role="tool", content="t", additional_kwargs={"tool_call_id": "c", "name": "f"}
+            ),
+        ]
+    )
+    assert [m.get("name") for m in wire] == ["ops", "ann", "grok", None]
 
 
 def test_images_in_tool_results_are_sent(image_bytes: ImageFactory) -> None:

@@ -140,10 +140,13 @@ def test_multimodal_bad_image_document_raises_before_any_request() -> None:
 
 async def test_async_validation_also_precedes_sending(image_bytes: ImageFactory) -> None:
     llm = XAIVision(api_key=SECRET, base_url=DEAD, max_retries=0)
-    bad = ChatMessage(role="system", blocks=[ImageBlock(image=image_bytes())])
-    with pytest.raises(RequestValidationError, match="images only in user and tool"):
+    # An image in a system message is valid; a non-str name is not.
+    bad = ChatMessage(
+        role="system", blocks=[ImageBlock(image=image_bytes())], additional_kwargs={"name": 7}
+    )
+    with pytest.raises(RequestValidationError, match=r"additional_kwargs\['name'\] must be a str"):
         await llm.achat([bad])
-    with pytest.raises(RequestValidationError, match="images only in user and tool"):
+    with pytest.raises(RequestValidationError, match=r"additional_kwargs\['name'\] must be a str"):
         await llm.astream_chat([bad])
 
 
