@@ -1,5 +1,6 @@
 """xai-vision core: images in, xAI wire messages out, and the HTTP client."""
 
+from xai_vision.catalog import DEFAULT_MODEL, ModelFacts, model_facts
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.endpoints import ChatCompletionsEndpoint, Endpoint
 from xai_vision.images import (
@@ -11,10 +12,12 @@ from xai_vision.images import (
     prepare_image,
 )
 from xai_vision.messages import (
+    CHAT_REQUEST_PARAMS,
     ChatRequest,
     ImageCollector,
     WireMessage,
     assistant_message,
+    estimate_prompt_tokens,
     function_tool,
     image_part,
     json_schema_response_format,
@@ -25,9 +28,11 @@ from xai_vision.messages import (
 )
 from xai_vision.retry import RetryPolicy
 from xai_vision.stream import StreamAccumulator
-from xai_vision.tokens import estimate_image_tokens
+from xai_vision.tokens import estimate_image_tokens, estimate_text_tokens
 
 __all__ = [
+    "CHAT_REQUEST_PARAMS",
+    "DEFAULT_MODEL",
     "AsyncXAIClient",
     "ChatCompletionsEndpoint",
     "ChatRequest",
@@ -35,6 +40,7 @@ __all__ = [
     "ImageCollector",
     "ImageOptions",
     "ImageSource",
+    "ModelFacts",
     "PreparedImage",
     "RetryPolicy",
     "StreamAccumulator",
@@ -43,9 +49,12 @@ __all__ = [
     "assistant_message",
     "detect_image_format",
     "estimate_image_tokens",
+    "estimate_prompt_tokens",
+    "estimate_text_tokens",
     "function_tool",
     "image_part",
     "json_schema_response_format",
+    "model_facts",
     "parse_data_uri",
     "prepare_image",
     "system_message",
