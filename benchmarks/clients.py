@@ -307,8 +307,9 @@ class XAIVisionClient(_LlamaIndexClient):
     name = "XAIVision"
 
     def __init__(self, base_url: str, optimize: bool = False) -> None:
-        from llama_index_xai_vision import XAIVision
         from xai_vision.images import ImageOptions
+
+        from llama_index_xai_vision import XAIVision
 
         self.llm = XAIVision(
             model=MODEL,
@@ -330,7 +331,7 @@ class OpenAILikeClient(_LlamaIndexClient):
     def __init__(self, base_url: str, optimize: bool = False) -> None:
         if optimize:
             raise ValueError("OpenAILike has no image optimisation")
-        from llama_index.llms.openai_like import OpenAILike
+        from llama_index.llms.openai_like import OpenAILike  # type: ignore[import-untyped]
 
         self.llm = OpenAILike(
             model=MODEL,

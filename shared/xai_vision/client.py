@@ -13,6 +13,7 @@ would be sent, not at construction, so a client can be built before the key is c
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import logging
 import os
@@ -55,11 +56,16 @@ DEFAULT_BASE_URL: Final = "https://api.x.ai/v1"
 DEFAULT_TIMEOUT: Final = 60.0
 #: Connect timeout when the timeout is given as one number: fail fast on an unreachable host.
 _CONNECT_TIMEOUT: Final = 10.0
-_LIMITS: Final = httpx.Limits(max_connections=100, max_keepalive_connections=20)
+#: Connections per pool, all kept alive between calls (reopening them costs both ends CPU).
+_MAX_CONNECTIONS: Final = 100
+_LIMITS: Final = httpx.Limits(
+    max_connections=_MAX_CONNECTIONS, max_keepalive_connections=_MAX_CONNECTIONS
+)
 _REQUEST_ID_HEADERS: Final = ("x-request-id", "request-id", "xai-request-id", "x-xai-request-id")
 _MAX_ERROR_TEXT: Final = 500
 
 logger = logging.getLogger("xai_vision")
+_NO_GATE: Final = contextlib.nullcontext()
 
 try:
     _VERSION = _package_version("xai-vision")
@@ -472,6 +478,7 @@ class AsyncXAIClient(_BaseClient):
         self._external = http_client
         self._owned: httpx.AsyncClient | None = None
         self._owned_loop: asyncio.AbstractEventLoop | None = None
+        self._gate: asyncio.Semaphore | None = None
         self._sleep = sleep if sleep is not None else asyncio.sleep
 
     def _client(self) -> httpx.AsyncClient:
@@ -484,7 +491,16 @@ class AsyncXAIClient(_BaseClient):
                 timeout=self._timeout, limits=_LIMITS, follow_redirects=False
             )
             self._owned_loop = loop
+            self._gate = asyncio.Semaphore(_MAX_CONNECTIONS)
         return self._owned
+
+    def _slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
+        """Admission to the owned pool: callers over its size wait here, in O(1).
+
+        httpcore rescans its whole wait queue on every pool event, so hundreds of concurrent
+        calls queued inside the pool cost more CPU than the calls themselves.
+        """
+        return self._gate if self._gate is not None and self._external is None else _NO_GATE
 
     async def create(self, request: ChatRequest) -> ChatCompletion:
         """Send ``request`` and return the whole answer (retrying what is retryable)."""
@@ -497,13 +513,14 @@ class AsyncXAIClient(_BaseClient):
             started = time.perf_counter()
             retry_headers: httpx.Headers | None = None
             try:
-                response = await client.post(
-                    self._url,
-                    content=body,
-                    headers=headers,
-                    timeout=self._timeout,
-                    follow_redirects=False,
-                )
+                async with self._slot():
+                    response = await client.post(
+                        self._url,
+                        content=body,
+                        headers=headers,
+                        timeout=self._timeout,
+                        follow_redirects=False,
+                    )
             except httpx.HTTPError as exc:
                 error: XAIVisionError = self._transport_error(exc, streamed=None)
             else:
