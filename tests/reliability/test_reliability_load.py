@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 import os
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import dataclass
 
 import pytest
-from langchain_core.messages import HumanMessage
+from langchain_core.language_models import LanguageModelInput
+from langchain_core.messages import AIMessage, HumanMessage
 from llama_index.core.base.llms.types import ChatMessage
 from surfaces import MODEL, expected_answer
 from xai_vision.client import AsyncXAIClient
@@ -145,8 +146,8 @@ def test_langchain_abatch_under_load(loaded_emulator: Emulator) -> None:
         max_retries=MAX_RETRIES,
     )
 
-    async def main() -> list[object]:
-        inputs = [[HumanMessage(_prompt(i))] for i in range(CALLS)]
+    async def main() -> Sequence[AIMessage | Exception]:
+        inputs: list[LanguageModelInput] = [[HumanMessage(_prompt(i))] for i in range(CALLS)]
         try:
             return await model.abatch(
                 inputs, config={"max_concurrency": CONCURRENCY}, return_exceptions=True
@@ -157,7 +158,9 @@ def test_langchain_abatch_under_load(loaded_emulator: Emulator) -> None:
     results = asyncio.run(main())
     assert len(results) == CALLS
     answers = {i: str(r.content) for i, r in enumerate(results) if not isinstance(r, Exception)}
-    errors = {i: r for i, r in enumerate(results) if isinstance(r, Exception)}
+    errors: dict[int, BaseException] = {
+        i: r for i, r in enumerate(results) if isinstance(r, Exception)
+    }
     _check(_tally(loaded_emulator, answers, errors))
     assert open_sockets() <= baseline
 

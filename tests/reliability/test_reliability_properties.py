@@ -31,6 +31,7 @@ from xai_vision.images import ImageOptions, PreparedImage, parse_data_uri, prepa
 from xai_vision.messages import (
     ChatRequest,
     ImageCollector,
+    WireMessage,
     assistant_message,
     system_message,
     tool_message,
@@ -105,7 +106,7 @@ def test_unpadded_or_url_safe_base64_is_refused(encoded: str) -> None:
 
 # Data lines: any text without line breaks (SSE cannot carry a raw CR or LF inside a line).
 _line = st.text(
-    alphabet=st.characters(blacklist_categories=("Cs",), blacklist_characters="\r\n"),
+    alphabet=st.characters(blacklist_categories=["Cs"], blacklist_characters="\r\n"),
     max_size=30,
 )
 _events = st.lists(st.lists(_line, min_size=1, max_size=3), min_size=1, max_size=6)
@@ -245,7 +246,7 @@ def test_every_builder_keeps_parts_in_order_and_round_trips_json(
     user: list[str | PreparedImage],
     call_id: str,
 ) -> None:
-    messages = [
+    messages: list[WireMessage] = [
         system_message(system),
         user_message(user),
         assistant_message(tool_calls=[{"id": call_id, "name": "f", "arguments": {"a": 1}}]),

@@ -25,9 +25,9 @@ from langchain_core.messages import HumanMessage
 from llama_index.core.base.llms.types import ChatMessage
 from llama_index.core.callbacks import CallbackManager, CBEventType
 from llama_index.core.callbacks.base_handler import BaseCallbackHandler as LIBaseCallbackHandler
-from llama_index.core.instrumentation import get_dispatcher
 from llama_index.core.instrumentation.event_handlers import BaseEventHandler
 from llama_index.core.instrumentation.events import BaseEvent
+from llama_index_instrumentation import get_dispatcher
 from surfaces import ALL, MODEL, Config, build, expected_answer, run
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.emulator import Emulator
