@@ -82,7 +82,7 @@ class Sizes:
 
 
 FULL = Sizes(
-    rounds=5, w1_calls=300, w2_calls=300, w3_calls=400, w3_rounds=3, w4_size=(4000, 3000),
+    rounds=5, w1_calls=300, w2_calls=300, w3_calls=400, w3_rounds=5, w4_size=(4000, 3000),
     w5_bytes=20 * MIB - 64 * 1024,
 )  # fmt: skip
 QUICK = Sizes(
@@ -484,17 +484,38 @@ def markdown(res: Results, info: dict[str, str], quick: bool) -> str:
 # --------------------------------------------------------------------------- main
 
 
+def render(source: Path, out: Path) -> None:
+    """Rewrite the Markdown report from saved JSON (e.g. after editing optimisations.md)."""
+    saved = json.loads(source.read_text())
+    sizes: dict[str, Any] = {
+        k: tuple(v) if isinstance(v, list) else v for k, v in saved["sizes"].items()
+    }
+    res = Results(Sizes(**sizes))
+    res.clients = saved["clients"]
+    for key in ("w1", "w2", "w3", "w4", "w5"):
+        setattr(res, key, saved["workloads"][key.upper()])
+    res.images = saved["images"]
+    out.write_text(markdown(res, saved["machine"], saved.get("quick", False)))
+    print(f"results written to {out}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small counts (< 60 s): CI smoke")
     parser.add_argument("--out", type=Path, help="Markdown results (default benchmarks/RESULTS.md)")
     parser.add_argument("--json", type=Path, help="also write the raw figures as JSON here")
     parser.add_argument("--clients", nargs="*", choices=list(CLIENTS), help="subset of clients")
+    parser.add_argument(
+        "--render", type=Path, help="only rewrite --out from a JSON file an earlier run wrote"
+    )
     parser.add_argument("--w5-child", nargs=3, metavar=("CLIENT", "PNG", "BASE_URL"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
     if args.w5_child:
         w5_child(*args.w5_child)
+        return
+    if args.render:
+        render(args.render, args.out or HERE / "RESULTS.md")
         return
     sizes = QUICK if args.quick else FULL
     out: Path = args.out or (
@@ -596,7 +617,8 @@ def main() -> None:
     info = machine()
     out.write_text(markdown(res, info, args.quick))
     if args.json:
-        args.json.write_text(json.dumps({"machine": info, **res.to_json()}, indent=2))
+        saved = {"machine": info, "quick": args.quick, **res.to_json()}
+        args.json.write_text(json.dumps(saved, indent=2))
     print(f"results written to {out}")
     for target, measured, met in targets(res):
         print(f"  {'ok  ' if met else 'MISS' if met is False else 'n/a '} {target}: {measured}")
