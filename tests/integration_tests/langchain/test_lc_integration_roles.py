@@ -32,7 +32,7 @@ def test_images_in_system_and_assistant_messages_are_sent_and_accepted(
     assert "mostly red" in answer.content and "mostly blue" in answer.content
     assert answer.usage_metadata is not None
     # The 64x48 reference is one tile plus the extra (512); the low-detail one costs 256.
-    details: dict[str, int] = dict(answer.usage_metadata.get("input_token_details") or {})
+    details: dict[str, Any] = dict(answer.usage_metadata.get("input_token_details") or {})
     assert details["image"] == 512 + 256
 
 

@@ -6,7 +6,7 @@ import base64
 from typing import Any
 
 import pytest
-from langchain_core.messages import AIMessage, HumanMessage, SystemMessage
+from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, SystemMessage
 from langchain_core.tools import tool
 from xai_vision.emulator import Emulator
 from xai_vision.errors import ImageDecodeError
@@ -59,7 +59,7 @@ def test_tool_schemas_count_like_the_emulator_counts_them(
     lc_params: dict[str, Any], emulator: Emulator
 ) -> None:
     model = _model(lc_params)
-    messages = [HumanMessage("Where should I look?")]
+    messages: list[BaseMessage] = [HumanMessage("Where should I look?")]
     with_tools = model.get_num_tokens_from_messages(messages, tools=[look])
     assert with_tools > model.get_num_tokens_from_messages(messages)
     answer = model.bind_tools([look]).invoke(messages)
