@@ -110,3 +110,21 @@ def test_bad_fault_arguments_are_refused(emu: Emulator, call: object, fragment: 
     assert callable(call)
     with pytest.raises(EmulatorConfigError, match=fragment):
         call(emu)
+
+
+def test_cut_stream_with_reset_resets_mid_stream(emu: Emulator) -> None:
+    body = json.loads(BODY) | {"stream": True}
+    headers = {"authorization": f"Bearer {emu.api_key}", "content-type": "application/json"}
+    emu.cut_stream(2, reset=True)
+    received: list[bytes] = []
+    url = f"{emu.base_url}/chat/completions"
+    with (
+        httpx.Client(timeout=5.0) as client,
+        pytest.raises((httpx.ReadError, httpx.RemoteProtocolError)),
+        client.stream("POST", url, json=body, headers=headers) as response,
+    ):
+        assert response.status_code == 200
+        received.extend(response.iter_bytes())
+    assert b"data: " in b"".join(received)  # frames arrived before the reset
+    assert b"[DONE]" not in b"".join(received)
+    assert emu.fault_counts() == {"reset_stream": 1}

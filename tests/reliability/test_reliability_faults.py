@@ -150,11 +150,14 @@ def test_rate_limit_error_carries_the_servers_wait() -> None:
         assert outcome.error.retry_after == pytest.approx(0.02)
 
 
+@pytest.mark.parametrize("reset", [False, True], ids=["dropped", "reset"])
 @pytest.mark.parametrize("surface", STREAMING)
-def test_stream_cut_midway_raises_and_keeps_what_arrived_without_replay(surface: str) -> None:
+def test_stream_cut_midway_raises_and_keeps_what_arrived_without_replay(
+    surface: str, reset: bool
+) -> None:
     with Emulator() as emu:
         emu.queue_reply("one two three four five six seven eight nine ten")
-        emu.cut_stream(3)  # role chunk and two content frames, then the connection dies
+        emu.cut_stream(3, reset=reset)  # role chunk and two content frames, then it dies
         outcome = run(surface, Config(emu.base_url, emu.api_key), PROMPT)
         assert isinstance(outcome.error, StreamInterruptedError), repr(outcome.error)
         assert outcome.deltas  # something arrived before the cut...

@@ -310,9 +310,10 @@ class Emulator:
             message=message,
         )
 
-    def cut_stream(self, after_frames: int, n: int = 1) -> None:
-        """The next ``n`` streams drop the connection after ``after_frames`` SSE frames."""
-        self._call("cut_stream", after_frames=after_frames, n=n)
+    def cut_stream(self, after_frames: int, n: int = 1, *, reset: bool = False) -> None:
+        """The next ``n`` streams drop the connection (``reset``: TCP RST) after ``after_frames``
+        SSE frames."""
+        self._call("cut_stream", after_frames=after_frames, n=n, reset=reset)
 
     def malformed_next(self, kind: Literal["json", "sse"] = "json", n: int = 1) -> None:
         """The next ``n`` JSON answers (``"json"``) or streams (``"sse"``) are broken."""

@@ -104,7 +104,7 @@ class Fault:
 
 @dataclass
 class _StreamFaults:
-    cut_after: deque[int] = field(default_factory=deque)
+    cut_after: deque[tuple[int, bool]] = field(default_factory=deque)  # (frames, reset?)
     malformed_sse: int = 0
     malformed_json: int = 0
     truncate_json: int = 0
@@ -190,12 +190,13 @@ class EmulatorState:
             for _ in range(n):
                 self._faults.append(Fault(status, text, retry_after, retry_after_ms))
 
-    def cut_stream(self, after_frames: int, n: int = 1) -> None:
-        """The next ``n`` streams stop (connection dropped) after ``after_frames`` frames."""
+    def cut_stream(self, after_frames: int, n: int = 1, *, reset: bool = False) -> None:
+        """The next ``n`` streams stop after ``after_frames`` frames: the connection is dropped,
+        or with ``reset`` reset (TCP RST)."""
         if after_frames < 0 or n < 1:
             raise EmulatorConfigError("after_frames must be >= 0 and n >= 1")
         with self._lock:
-            self._stream.cut_after.extend([after_frames] * n)
+            self._stream.cut_after.extend([(after_frames, bool(reset))] * n)
 
     def malformed_next(self, kind: Literal["json", "sse"] = "json", n: int = 1) -> None:
         """The next ``n`` JSON answers (``json``) or streams (``sse``) carry a broken payload."""
@@ -318,17 +319,19 @@ class EmulatorState:
         with self._lock:
             return self._replies.popleft() if self._replies else None
 
-    def take_stream_faults(self) -> tuple[int | None, bool]:
-        """(cut after K frames or None, malformed SSE?) for the next stream (consumed)."""
+    def take_stream_faults(self) -> tuple[int | None, bool, bool]:
+        """(cut after K frames or None, reset on the cut?, malformed SSE?) for the next stream."""
         with self._lock:
-            cut = self._stream.cut_after.popleft() if self._stream.cut_after else None
+            cut, reset = (
+                self._stream.cut_after.popleft() if self._stream.cut_after else (None, False)
+            )
             malformed = self._stream.malformed_sse > 0
             if malformed:
                 self._stream.malformed_sse -= 1
                 self._injected["malformed_sse"] += 1
             if cut is not None:
-                self._injected["cut_stream"] += 1
-            return cut, malformed
+                self._injected["reset_stream" if reset else "cut_stream"] += 1
+            return cut, reset, malformed
 
     def take_malformed_json(self) -> bool:
         """Whether the next JSON answer should be malformed (consumed)."""

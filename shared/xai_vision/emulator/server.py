@@ -427,7 +427,7 @@ class EmulatorServer:
     async def _stream(
         self, writer: asyncio.StreamWriter, chunks: list[dict[str, Any]], keep_alive: bool
     ) -> bool:
-        cut_after, malformed = self.state.take_stream_faults()
+        cut_after, reset, malformed = self.state.take_stream_faults()
         delay = (
             self.state.chunk_delay
             if self.state.chunk_delay is not None
@@ -449,7 +449,10 @@ class EmulatorServer:
         for i, frame in enumerate(frames):
             if cut_after is not None and i >= cut_after:
                 await writer.drain()
-                writer.transport.abort()
+                if reset:
+                    _reset(writer)
+                else:
+                    writer.transport.abort()
                 return False
             writer.write(f"{len(frame):x}\r\n".encode() + frame + b"\r\n")
             if delay > 0:
