@@ -340,6 +340,9 @@ def test_llama_index_events_and_callbacks(cls: type[XAIVision], li_events: _Even
         assert llm.chat(messages).message.content == expected_answer("hello")
         assert "".join(r.delta or "" for r in llm.stream_chat(messages)) == expected_answer("hello")
         assert llm.complete("hi").text == expected_answer("hi")
+        emu.queue_reply(status=400, error=f"Incorrect API key provided: {PLANTED}")
+        with pytest.raises(InvalidAPIKeyError):
+            llm.chat(messages)  # the error path's events and payloads too
         asyncio.run(llm.aclose())
     assert len(li_events.dumps) >= 6 and len(payloads.payloads) >= 6  # events really flowed
     assert_clean(*li_events.dumps, *payloads.payloads)
