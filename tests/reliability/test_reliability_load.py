@@ -33,16 +33,24 @@ MAX_RETRIES = 2
 pytestmark = pytest.mark.timeout(120)
 
 
-def open_sockets() -> int:
-    """Sockets this process holds open, from /proc/self/fd."""
-    count = 0
+def open_fds() -> tuple[int, int]:
+    """(sockets, all file descriptors) this process holds open, from /proc/self/fd."""
+    sockets = total = 0
     for fd in os.listdir("/proc/self/fd"):
         try:
-            if os.readlink(f"/proc/self/fd/{fd}").startswith("socket:"):
-                count += 1
+            target = os.readlink(f"/proc/self/fd/{fd}")
         except OSError:  # the fd closed while we looked (e.g. listdir's own)
             continue
-    return count
+        total += 1
+        sockets += target.startswith("socket:")
+    return sockets, total
+
+
+def assert_back_to(baseline: tuple[int, int]) -> None:
+    """No more sockets, and no more descriptors of any kind, than at ``baseline``."""
+    sockets, total = open_fds()
+    assert sockets <= baseline[0], f"{sockets - baseline[0]} sockets left open"
+    assert total <= baseline[1], f"{total - baseline[1]} file descriptors left open"
 
 
 @pytest.fixture
@@ -114,7 +122,7 @@ def _check(tally: Tally) -> None:
 
 
 def test_core_async_client_under_load(loaded_emulator: Emulator) -> None:
-    baseline = open_sockets()
+    baseline = open_fds()
 
     async def main() -> Tally:
         client = AsyncXAIClient(
@@ -134,11 +142,11 @@ def test_core_async_client_under_load(loaded_emulator: Emulator) -> None:
 
     tally = asyncio.run(main())
     _check(tally)
-    assert open_sockets() <= baseline
+    assert_back_to(baseline)
 
 
 def test_langchain_abatch_under_load(loaded_emulator: Emulator) -> None:
-    baseline = open_sockets()
+    baseline = open_fds()
     model = ChatXAIVision(
         model=MODEL,
         api_key=loaded_emulator.api_key,
@@ -162,11 +170,11 @@ def test_langchain_abatch_under_load(loaded_emulator: Emulator) -> None:
         i: r for i, r in enumerate(results) if isinstance(r, Exception)
     }
     _check(_tally(loaded_emulator, answers, errors))
-    assert open_sockets() <= baseline
+    assert_back_to(baseline)
 
 
 def test_llama_index_achat_and_astream_under_load(loaded_emulator: Emulator) -> None:
-    baseline = open_sockets()
+    baseline = open_fds()
     llm = XAIVision(
         model=MODEL,
         api_key=loaded_emulator.api_key,
@@ -187,4 +195,4 @@ def test_llama_index_achat_and_astream_under_load(loaded_emulator: Emulator) -> 
             await llm.aclose()
 
     _check(asyncio.run(main()))
-    assert open_sockets() <= baseline
+    assert_back_to(baseline)
