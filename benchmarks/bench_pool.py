@@ -29,6 +29,7 @@ CALLS = 400
 
 
 def limits(connections: int, idle: int) -> httpx.Limits:
+    """Pool limits: at most ``connections`` open, ``idle`` of them kept between calls."""
     return httpx.Limits(max_connections=connections, max_keepalive_connections=idle)
 
 
@@ -43,6 +44,7 @@ CONFIGS: dict[str, tuple[httpx.Limits, bool]] = {
 
 
 def request() -> ChatRequest:
+    """A small one-image request (the emulator's cost per call stays low)."""
     buffer = io.BytesIO()
     Image.new("RGB", (64, 48), "red").save(buffer, "PNG")
     return ChatRequest(
