@@ -25,6 +25,7 @@ def _load_clients() -> ModuleType:
     spec = importlib.util.spec_from_file_location("bench_clients", BENCHMARKS / "clients.py")
     assert spec is not None and spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses resolve their annotations through it
     spec.loader.exec_module(module)
     return module
 
