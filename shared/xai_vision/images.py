@@ -558,13 +558,18 @@ def _from_bytes(data: bytes, ctx: _Context) -> PreparedImage:
     over = _over_limits(len(data), width, height, opts)
     if over and opts.policy == "strict":
         raise ctx.error(ImageTooLargeError, f"{over} (policy strict)")
+    orientation = _orientation(image, header_only=True)
+    # A server may or may not honour EXIF orientation, and some decoders invert Adobe CMYK:
+    # such files are re-encoded upright in RGB so every reader sees the same picture.
     passthrough = (
         fmt in PASSTHROUGH_FORMATS
         and image.format in _PASSTHROUGH_PIL_FORMATS
         and not animated
         and not over
+        and orientation == 1
+        and image.mode != "CMYK"
     )
-    rotated = _orientation(image, header_only=True) in _ROTATING_ORIENTATIONS
+    rotated = orientation in _ROTATING_ORIENTATIONS
     oriented = (height, width) if rotated else (width, height)
     if passthrough and not opts.optimize:
         assert fmt is not None

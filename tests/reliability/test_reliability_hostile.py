@@ -77,11 +77,6 @@ def _emulated_format(case: Case) -> tuple[int, int, tuple[str, ...]]:
     return case.expect.width, case.expect.height, case.expect.formats
 
 
-_EXIF_BUG = (
-    "core passes an EXIF-rotated JPEG through byte-for-byte (xai_vision/images.py _from_bytes, "
-    "passthrough branch) while reporting its upright size 30x40; a server that decodes raw "
-    "pixels (the emulator) sees it sideways, 40x30"
-)
 _LC_SCHEME_BUG = (
     "langchain_xai_vision/images.py _url raises RequestValidationError, not an ImageError "
     "(ImageSourceError, as the core does), for a block URL with another scheme"
@@ -92,7 +87,6 @@ _LI_EMPTY_BUG = (
 )
 #: (case, surface) pairs that fail today, each for the bug named (strict: flips when fixed).
 KNOWN_BUGS: dict[tuple[str, str], str] = {
-    **{("EXIF-rotated JPEG (upright is 30x40)", s): _EXIF_BUG for s in SYNC_WHOLE},
     **{
         (name, "langchain.invoke"): _LC_SCHEME_BUG
         for name in ("file:// URL", "ftp:// URL", "javascript: URL")

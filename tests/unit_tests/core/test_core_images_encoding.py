@@ -68,9 +68,11 @@ def test_jpeg_png_webp_within_limits_are_sent_byte_for_byte(fmt: str, mime: str)
     assert (prepared.width, prepared.height) == (320, 240)
 
 
-def test_cmyk_jpeg_within_limits_passes_through_and_converts_when_resized() -> None:
+def test_cmyk_jpeg_is_sent_as_rgb_at_any_size() -> None:
     data = encode(Image.new("CMYK", (200, 100), (0, 255, 255, 0)), "JPEG")  # red in CMYK
-    assert parse_data_uri(prepare_image(data).url)[1] == data
+    kept = opened(prepare_image(data))
+    assert (kept.mode, kept.size) == ("RGB", (200, 100))
+    assert close(kept.getpixel((100, 50)), (255, 0, 0))
     resized = prepare_image(data, options=ImageOptions(max_edge=100))
     image = opened(resized)
     assert image.mode == "RGB"
@@ -172,11 +174,18 @@ def rotated_jpeg(size: tuple[int, int] = (400, 200), orientation: int = 6) -> by
     return encode(two_tone(size), "JPEG", exif=exif, quality=95)
 
 
-def test_exif_orientation_reports_the_upright_size_when_passed_through() -> None:
+def test_exif_rotated_jpeg_is_sent_upright_without_the_tag() -> None:
     data = rotated_jpeg()
     prepared = prepare_image(data)
-    assert parse_data_uri(prepared.url)[1] == data
-    assert (prepared.width, prepared.height) == (200, 400)
+    sent = opened(prepared)
+    assert parse_data_uri(prepared.url)[1] != data
+    assert (prepared.width, prepared.height) == sent.size == (200, 400)
+    assert sent.getexif().get(0x0112) is None
+
+
+def test_upright_jpeg_with_orientation_tag_one_passes_through() -> None:
+    data = rotated_jpeg(orientation=1)
+    assert parse_data_uri(prepare_image(data).url)[1] == data
 
 
 @pytest.mark.parametrize("orientation", [3, 6, 8])
@@ -364,8 +373,8 @@ def test_png_exif_orientation_is_read_from_the_header_and_applied_when_re_encodi
     exif[0x0112] = 6
     data = encode(two_tone((40, 20)), "PNG", exif=exif)
     passed = prepare_image(data)
-    assert parse_data_uri(passed.url)[1] == data
-    assert (passed.width, passed.height) == (20, 40)
+    assert parse_data_uri(passed.url)[1] != data  # re-encoded upright
+    assert (passed.width, passed.height) == opened(passed).size == (20, 40)
     out = opened(prepare_image(data, options=ImageOptions(max_edge=20)))
     assert out.size == (10, 20)
     expected = ImageOps.exif_transpose(Image.open(io.BytesIO(data)))
