@@ -461,6 +461,12 @@ class ChatXAIVision(BaseChatModel):
 
     # ----------------------------------------------------------------- LangChain identity
 
+    def __getstate__(self) -> dict[Any, Any]:
+        """Pickle state without the API key (an unpickled copy reads ``XAI_API_KEY``)."""
+        state: dict[Any, Any] = super().__getstate__()
+        state["__dict__"] = {**state["__dict__"], "api_key": None}
+        return state
+
     @property
     def _llm_type(self) -> str:
         """Type label LangChain uses in traces and ``dict()``."""

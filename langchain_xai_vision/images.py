@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -183,11 +184,17 @@ def _url(mapping: Mapping[str, Any], key: str, where: str) -> str:
     if not isinstance(value, str) or not value:
         raise RequestValidationError(f"{where}: image '{key}' must be a non-empty string")
     if not value.lower().startswith(_URL_PREFIXES):
-        raise RequestValidationError(
-            f"{where}: image '{key}' must be an http(s) URL or a data: URI, got "
-            f"{value[:40]!r}; for a local file use image_block(path)"
+        scheme = _SCHEME.match(value)
+        what = f"unsupported URL scheme {scheme[1]!r}" if scheme else "not a URL"
+        raise ImageSourceError(
+            f"{what}: image '{key}' must be an http(s) URL or a data: URI, got "
+            f"{value[:40]!r}; for a local file use image_block(path)",
+            source=where,
         )
     return value
+
+
+_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
 def _file_id_error(where: str) -> RequestValidationError:

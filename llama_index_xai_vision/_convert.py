@@ -97,9 +97,10 @@ def _block_source(block: ImageBlock, where: str) -> ImageSource:
         if not isinstance(raw, bytes):
             raise RequestValidationError(f"{where}: the image stream must be binary")
         return raw
-    if block.image:
-        # ImageBlock's validator always stores bytes base64-encoded.
-        return _b64_payload(block.image, where)
+    if block.image is not None and (block.image or (block.path is None and block.url is None)):
+        # ImageBlock's validator always stores bytes base64-encoded; b"" reaches the core,
+        # which names it as empty.
+        return _b64_payload(block.image, where) if block.image else b""
     if block.path is not None:
         return Path(block.path)
     if block.url is not None:

@@ -77,23 +77,8 @@ def _emulated_format(case: Case) -> tuple[int, int, tuple[str, ...]]:
     return case.expect.width, case.expect.height, case.expect.formats
 
 
-_LC_SCHEME_BUG = (
-    "langchain_xai_vision/images.py _url raises RequestValidationError, not an ImageError "
-    "(ImageSourceError, as the core does), for a block URL with another scheme"
-)
-_LI_EMPTY_BUG = (
-    "llama_index_xai_vision/_convert.py _block_source treats ImageBlock(image=b'') as 'no image' "
-    "(RequestValidationError) instead of the core's ImageDecodeError 'zero bytes'"
-)
 #: (case, surface) pairs that fail today, each for the bug named (strict: flips when fixed).
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    **{
-        (name, "langchain.invoke"): _LC_SCHEME_BUG
-        for name in ("file:// URL", "ftp:// URL", "javascript: URL")
-    },
-    ("zero bytes", "llamaindex.chat"): _LI_EMPTY_BUG,
-    ("zero bytes", "multimodal.complete"): _LI_EMPTY_BUG,
-}
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _adapter_params() -> list[object]:

@@ -132,14 +132,6 @@ def test_llama_index_pickles_hold_no_key(cls: type[XAIVision]) -> None:
     assert pickle.loads(data).model == llm.model
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "ChatXAIVision pickles its api_key SecretStr by value (pydantic pickles the secret); "
-        "langchain_xai_vision/chat_models.py has no __getstate__ dropping it, unlike "
-        "llama_index_xai_vision/_base.py XAISettings.__getstate__"
-    ),
-)
 def test_langchain_pickle_holds_no_key() -> None:
     assert_clean(pickle.dumps(ChatXAIVision(api_key=PLANTED)))
 

@@ -116,7 +116,7 @@ def test_errors_name_the_block() -> None:
 )
 def test_local_paths_in_blocks_are_refused(block: dict[str, Any]) -> None:
     """A block may come from untrusted input: it must never make us read a local file."""
-    with pytest.raises(RequestValidationError, match="http"):
+    with pytest.raises(ImageSourceError, match="http"):
         image_reference(block)
 
 
