@@ -190,6 +190,8 @@ class _Stream:
             try:
                 item = self._endpoint.parse_event(event)
             except ResponseParseError as exc:
+                if self.finished:  # the answer is whole; only a trailing frame was cut
+                    break
                 raise StreamInterruptedError(
                     f"the stream ended in the middle of a frame after {self.chunks} chunks"
                 ) from exc

@@ -201,22 +201,14 @@ def test_a_stream_cut_anywhere_raises_unless_its_finish_arrived(
             received.append(chunk.content or "")
     except StreamInterruptedError:
         # Required before the finish chunk's JSON is whole (its blank line may be missing);
-        # after the finish, only a [DONE] frame cut in half raises (see the xfail below).
-        assert end < finished_at - 2 or finished_at < end < len(body)
+        # after the finish the answer is whole, even with [DONE] cut in half.
+        assert end < finished_at - 2
     else:
         assert end >= finished_at - 2  # a stream missing its finish must raise
         assert "".join(received) == "".join(pieces)  # and a whole one is complete, once
     assert "".join(pieces).startswith("".join(received))  # never more, never out of order
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "xai_vision/client.py _Stream.close raises StreamInterruptedError for a half [DONE] "
-        "frame even after the finish chunk arrived, though a body ending just before [DONE] "
-        "is accepted as whole (the documented rule: complete at [DONE] or a finish_reason)"
-    ),
-)
 def test_a_stream_cut_inside_done_after_its_finish_is_whole() -> None:
     body, finished_at = _stream_body(["Hello", " world"])
     client = _client_for([body[: finished_at + len("data: [")]])
