@@ -378,6 +378,12 @@ class _ClientCache:
                 client = self._clients[key] = make()
             return client
 
+    def drain(self) -> list[XAIClient]:
+        """Remove and return every client (the model makes new ones if used again)."""
+        with self._lock:
+            clients, self._clients = list(self._clients.values()), {}
+            return clients
+
     def __deepcopy__(self, memo: dict[int, Any]) -> _ClientCache:
         return _ClientCache()
 
@@ -552,6 +558,16 @@ class ChatXAIVision(BaseChatModel):
                 default_headers=self.default_headers,
             ),
         )
+
+    def close(self) -> None:
+        """Close this model's connection pools now instead of at garbage collection."""
+        for client in self._clients.drain():
+            client.close()
+
+    async def aclose(self) -> None:
+        """Close this model's connection pools, async ones included."""
+        for client in self._clients.drain():
+            await client.aclose()
 
     def _get_async_client(self) -> AsyncXAIClient:
         """The async twin of the sync client (same settings; one pool per event loop)."""

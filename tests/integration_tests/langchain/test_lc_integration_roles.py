@@ -48,3 +48,25 @@ def test_message_names_reach_the_wire(lc_params: dict[str, Any], emulator: Emula
     )
     sent = emulator.last_request.body["messages"]
     assert [m.get("name") for m in sent] == ["ops", "ann", "grok", None]
+
+
+def test_close_and_aclose_release_the_pools_and_the_model_still_works(
+    xai_emulator: Emulator,
+) -> None:
+    """close()/aclose() drop the model's clients; a later call opens a fresh pool."""
+    import asyncio
+
+    model = ChatXAIVision(api_key="k", base_url=xai_emulator.base_url)
+    model.invoke("first")
+    first = model._get_client()
+    model.close()
+    assert model._get_client() is not first
+    assert model.invoke("again").content.endswith("You asked: again")
+
+    async def run() -> str:
+        reply = await model.ainvoke("async")
+        await model.aclose()
+        return str(reply.content)
+
+    assert asyncio.run(run()).endswith("You asked: async")
+    assert model._get_client() is not first
