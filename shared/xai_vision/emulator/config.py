@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from typing import Any, Literal
+from urllib.parse import urlsplit
 
 from xai_vision.errors import XAIVisionError
 
@@ -60,6 +61,9 @@ class EmulatorSettings:
     max_body_bytes: int = 200 * 1024 * 1024
     #: Timeout for fetching loopback image URLs, like xAI's 5 s.
     fetch_timeout: float = 5.0
+    #: Stand-ins for public hosts in offline tests: ``(public prefix, loopback prefix)`` pairs.
+    #: An image URL that starts with a public prefix is fetched from the loopback one instead.
+    url_aliases: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         if self.stream_tool_calls not in ("whole", "split"):
@@ -76,6 +80,14 @@ class EmulatorSettings:
         for name in ("max_image_bytes", "max_body_bytes"):
             if getattr(self, name) < 1:
                 raise EmulatorConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
+        aliases = tuple((str(public), str(local)) for public, local in self.url_aliases)
+        object.__setattr__(self, "url_aliases", aliases)
+        for public, local in aliases:
+            host = urlsplit(local).hostname or ""
+            if not public or host not in ("127.0.0.1", "localhost", "::1"):
+                raise EmulatorConfigError(
+                    f"url_aliases: {public!r} must map to a loopback URL, got {local!r}"
+                )
         if not self.image_formats:
             raise EmulatorConfigError("image_formats must name at least one format")
 

@@ -280,6 +280,7 @@ async def _check_images(
                 )
             if not model.vision:
                 raise Rejection(400, f"Model {model.name} does not support image inputs ({where}).")
+            url = _aliased(url, settings.url_aliases)
             found.append((where, *await _image_bytes(url, where, fetch), cast(Detail, detail)))
     if not found:
         return []
@@ -290,6 +291,14 @@ async def _check_images(
         else _inspect(where, data, mime, detail, settings)
         for where, data, mime, detail in found
     ]
+
+
+def _aliased(url: str, aliases: tuple[tuple[str, str], ...]) -> str:
+    """``url`` with a public prefix replaced by its loopback stand-in, if one is configured."""
+    for public, local in aliases:
+        if url.startswith(public):
+            return local + url[len(public) :]
+    return url
 
 
 async def _image_bytes(url: str, where: str, fetch: Fetcher) -> tuple[bytes, str | None]:

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image, ImageDraw
-from xai_vision.emulator import Emulator
+from xai_vision.emulator import Emulator, EmulatorSettings
 
 LIVE = os.environ.get("XAI_LIVE") == "1" and bool(os.environ.get("XAI_API_KEY"))
 
@@ -59,13 +59,19 @@ def invoice_png() -> bytes:
     return buffer.getvalue()
 
 
+#: Public image hosts the standard suite sends URLs of; offline, the emulator fetches them
+#: from the loopback image server instead (it never reaches the internet).
+PUBLIC_IMAGE_HOSTS = ("https://raw.githubusercontent.com/",)
+
+
 @pytest.fixture(scope="module")
-def lc_backend() -> Iterator[Backend]:
+def lc_backend(image_server: str) -> Iterator[Backend]:
     """One backend per test module: a fresh emulator offline, xAI when live."""
     if LIVE:
         yield Backend(os.environ["XAI_API_KEY"], os.environ.get("XAI_BASE_URL"), None)
         return
-    with Emulator() as emulator:
+    aliases = tuple((host, f"{image_server}/public/") for host in PUBLIC_IMAGE_HOSTS)
+    with Emulator(settings=EmulatorSettings(url_aliases=aliases)) as emulator:
         yield Backend(emulator.api_key, emulator.base_url, emulator)
 
 
@@ -101,6 +107,8 @@ class _ImageHandler(BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:
         data = self.images.get(self.path)
+        if data is None and self.path.startswith("/public/"):
+            data = png("green", (96, 64))  # what the suite's public image URL stands for
         self.send_response(200 if data is not None else 404)
         self.send_header("Content-Type", "image/png")
         self.send_header("Content-Length", str(len(data or b"")))

@@ -11,18 +11,11 @@ import pytest
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
-from xai_vision.errors import BadRequestError
 
 from langchain_xai_vision import ChatXAIVision
 
 # Same rule as the conftest's: live only with both set (a test module cannot import conftest).
 LIVE = os.environ.get("XAI_LIVE") == "1" and bool(os.environ.get("XAI_API_KEY"))
-_SUITE_IMAGE_URL_REASON = (
-    "its last case sends a raw.githubusercontent.com image URL for xAI to fetch; the offline "
-    "emulator fetches loopback URLs only (it never reaches the internet) and answers 400 as "
-    "xAI does for an unreachable URL. test_image_inputs_served_locally runs every case of "
-    "this test, the URL one pointed at a loopback server"
-)
 
 
 class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
@@ -82,12 +75,6 @@ class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
             full = chunk if full is None else full + chunk
         assert full is not None
         return full
-
-    @pytest.mark.xfail(
-        not LIVE, reason=_SUITE_IMAGE_URL_REASON, raises=BadRequestError, strict=True
-    )
-    def test_image_inputs(self, model: BaseChatModel) -> None:
-        super().test_image_inputs(model)
 
     def test_image_inputs_served_locally(
         self, model: BaseChatModel, image_server: str, image_bytes: Callable[..., bytes]
