@@ -13,6 +13,7 @@ from xai_vision.emulator import Emulator
 
 from langchain_xai_vision import ChatXAIVision, image_block
 
+
 def test_create_agent_reads_an_image_calls_a_tool_and_answers(
     lc_params: dict[str, Any], image_bytes: Callable[..., bytes], emulator: Emulator
 ) -> None:
