@@ -1,5 +1,5 @@
 """LangChain's own agent (``langchain.agents.create_agent``, on langgraph) driving ChatXAIVision
-with an image in the user message and a tool whose result is a picture."""
+with an image in the user message and a tool."""
 
 from __future__ import annotations
 
