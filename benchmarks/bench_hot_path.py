@@ -51,8 +51,7 @@ def main() -> None:
     ctx = images._Context("bench", None, None, images.ImageOptions())
 
     def verify() -> None:
-        fresh = Image.open(io.BytesIO(data))
-        images._verify_passthrough(data, "jpeg", fresh, ctx)
+        images._verify_passthrough(data, "jpeg", ctx)
 
     rows = [
         ("caller: base64 of the image (every client)", lambda: base64.b64encode(data)),
@@ -64,7 +63,7 @@ def main() -> None:
             lambda: base64.b64decode(payload, validate=True),
         ),
         ("core: Image.open (header)", lambda: Image.open(io.BytesIO(data))),
-        ("core: _verify_passthrough (JPEG at 1/8)", verify),
+        ("core: _verify_passthrough (JPEG)", verify),
         (
             "core: _prepared (re-encode base64 data URI)",
             lambda: images._prepared(data, "image/jpeg", 1024, 768, ctx),

@@ -517,26 +517,98 @@ def _orientation(image: Image.Image, *, header_only: bool = False) -> int:
     return value if isinstance(value, int) else 1
 
 
-def _verify_passthrough(data: bytes, fmt: str, image: Image.Image, ctx: _Context) -> None:
-    """Cheap integrity check of bytes sent as they are, without a full-size decode."""
+def _verify_passthrough(data: bytes, fmt: str, ctx: _Context) -> None:
+    """Integrity check of bytes sent as they are, from their structure alone (no pixel decode).
+
+    Catches truncation and broken framing, the corruption a server would reject, in
+    microseconds: JPEG markers, PNG chunks and CRCs, WebP RIFF chunks.
+    """
     try:
         if fmt == "png":
             with _pixel_guard():
                 fresh = Image.open(io.BytesIO(data))
             fresh.verify()  # walks every chunk and its CRC up to IEND; no inflate
         elif fmt == "jpeg":
-            # Decoding at 1/8 scale reads every scan to the end, so truncation shows.
-            image.draft(None, (max(1, image.width // 8), max(1, image.height // 8)))
-            image.load()
+            _check_jpeg_structure(data)
         else:
-            declared = int.from_bytes(data[4:8], "little") + 8
-            if len(data) < declared:
-                raise EOFError(f"RIFF size says {declared} bytes, only {len(data)} present")
-            image.load()
+            _check_webp_structure(data)
     except _DECODE_ERRORS as exc:
         raise ctx.error(
             ImageDecodeError, f"corrupt or truncated {fmt.upper()} file: {exc}"
         ) from None
+
+
+#: JPEG markers without a length field: TEM and the restart markers RST0-RST7.
+_JPEG_STANDALONE = frozenset({0x01, *range(0xD0, 0xD8)})
+_JPEG_SOS = 0xDA
+_JPEG_EOI = 0xD9
+
+
+def _check_jpeg_structure(data: bytes) -> None:
+    """SOI, a marker walk through every segment up to the first scan, then an EOI after it.
+
+    Entropy-coded data never holds ``FF D9`` (a coded ``FF`` is always followed by ``00`` or
+    a restart marker), so a file cut anywhere after the headers has no EOI past its first
+    scan. Bytes after the last EOI (padding, camera trailers, MPO frames) are allowed.
+    """
+    size = len(data)
+    if data[:2] != b"\xff\xd8":
+        raise SyntaxError("no SOI marker at the start")
+    pos = 2
+    while True:
+        if pos >= size:
+            raise EOFError("the file ends before any image data (no SOS marker)")
+        if data[pos] != 0xFF:
+            raise SyntaxError(f"expected a marker at byte {pos}, found 0x{data[pos]:02x}")
+        while pos < size and data[pos] == 0xFF:  # fill bytes may precede a marker
+            pos += 1
+        if pos >= size:
+            raise EOFError("the file ends inside a marker")
+        marker = data[pos]
+        pos += 1
+        if marker in _JPEG_STANDALONE:
+            continue
+        if marker == _JPEG_EOI:
+            raise SyntaxError("EOI marker before any image data")
+        if marker == 0x00:
+            raise SyntaxError(f"stuffed byte 0xFF00 where a marker belongs (byte {pos - 2})")
+        if pos + 2 > size:
+            raise EOFError(f"the file ends inside the 0xFF{marker:02X} segment's length")
+        length = int.from_bytes(data[pos : pos + 2], "big")
+        if length < 2:
+            raise SyntaxError(f"segment 0xFF{marker:02X} at byte {pos - 2} has length {length}")
+        end = pos + length
+        if end > size:
+            raise EOFError(
+                f"segment 0xFF{marker:02X} at byte {pos - 2} runs {end - size} bytes past the end"
+            )
+        pos = end
+        if marker == _JPEG_SOS:
+            break
+    eoi = data.rfind(b"\xff\xd9", pos)
+    if eoi < 0:
+        raise EOFError("no EOI marker after the image data: the file is cut short")
+    if eoi == pos:
+        raise SyntaxError("the first scan holds no image data")
+
+
+def _check_webp_structure(data: bytes) -> None:
+    """The RIFF size is all there and the chunks inside it add up to exactly that size."""
+    declared = int.from_bytes(data[4:8], "little") + 8
+    if len(data) < declared:
+        raise EOFError(f"RIFF size says {declared} bytes, only {len(data)} present")
+    pos = 12
+    while pos < declared:
+        if pos + 8 > declared:
+            raise SyntaxError(f"a chunk header at byte {pos} runs past the RIFF size")
+        kind = data[pos : pos + 4].decode("latin-1")
+        length = int.from_bytes(data[pos + 4 : pos + 8], "little")
+        end = pos + 8 + length
+        if end > declared:
+            raise EOFError(f"chunk {kind!r} at byte {pos} runs {end - declared} bytes past the end")
+        pos = end + (length & 1)  # chunks are padded to an even size
+    if pos == 12:
+        raise SyntaxError("the RIFF container holds no chunks")
 
 
 def _from_bytes(data: bytes, ctx: _Context) -> PreparedImage:
@@ -573,14 +645,14 @@ def _from_bytes(data: bytes, ctx: _Context) -> PreparedImage:
     oriented = (height, width) if rotated else (width, height)
     if passthrough and not opts.optimize:
         assert fmt is not None
-        _verify_passthrough(data, fmt, image, ctx)
+        _verify_passthrough(data, fmt, ctx)
         return _prepared(data, MIME_TYPES[fmt], *oriented, ctx)
     target = _target_size(oriented, ctx)
     frame = _decode(image, fmt, target, oriented, ctx)
     prepared = _encode_fitting(frame, target, ctx, photo_default=fmt == "jpeg")
     if passthrough and prepared.byte_size is not None and prepared.byte_size >= len(data):
         assert fmt is not None
-        _verify_passthrough(data, fmt, _open(data, fmt, ctx), ctx)
+        _verify_passthrough(data, fmt, ctx)
         return _prepared(data, MIME_TYPES[fmt], *oriented, ctx)
     return prepared
 
