@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Literal, TypeAlias, Union
 
+import pybase64
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -126,13 +127,14 @@ def _ftyp_format(head: bytes) -> str | None:
     return None
 
 
-_DATA_URI = re.compile(
+#: The header of a data URI; the payload after it is validated and decoded in one pass.
+_DATA_URI_HEADER = re.compile(
     r"data:(?P<mime>[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*)"
     r"(?P<params>(?:;[A-Za-z0-9!#$&^_.+-]+=[^;,]*)*)"
-    r";base64,(?P<payload>.*)",
-    re.IGNORECASE | re.DOTALL,
+    r";base64,",
+    re.IGNORECASE,
 )
-_BASE64 = re.compile(r"[A-Za-z0-9+/]*={0,2}")
+_BASE64_ALPHABET = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=")
 
 
 def data_uri_label(uri: str) -> str:
@@ -148,10 +150,18 @@ def parse_data_uri(uri: str) -> tuple[str, bytes]:
     required (optional ``;key=value`` parameters are allowed and ignored). Anything else raises
     :class:`ImageSourceError` saying what is wrong.
     """
-    label = data_uri_label(uri)
+    mime, start = _data_uri_header(uri)
+    # One payload-sized slice: the C decoder takes a str but no offset.
+    return mime, _b64decode(uri[start:], data_uri_label(uri), "data URI")
+
+
+def _data_uri_header(uri: str) -> tuple[str, int]:
+    """The lower-cased MIME type of a data URI and where its (non-empty) payload starts."""
     if not uri[:5].lower() == "data:":
-        raise ImageSourceError("not a data URI (it must start with 'data:')", source=label)
-    match = _DATA_URI.fullmatch(uri)
+        raise ImageSourceError(
+            "not a data URI (it must start with 'data:')", source=data_uri_label(uri)
+        )
+    match = _DATA_URI_HEADER.match(uri)
     if match is None:
         header = uri[5 : uri.find(",")] if "," in uri else uri[5:45]
         if "," not in uri:
@@ -160,22 +170,37 @@ def parse_data_uri(uri: str) -> tuple[str, bytes]:
             reason = "malformed data URI: only ';base64,' payloads are accepted"
         else:
             reason = f"malformed data URI: {header.rsplit(';', 1)[0]!r} is not a MIME type"
-        raise ImageSourceError(reason, source=label)
-    payload = match.group("payload")
-    if not payload:
-        raise ImageSourceError("malformed data URI: the base64 payload is empty", source=label)
-    return match.group("mime").lower(), _b64decode(payload, label, "data URI")
+        raise ImageSourceError(reason, source=data_uri_label(uri))
+    if match.end() == len(uri):
+        raise ImageSourceError(
+            "malformed data URI: the base64 payload is empty", source=data_uri_label(uri)
+        )
+    return match.group("mime").lower(), match.end()
 
 
 def _b64decode(payload: str, label: str, what: str) -> bytes:
-    """Strict standard base64 (padding required, no URL-safe alphabet, no whitespace)."""
-    if _BASE64.fullmatch(payload) is None:
-        bad = next(c for c in payload if not (c.isascii() and (c.isalnum() or c in "+/=")))
-        raise ImageSourceError(f"bad base64 in {what}: unexpected character {bad!r}", source=label)
+    """Strict standard base64 (padding required, no URL-safe alphabet, no whitespace).
+
+    pybase64 validates and decodes in one SIMD pass (the stdlib decoder is ~30x slower on a
+    megabyte); on failure the stdlib names the reason.
+    """
     try:
-        return base64.b64decode(payload, validate=True)
-    except (binascii.Error, ValueError) as exc:
-        raise ImageSourceError(f"bad base64 in {what}: {exc}", source=label) from None
+        return pybase64.b64decode(payload, validate=True)
+    except (binascii.Error, ValueError):
+        pass
+    bad = next((c for c in payload if c not in _BASE64_ALPHABET), None)
+    stripped = payload.rstrip("=")
+    if bad is not None:
+        reason = f"unexpected character {bad!r}"
+    elif "=" in stripped or len(payload) - len(stripped) > 2:
+        reason = "'=' padding where none belongs"
+    else:
+        try:
+            base64.b64decode(payload, validate=True)
+            reason = "'=' padding where none belongs"
+        except (binascii.Error, ValueError) as exc:
+            reason = str(exc)
+    raise ImageSourceError(f"bad base64 in {what}: {reason}", source=label) from None
 
 
 # --------------------------------------------------------------------------- options and results

@@ -7,12 +7,13 @@ and expect harmless variations (trailing padding, progressive scans) to pass byt
 
 from __future__ import annotations
 
+import base64
 import io
 import struct
 
 import pytest
 from PIL import Image
-from xai_vision.errors import ImageDecodeError
+from xai_vision.errors import ImageDecodeError, ImageSourceError
 from xai_vision.images import parse_data_uri, prepare_image
 
 
@@ -117,3 +118,28 @@ def test_webp_chunk_longer_than_the_riff_is_rejected() -> None:
     data[16:20] = (length + 100).to_bytes(4, "little")  # the first chunk now overruns the file
     with pytest.raises(ImageDecodeError, match=r"corrupt or truncated WEBP file"):
         prepare_image(bytes(data))
+
+
+# --------------------------------------------------------------------------- data URI payloads
+
+
+@pytest.mark.parametrize(
+    ("payload", "reason"),
+    [
+        ("YQ==YQ==", "'=' padding where none belongs"),
+        ("ab=c", "'=' padding where none belongs"),
+        ("YWJj=", "'=' padding where none belongs"),
+        ("YWJjé===", "unexpected character 'é'"),
+        ("YWJj\nYWJj", "unexpected character '\\n'"),
+    ],
+)
+def test_data_uri_payload_errors_name_the_reason(payload: str, reason: str) -> None:
+    with pytest.raises(ImageSourceError) as info:
+        parse_data_uri(f"data:image/png;base64,{payload}")
+    assert f"bad base64 in data URI: {reason}" in str(info.value)
+
+
+def test_megabyte_data_uri_round_trips() -> None:
+    data = bytes(range(256)) * 4096 + b"\x01\x02"  # 1 MiB + 2: the payload ends in '=' padding
+    uri = "data:image/jpeg;base64," + base64.b64encode(data).decode()
+    assert parse_data_uri(uri) == ("image/jpeg", data)
