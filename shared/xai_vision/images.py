@@ -361,7 +361,7 @@ def _from_str(
             _, data = parse_data_uri(text)  # the claimed MIME type is ignored: the bytes decide
         except ImageSourceError as exc:
             raise ctx.error(ImageSourceError, exc.reason) from None
-        return _from_bytes(data, ctx)
+        return _from_bytes(data, ctx, data_uri=text)
     label = _short(text)
     scheme = _SCHEME.match(text)
     # A one-letter "scheme" is a Windows drive letter (C:\\...), i.e. a path.
@@ -636,8 +636,12 @@ def _check_webp_structure(data: bytes) -> None:
         raise SyntaxError("the RIFF container holds no chunks")
 
 
-def _from_bytes(data: bytes, ctx: _Context) -> PreparedImage:
-    """The pipeline for inline bytes: detect, open, check, then pass through or re-encode."""
+def _from_bytes(data: bytes, ctx: _Context, data_uri: str | None = None) -> PreparedImage:
+    """The pipeline for inline bytes: detect, open, check, then pass through or re-encode.
+
+    ``data_uri`` is the caller's data URI holding ``data``: reused as the output when the
+    bytes pass through and it is already in the form we would write.
+    """
     if not data:
         raise ctx.error(ImageDecodeError, "zero bytes: the image is empty")
     opts = ctx.options
@@ -671,14 +675,14 @@ def _from_bytes(data: bytes, ctx: _Context) -> PreparedImage:
     if passthrough and not opts.optimize:
         assert fmt is not None
         _verify_passthrough(data, fmt, ctx)
-        return _prepared(data, MIME_TYPES[fmt], *oriented, ctx)
+        return _prepared(data, MIME_TYPES[fmt], *oriented, ctx, data_uri)
     target = _target_size(oriented, ctx)
     frame = _decode(image, fmt, target, oriented, ctx)
     prepared = _encode_fitting(frame, target, ctx, photo_default=fmt == "jpeg")
     if passthrough and prepared.byte_size is not None and prepared.byte_size >= len(data):
         assert fmt is not None
         _verify_passthrough(data, fmt, ctx)
-        return _prepared(data, MIME_TYPES[fmt], *oriented, ctx)
+        return _prepared(data, MIME_TYPES[fmt], *oriented, ctx, data_uri)
     return prepared
 
 
@@ -690,9 +694,12 @@ def _over_limits(size: int, width: int, height: int, opts: ImageOptions) -> str 
     return None
 
 
-def _prepared(data: bytes, mime: str, width: int, height: int, ctx: _Context) -> PreparedImage:
+def _prepared(
+    data: bytes, mime: str, width: int, height: int, ctx: _Context, data_uri: str | None = None
+) -> PreparedImage:
+    """The PreparedImage of ``data``; its URL is ``data_uri`` itself when that is canonical."""
     return PreparedImage(
-        url=f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}",
+        url=_reused_data_uri(data, mime, data_uri) or _data_uri(data, mime),
         detail=ctx.detail,
         mime_type=mime,
         width=width,
@@ -701,6 +708,25 @@ def _prepared(data: bytes, mime: str, width: int, height: int, ctx: _Context) ->
         source=ctx.label,
         index=ctx.index,
     )
+
+
+def _data_uri(data: bytes, mime: str) -> str:
+    """``data:<mime>;base64,<payload>``, base64-encoded once."""
+    return f"data:{mime};base64,{pybase64.b64encode_as_string(data)}"
+
+
+def _reused_data_uri(data: bytes, mime: str, data_uri: str | None) -> str | None:
+    """``data_uri`` when it is exactly what :func:`_data_uri` would build for ``data``, else None.
+
+    Reusing it saves a payload-sized string and an encode. ``data_uri`` decoded strictly to
+    ``data``, so only its header (the MIME type, no parameters, lower case) and its last
+    quantum (unused bits must be zero) can differ from the canonical form.
+    """
+    if data_uri is None or not data_uri.startswith(f"data:{mime};base64,"):
+        return None
+    last = len(data) % 3 or 3
+    tail = pybase64.b64encode_as_string(data[-last:])
+    return data_uri if data_uri.endswith(tail) else None
 
 
 def _target_size(size: tuple[int, int], ctx: _Context) -> tuple[int, int]:

@@ -143,3 +143,56 @@ def test_megabyte_data_uri_round_trips() -> None:
     data = bytes(range(256)) * 4096 + b"\x01\x02"  # 1 MiB + 2: the payload ends in '=' padding
     uri = "data:image/jpeg;base64," + base64.b64encode(data).decode()
     assert parse_data_uri(uri) == ("image/jpeg", data)
+
+
+# --------------------------------------------------------------------------- data URI reuse
+
+
+ALPHABET = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def canonical(data: bytes, mime: str = "image/jpeg") -> str:
+    return f"data:{mime};base64,{base64.b64encode(data).decode()}"
+
+
+@pytest.mark.parametrize("extra", [0, 1, 2])
+def test_canonical_data_uri_is_sent_as_the_callers_own_string(extra: int) -> None:
+    data = JPEG + b"\x00" * extra  # three lengths mod 3: every kind of padding
+    uri = canonical(data)
+    assert uri is not canonical(data)  # equal text, distinct objects
+    assert prepare_image(uri).url is uri
+
+
+def test_data_uri_with_nonzero_unused_bits_is_sent_in_canonical_form() -> None:
+    # 2 bytes in the last quantum: one '=' and 2 unused bits (zeros after EOI are harmless).
+    data = JPEG + b"\x00" * ((2 - len(JPEG)) % 3)
+    uri = canonical(data)
+    assert uri.endswith("=") and not uri.endswith("==")
+    last = ALPHABET.index(uri[-2])
+    assert last & 0b11 == 0
+    sloppy = uri[:-2] + ALPHABET[last | 1] + "="
+    assert parse_data_uri(sloppy)[1] == data  # decoders ignore the unused bits
+    assert prepare_image(sloppy).url == uri
+
+
+@pytest.mark.parametrize(
+    "header",
+    ["data:image/jpeg;name=a.jpg;base64,", "DATA:IMAGE/JPEG;BASE64,", "data:image/png;base64,"],
+    ids=["params", "upper-case", "mime-lie"],
+)
+def test_non_canonical_data_uri_headers_are_rewritten(header: str) -> None:
+    uri = header + base64.b64encode(JPEG).decode()
+    assert prepare_image(uri).url == canonical(JPEG)
+
+
+def test_reencoded_data_uri_does_not_reuse_the_callers_string() -> None:
+    exif = Image.Exif()
+    exif[0x0112] = 6  # rotated: re-encoded upright, so the caller's text cannot be reused
+    data = encode(noise((40, 30)), "JPEG", exif=exif)
+    prepared = prepare_image(canonical(data))
+    assert (prepared.width, prepared.height) == (30, 40)
+    assert parse_data_uri(prepared.url)[1] != data
+
+
+def test_bytes_are_encoded_to_the_standard_data_uri() -> None:
+    assert prepare_image(WEBP).url == canonical(WEBP, "image/webp")
