@@ -146,7 +146,7 @@ def test_document_with_an_image_resource(image_bytes: ImageFactory) -> None:
     png = image_bytes(color="red", size=(10, 10))
     document = Document(image_resource=MediaResource(data=png))
     source, _ = image_input_source(document, "here")
-    assert source == png
+    assert source == "data:image/png;base64," + base64.b64encode(png).decode()
     with pytest.raises(RequestValidationError, match="TextNode"):
         image_input_source(TextNode(text="caption only"), "here")
 
