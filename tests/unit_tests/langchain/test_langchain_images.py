@@ -173,3 +173,9 @@ def test_image_block_rejects_non_images_naming_the_source(tmp_path: Any) -> None
     bad.write_bytes(b"this is text, not a picture")
     with pytest.raises(ImageDecodeError, match=r"notes\.png"):
         image_block(str(bad))
+
+
+@pytest.mark.parametrize("payload", ["YWJj=", "YQ==YQ==", "YWJjZA", "YWJj\nZA=="])
+def test_malformed_base64_padding_or_whitespace_is_refused(payload: str) -> None:
+    with pytest.raises(ImageSourceError, match="not valid base64"):
+        image_reference({"type": "image", "base64": payload})
