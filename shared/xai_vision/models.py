@@ -29,7 +29,7 @@ class Usage(BaseModel):
 
     @property
     def output_tokens(self) -> int:
-        """Everything generated: visible completion plus reasoning (LangChain's ``output_tokens``)."""
+        """Everything generated: completion plus reasoning (LangChain's ``output_tokens``)."""
         return self.completion_tokens + self.reasoning_tokens
 
     @property

@@ -19,9 +19,10 @@ module; a built-in validator, so no ``jsonschema`` dependency) and xAI's image r
 from magic bytes: JPEG, PNG, WebP, static GIF; data-URI MIME agreeing with the bytes; strict
 base64; 20 MiB; ``detail`` auto|low|high; 10 images a message; no images to text-only models;
 URL images fetched only from loopback hosts, with a 5 s timeout; ``url_aliases`` lets a
-public URL prefix stand for a loopback one, so offline tests can send the URLs real code sends). Rejections use xAI's flat
-``{"code", "error"}`` bodies: 401 without credentials, 400 for a key configured as invalid,
-404 unknown model, 405, 413, 415, 422 for schema violations, 400 for the rest.
+public URL prefix stand for a loopback one, so offline tests can send the URLs real code
+sends). Rejections use xAI's flat ``{"code", "error"}`` bodies: 401 without credentials,
+400 for a key configured as invalid, 404 unknown model, 405, 413, 415, 422 for schema
+violations, 400 for the rest.
 
 Answers are deterministic, computed from what was received::
 
