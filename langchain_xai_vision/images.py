@@ -14,7 +14,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import pybase64
+from xai_vision._base64 import b64decode_strict
 from xai_vision.errors import ImageSourceError, RequestValidationError
 from xai_vision.images import ImageOptions, ImageSource, prepare_image
 from xai_vision.tokens import DETAILS, Detail
@@ -154,8 +154,8 @@ def _base64_image(data: Any, mime_type: Any, detail: Detail | None, where: str) 
     if isinstance(mime_type, str) and mime_type:
         return ImageReference(f"data:{mime_type};base64,{data}", detail)
     try:
-        decoded = pybase64.b64decode(data, validate=True)  # one SIMD pass; stdlib is ~30x slower
-    except (binascii.Error, ValueError) as exc:
+        decoded = b64decode_strict(data)
+    except binascii.Error as exc:
         raise ImageSourceError(
             f"base64 image data is not valid base64 ({exc})", source=where
         ) from exc
