@@ -34,7 +34,11 @@ Answers are deterministic, computed from what was received::
 with usage from the project's token rule (image tokens via ``estimate_image_tokens``, text at
 4 characters a token plus 3 a message), reasoning tokens for reasoning models (total =
 prompt + completion + reasoning; grok-3-mini also returns ``reasoning_content``),
-``cost_in_usd_ticks``, ``max_tokens`` truncation (``finish_reason: "length"``) and ``stop``.
+``cost_in_usd_ticks``, a deterministic prompt cache (a request that repeats a leading run of
+whole messages of an earlier one, same key and model, reports that prefix's text tokens as
+``prompt_tokens_details.cached_tokens`` once it holds 1,024 text tokens; settings
+``prompt_cache``, ``prompt_cache_min_tokens``, ``prompt_cache_entries``; ``reset()`` empties
+it), ``max_tokens`` truncation (``finish_reason: "length"``) and ``stop``.
 Tools are called when given (named ``tool_choice``, else the tools the prompt names, in
 parallel unless ``parallel_tool_calls`` is false), with arguments valid against their JSON
 schema and filled from the prompt's numbers and quoted strings; a tool result gets an answer

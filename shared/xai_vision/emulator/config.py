@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from xai_vision.emulator.prompt_cache import DEFAULT_MAX_ENTRIES, DEFAULT_MIN_TOKENS
 from xai_vision.errors import XAIVisionError
 
 __all__ = [
@@ -64,6 +65,14 @@ class EmulatorSettings:
     #: Stand-ins for public hosts in offline tests: ``(public prefix, loopback prefix)`` pairs.
     #: An image URL that starts with a public prefix is fetched from the loopback one instead.
     url_aliases: tuple[tuple[str, str], ...] = ()
+    #: Report ``cached_tokens`` for prompt prefixes seen before (same key and model); see
+    #: :mod:`xai_vision.emulator.prompt_cache` for the rule. False: always 0.
+    prompt_cache: bool = True
+    #: Text tokens a shared prefix needs to count as cached (OpenAI's 1,024; recorded xAI
+    #: traffic shows much shorter prompts cached, so 1 is allowed).
+    prompt_cache_min_tokens: int = DEFAULT_MIN_TOKENS
+    #: Prefix digests the cache keeps (an LRU); bounds its memory.
+    prompt_cache_entries: int = DEFAULT_MAX_ENTRIES
 
     def __post_init__(self) -> None:
         if self.stream_tool_calls not in ("whole", "split"):
@@ -77,7 +86,12 @@ class EmulatorSettings:
             raise EmulatorConfigError(
                 f"max_images_per_message must be >= 1 or None, got {self.max_images_per_message}"
             )
-        for name in ("max_image_bytes", "max_body_bytes"):
+        for name in (
+            "max_image_bytes",
+            "max_body_bytes",
+            "prompt_cache_min_tokens",
+            "prompt_cache_entries",
+        ):
             if getattr(self, name) < 1:
                 raise EmulatorConfigError(f"{name} must be >= 1, got {getattr(self, name)}")
         aliases = tuple((str(public), str(local)) for public, local in self.url_aliases)

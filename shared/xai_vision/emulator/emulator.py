@@ -76,7 +76,7 @@ class Emulator:
         self._requested_port = port
         self._startup_timeout = startup_timeout
         self.port: int | None = None
-        self._state = EmulatorState()
+        self._state = EmulatorState(prompt_cache_entries=self.settings.prompt_cache_entries)
         self._server: EmulatorServer | None = None
         self._loop: asyncio.AbstractEventLoop | None = None
         self._thread: threading.Thread | None = None
@@ -249,7 +249,8 @@ class Emulator:
         self._call("clear_requests")
 
     def reset(self) -> None:
-        """Forget the request log, queued replies, faults and latency overrides."""
+        """Forget the request log, queued replies, faults, latency overrides and the prompt
+        cache (so the next request reports ``cached_tokens: 0``)."""
         self._call("reset")
 
     def queue_reply(

@@ -14,6 +14,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from xai_vision.emulator.config import EmulatorConfigError
+from xai_vision.emulator.prompt_cache import DEFAULT_MAX_ENTRIES, PromptCache
 
 __all__ = [
     "ConnectionFaults",
@@ -130,10 +131,12 @@ class ConnectionFaults:
 
 
 class EmulatorState:
-    """The request log, reply script and fault queues of one emulator."""
+    """The request log, reply script, fault queues and prompt cache of one emulator."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, prompt_cache_entries: int = DEFAULT_MAX_ENTRIES) -> None:
         self._lock = threading.Lock()
+        #: Prompt prefixes seen so far (its own lock); emptied by :meth:`reset`.
+        self.prompt_cache = PromptCache(prompt_cache_entries)
         self._requests: list[RecordedRequest] = []
         self._replies: deque[ScriptedReply] = deque()
         self._faults: deque[Fault] = deque()
@@ -272,7 +275,8 @@ class EmulatorState:
             self.chunk_delay = chunk_delay
 
     def reset(self) -> None:
-        """Forget the log, queued replies and faults, and latency overrides."""
+        """Forget the log, queued replies and faults, latency overrides and cached prompts."""
+        self.prompt_cache.clear()
         with self._lock:
             self._requests.clear()
             self._replies.clear()

@@ -497,8 +497,15 @@ def _scripted_tool_calls(reply: ScriptedReply) -> list[ToolCallOut]:
     return out
 
 
-def build_answer(call: ChatCall, scripted: ScriptedReply | None = None) -> Answer:
-    """Compute the answer and its usage for a checked request (or use the scripted reply)."""
+def build_answer(
+    call: ChatCall, scripted: ScriptedReply | None = None, *, cached_tokens: int = 0
+) -> Answer:
+    """Compute the answer and its usage for a checked request (or use the scripted reply).
+
+    ``cached_tokens`` (from the prompt cache) is reported in ``prompt_tokens_details``; it is
+    part of the text tokens, so it is capped at them. The catalogue has no cached-input price,
+    so ``cost_in_usd_ticks`` bills every prompt token at the input rate.
+    """
     model = call.model
     tool_calls: list[ToolCallOut] = []
     finish = "stop"
@@ -551,7 +558,7 @@ def build_answer(call: ChatCall, scripted: ScriptedReply | None = None) -> Answe
             "text_tokens": call.text_tokens,
             "audio_tokens": 0,
             "image_tokens": call.image_tokens,
-            "cached_tokens": 0,
+            "cached_tokens": max(0, min(cached_tokens, call.text_tokens)),
         },
         "completion_tokens_details": {
             "reasoning_tokens": reasoning_tokens,

@@ -23,7 +23,9 @@ from xai_vision import _json
 from xai_vision.emulator.catalog import LISTED_MODELS, resolve_model
 from xai_vision.emulator.config import EmulatorSettings
 from xai_vision.emulator.faults import EmulatorState, RecordedRequest, ScriptedReply, redact_headers
+from xai_vision.emulator.prompt_cache import prompt_prefixes
 from xai_vision.emulator.responder import (
+    ChatCall,
     build_answer,
     check_chat_request,
     completion_body,
@@ -406,7 +408,7 @@ class EmulatorServer:
                 writer, scripted.status, payload, headers=scripted.headers, keep_alive=keep_alive
             )
             return keep_alive
-        answer = build_answer(call, scripted)
+        answer = build_answer(call, scripted, cached_tokens=self._cached_tokens(request, call))
         if not call.stream:
             data = _json.dumps(completion_body(answer))
             if self.state.take_malformed_json():
@@ -423,6 +425,16 @@ class EmulatorServer:
             answer, include_usage=call.include_usage, mode=self.settings.stream_tool_calls
         )
         return await self._stream(writer, chunks, keep_alive)
+
+    def _cached_tokens(self, request: _Request, call: ChatCall) -> int:
+        """The request's text tokens read from the prompt cache (0 when it is off); the
+        request's own prefixes are remembered for the next one."""
+        settings = self.settings
+        if not settings.prompt_cache or call.text_tokens < settings.prompt_cache_min_tokens:
+            return 0
+        key = request.headers.get("authorization", "").strip().partition(" ")[2].strip()
+        prefixes, _ = prompt_prefixes(key, call.model.name, call.body)
+        return self.state.prompt_cache.lookup_and_store(prefixes, settings.prompt_cache_min_tokens)
 
     async def _stream(
         self, writer: asyncio.StreamWriter, chunks: list[dict[str, Any]], keep_alive: bool
@@ -540,7 +552,9 @@ def serve(
     """
 
     async def main() -> None:
-        server = EmulatorServer(settings or EmulatorSettings(), EmulatorState())
+        chosen = settings or EmulatorSettings()
+        state = EmulatorState(prompt_cache_entries=chosen.prompt_cache_entries)
+        server = EmulatorServer(chosen, state)
         bound = await server.start(host, port)
         stop = asyncio.Event()
         loop = asyncio.get_running_loop()
