@@ -17,6 +17,12 @@ from langchain_xai_vision import ChatXAIVision
 # Same rule as the conftest's: live only with both set (a test module cannot import conftest).
 LIVE = os.environ.get("XAI_LIVE") == "1" and bool(os.environ.get("XAI_API_KEY"))
 
+#: A system prompt of about 1,300 text tokens: above the 1,024 a prefix needs to be cached.
+CACHED_SYSTEM_PROMPT = "\n".join(
+    f"Rule {n}: describe what the image shows, plainly and in order, without guessing."
+    for n in range(1, 66)
+)
+
 
 class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
     """The whole standard suite; images, image URLs, image tool messages and JSON mode on."""
@@ -62,7 +68,8 @@ class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
 
     @property
     def supported_usage_metadata_details(self) -> dict[Any, Any]:
-        return {"invoke": ["reasoning_output"], "stream": ["reasoning_output"]}
+        details = ["reasoning_output", "cache_read_input"]
+        return {"invoke": details, "stream": details}
 
     def invoke_with_reasoning_output(self, *, stream: bool = False) -> AIMessage:
         """A reasoning model (grok-3-mini, effort high) returns reasoning tokens and text."""
@@ -75,6 +82,30 @@ class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
             full = chunk if full is None else full + chunk
         assert full is not None
         return full
+
+    def invoke_with_cache_read_input(self, *, stream: bool = False) -> AIMessage:
+        """A long system prompt sent twice: the second answer reads it from xAI's prompt cache.
+
+        The emulator caches a repeated prefix of whole messages once it holds 1,024 text
+        tokens; ``cache_read`` appears only when non-zero, so the check below also proves the
+        repeat was cached (not just that the key is allowed).
+        """
+        model = ChatXAIVision(model="grok-4-fast-non-reasoning", **self.connection)
+        messages = [("system", CACHED_SYSTEM_PROMPT), ("user", "Which rule comes first?")]
+        model.invoke(messages)  # writes the prefix to the cache
+        if not stream:
+            answer = model.invoke(messages)
+        else:
+            full: AIMessageChunk | None = None
+            for chunk in model.stream(messages):
+                full = chunk if full is None else full + chunk
+            assert full is not None
+            answer = full
+        usage = answer.usage_metadata
+        assert usage is not None
+        cache_read = usage.get("input_token_details", {}).get("cache_read", 0)
+        assert 0 < cache_read <= usage["input_tokens"]
+        return answer
 
     def test_image_inputs_served_locally(
         self, model: BaseChatModel, image_server: str, image_bytes: Callable[..., bytes]
