@@ -68,3 +68,10 @@ def test_readme_block_runs(index: int, tmp_path: Path, xai_emulator: object) -> 
         timeout=120,
     )
     assert result.returncode == 0, f"README block {index} failed:\n{code}\n{result.stderr}"
+    assert result.stdout.strip(), f"README block {index} printed nothing"
+    if "XAI_API_KEY" in code:
+        # A block that talks to xAI (here: the emulator) shows a real exchange with images.
+        requests = xai_emulator.requests  # type: ignore[attr-defined]
+        assert any("image_url" in str(r.body.get("messages")) for r in requests), (
+            f"README block {index} sent no image to the emulator"
+        )
