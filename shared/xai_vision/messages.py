@@ -17,6 +17,7 @@ from typing import Any, Literal, TypeAlias, cast
 from typing_extensions import NotRequired, TypedDict
 
 from xai_vision import _json
+from xai_vision.catalog import DEFAULT_MODEL, model_facts
 from xai_vision.errors import RequestValidationError, TooManyImagesError
 from xai_vision.images import ImageOptions, ImageSource, PreparedImage, prepare_image
 from xai_vision.models import ToolCall
@@ -531,6 +532,28 @@ class ChatRequest:
                 f"extra may not set {', '.join(fields)}: use the ChatRequest fields"
             )
         object.__setattr__(self, "extra", dict(self.extra))
+        self._check_model_takes_request()
+
+    def _check_model_takes_request(self) -> None:
+        """Refuse what a known model answers 400 to (images, reasoning-model parameters) here.
+
+        Unknown model names are not checked: the catalogue never blocks a model it does not know.
+        """
+        facts = model_facts(self.model, self.reasoning_effort)
+        if not facts.known:
+            return
+        if not facts.takes_images and self.images():
+            raise RequestValidationError(
+                f"model {self.model!r} does not take images (xAI rejects them); "
+                f"use an image model such as {DEFAULT_MODEL!r}"
+            )
+        params = self.params()
+        for name in facts.rejected_params:
+            if params.get(name) is not None:
+                raise RequestValidationError(
+                    f"model {self.model!r} does not take the parameter {name!r} "
+                    f"(xAI answers 400); drop it or use a model that takes it"
+                )
 
     def _check_stop(self) -> None:
         stop = self.stop

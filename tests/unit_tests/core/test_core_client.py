@@ -317,6 +317,7 @@ def test_create_sends_one_exact_request_and_parses_everything(
 
 def test_body_is_built_once_deterministically_with_extra_last(server: Loopback) -> None:
     req = request(
+        model="a-model-the-catalogue-does-not-know",  # so no model rule refuses the fields
         seed=7,
         stop=["END"],
         reasoning_effort="low",

@@ -23,7 +23,7 @@ def test_params_list_names_every_body_field_of_chat_request() -> None:
 
 def test_build_routes_known_options_to_fields_and_the_rest_to_extra() -> None:
     request = ChatRequest.build(
-        "grok-4",
+        "grok-4-fast-non-reasoning",
         MESSAGES,
         {"temperature": 0.3, "seed": 5, "presence_penalty": 0.5, "user": "u"},
         extra={"logprobs": True},
@@ -32,7 +32,7 @@ def test_build_routes_known_options_to_fields_and_the_rest_to_extra() -> None:
     assert request.seed == 5
     assert request.extra == {"logprobs": True, "presence_penalty": 0.5, "user": "u"}
     assert request == ChatRequest(
-        "grok-4",
+        "grok-4-fast-non-reasoning",
         MESSAGES,
         temperature=0.3,
         seed=5,
@@ -67,7 +67,9 @@ def test_build_validates_like_the_constructor(
 
 
 def test_endpoint_body_is_to_body_plus_the_stream_flags() -> None:
-    request = ChatRequest.build("grok-4", MESSAGES, {"stop": ("A", "B"), "user": "u"})
+    request = ChatRequest.build(
+        "grok-4-fast-non-reasoning", MESSAGES, {"stop": ("A", "B"), "user": "u"}
+    )
     endpoint = ChatCompletionsEndpoint()
     assert json.loads(endpoint.build_body(request)) == request.to_body()
     streamed = json.loads(endpoint.build_body(request, stream=True))

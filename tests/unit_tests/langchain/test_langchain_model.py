@@ -66,9 +66,9 @@ def test_request_takes_settings_then_per_call_overrides() -> None:
     call = model._build_request(
         [HumanMessage("hi")],
         ["B"],
-        {"model": "grok-4", "temperature": 1.5, "stream": True, "user": "u-1"},
+        {"model": "grok-4-1-fast-non-reasoning", "temperature": 1.5, "stream": True, "user": "u-1"},
     )
-    assert (call.model, call.temperature) == ("grok-4", 1.5)
+    assert (call.model, call.temperature) == ("grok-4-1-fast-non-reasoning", 1.5)
     assert tuple(call.stop or ()) == ("B",)
     assert dict(call.extra) == {"presence_penalty": 0.5, "user": "u-1"}
 
