@@ -32,11 +32,14 @@ def b64decode_strict(payload: str | bytes) -> bytes:
     try:
         if _HAVE_PYBASE64:
             return pybase64.b64decode(payload, validate=True)
-        return base64.b64decode(payload, validate=True)
+        data = base64.b64decode(payload, validate=True)
     except ValueError as exc:  # non-ASCII str input; binascii.Error subclasses ValueError
         if isinstance(exc, binascii.Error):
             raise
         raise binascii.Error(str(exc)) from exc
+    if len(payload) != (len(data) + 2) // 3 * 4:  # the stdlib accepts excess '=' ("QUFB=")
+        raise binascii.Error("'=' padding where none belongs")
+    return data
 
 
 def b64encode_str(data: bytes) -> str:

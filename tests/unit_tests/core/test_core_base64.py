@@ -42,6 +42,13 @@ def test_invalid_payloads_raise_binascii_error(backend: str, payload: str) -> No
         _base64.b64decode_strict(payload)
 
 
+@pytest.mark.parametrize("payload", ["QUFB=", "QUFB====", "AAAA="])
+def test_excess_padding_is_refused_by_both_codecs(backend: str, payload: str) -> None:
+    """The stdlib alone would accept these (as pybase64 does not): both refuse them."""
+    with pytest.raises(binascii.Error):
+        _base64.b64decode_strict(payload)
+
+
 def test_backend_names_the_codec_in_use() -> None:
     try:
         import pybase64  # noqa: F401
