@@ -26,7 +26,7 @@ from typing import IO, Literal, TypeAlias, Union
 from PIL import Image, ImageOps, UnidentifiedImageError
 from pydantic import BaseModel, ConfigDict, Field
 
-from xai_vision._base64 import b64decode_strict, b64encode_str
+from xai_vision._base64 import b64decode_strict, b64decode_strict_from, b64encode_str
 from xai_vision.errors import (
     ImageDecodeError,
     ImageError,
@@ -127,7 +127,7 @@ def _ftyp_format(head: bytes) -> str | None:
     return None
 
 
-#: The header of a data URI; the payload after it is validated and decoded in one pass.
+#: The header of a data URI; the payload after it is validated as it is decoded, from the URI.
 _DATA_URI_HEADER = re.compile(
     r"data:(?P<mime>[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]*)"
     r"(?P<params>(?:;[A-Za-z0-9!#$&^_.+-]+=[^;,]*)*)"
@@ -151,8 +151,7 @@ def parse_data_uri(uri: str) -> tuple[str, bytes]:
     :class:`ImageSourceError` saying what is wrong.
     """
     mime, start = _data_uri_header(uri)
-    # One payload-sized slice: the C decoder takes a str but no offset.
-    return mime, _b64decode(uri[start:], data_uri_label(uri), "data URI")
+    return mime, _b64decode(uri, start, data_uri_label(uri), "data URI")
 
 
 def _data_uri_header(uri: str) -> tuple[str, int]:
@@ -178,15 +177,15 @@ def _data_uri_header(uri: str) -> tuple[str, int]:
     return match.group("mime").lower(), match.end()
 
 
-def _b64decode(payload: str, label: str, what: str) -> bytes:
-    """Strict standard base64 (padding required, no URL-safe alphabet, no whitespace).
-
-    One validating decode pass; on failure the reason is worked out for the message.
+def _b64decode(text: str, start: int, label: str, what: str) -> bytes:
+    """Strict standard base64 of ``text[start:]`` (padding required, no URL-safe alphabet, no
+    whitespace), read from ``text`` itself; on failure the reason is worked out for the message.
     """
     try:
-        return b64decode_strict(payload)
+        return b64decode_strict_from(text, start)
     except binascii.Error:
         pass
+    payload = text[start:]
     bad = next((c for c in payload if c not in _BASE64_ALPHABET), None)
     stripped = payload.rstrip("=")
     if bad is not None:
