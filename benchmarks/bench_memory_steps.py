@@ -2,8 +2,9 @@
 
 In one fresh process (Linux: ``/proc/self/status``, with the peak reset through
 ``/proc/self/clear_refs``) it reads the W5 PNG, builds the caller's data URI as a LangChain user
-would, prepares it with the core and builds the request body, printing peak and current RSS
-growth as multiples of the base64 payload after each step. No server is involved.
+would, prepares it with the core, builds the request body and walks its pieces as the client
+sends them, printing peak and current RSS growth as multiples of the base64 payload after each
+step. No server is involved.
 
     python benchmarks/bench_memory_steps.py
 """
@@ -57,7 +58,12 @@ def main() -> None:
         request = ChatRequest("grok-4", [user_message(["What is this?", image])])
         body = ChatCompletionsEndpoint().build_body(request)
         step("core: request body (build_body)")
-        print(f"\nthe caller's string is sent as it is: {image.url is uri}; body {len(body):,} B")
+        sent = sum(len(piece) for piece in body.iter_bytes())  # what httpx writes, piece by piece
+        step("core: body pieces encoded as sent")
+        print(
+            f"\nthe caller's string is sent as it is: {image.url is uri};"
+            f" body {sent:,} B in {len(body.parts)} parts (Content-Length {body.length:,})"
+        )
 
 
 if __name__ == "__main__":

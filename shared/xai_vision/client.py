@@ -2,7 +2,8 @@
 :class:`AsyncXAIClient` over httpx.
 
 Each client keeps one connection pool for its lifetime, sends bodies built once by its
-:class:`~xai_vision.endpoints.Endpoint`, retries what is worth retrying, and turns every
+:class:`~xai_vision.endpoints.Endpoint` (in pieces, with a Content-Length: a big image is
+never joined into one body), retries what is worth retrying, and turns every
 failure into a typed :mod:`xai_vision.errors` exception. The API key is held as a
 :class:`pydantic.SecretStr`: it appears in no repr, log line or error message.
 
@@ -29,7 +30,7 @@ import httpx
 from pydantic import SecretStr
 
 from xai_vision import _json
-from xai_vision.endpoints import STREAM_DONE, ChatCompletionsEndpoint, Endpoint
+from xai_vision.endpoints import STREAM_DONE, ChatCompletionsEndpoint, Endpoint, RequestBody
 from xai_vision.errors import (
     APIConnectionError,
     APIError,
@@ -286,13 +287,16 @@ class _BaseClient:
 
     # ---------------------------------------------------------------- request plumbing
 
-    def _auth_headers(self, *, stream: bool) -> dict[str, str]:
+    def _auth_headers(self, body: RequestBody, *, stream: bool) -> dict[str, str]:
+        """Request headers: key, accept type, and the body's length (httpx then sends its
+        pieces as they are, not chunked)."""
         if self._api_key is None:
             raise MissingAPIKeyError(
                 "no xAI API key: pass api_key=... or set the XAI_API_KEY environment variable"
             )
         headers = dict(self._stream_headers if stream else self._headers)
         headers["Authorization"] = "Bearer " + self._api_key.get_secret_value()
+        headers["Content-Length"] = str(body.length)
         return headers
 
     def _redact(self, text: str) -> str:
@@ -302,13 +306,13 @@ class _BaseClient:
                 text = text.replace(secret, "***")
         return text
 
-    def _log_request(self, request: ChatRequest, body: bytes, *, stream: bool) -> None:
+    def _log_request(self, request: ChatRequest, body: RequestBody, *, stream: bool) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "POST %s stream=%s bytes=%d %s",
                 self._url,
                 stream,
-                len(body),
+                body.length,
                 self._endpoint.describe(request),
             )
 
@@ -506,7 +510,7 @@ class AsyncXAIClient(_BaseClient):
     async def create(self, request: ChatRequest) -> ChatCompletion:
         """Send ``request`` and return the whole answer (retrying what is retryable)."""
         body = self._endpoint.build_body(request)
-        headers = self._auth_headers(stream=False)
+        headers = self._auth_headers(body, stream=False)
         self._log_request(request, body, stream=False)
         client = self._client()
         retries = 0
@@ -517,7 +521,7 @@ class AsyncXAIClient(_BaseClient):
                 async with self._slot():
                     response = await client.post(
                         self._url,
-                        content=body,
+                        content=body.aiter_bytes(),
                         headers=headers,
                         timeout=self._timeout,
                         follow_redirects=False,
@@ -547,12 +551,12 @@ class AsyncXAIClient(_BaseClient):
         (the usage chunk may then be missing).
         """
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
-        headers = self._auth_headers(stream=True)
+        headers = self._auth_headers(body, stream=True)
         self._log_request(request, body, stream=True)
         return self._stream(body, headers)
 
     async def _stream(
-        self, body: bytes, headers: dict[str, str]
+        self, body: RequestBody, headers: dict[str, str]
     ) -> AsyncIterator[ChatCompletionChunk]:
         client = self._client()
         retries = 0
@@ -564,7 +568,7 @@ class AsyncXAIClient(_BaseClient):
                 async with client.stream(
                     "POST",
                     self._url,
-                    content=body,
+                    content=body.aiter_bytes(),
                     headers=headers,
                     timeout=self._timeout,
                     follow_redirects=False,
@@ -703,7 +707,7 @@ class XAIClient(_BaseClient):
     def create(self, request: ChatRequest) -> ChatCompletion:
         """Send ``request`` and return the whole answer (retrying what is retryable)."""
         body = self._endpoint.build_body(request)
-        headers = self._auth_headers(stream=False)
+        headers = self._auth_headers(body, stream=False)
         self._log_request(request, body, stream=False)
         client = self._client()
         retries = 0
@@ -713,7 +717,7 @@ class XAIClient(_BaseClient):
             try:
                 response = client.post(
                     self._url,
-                    content=body,
+                    content=body.iter_bytes(),
                     headers=headers,
                     timeout=self._timeout,
                     follow_redirects=False,
@@ -743,11 +747,11 @@ class XAIClient(_BaseClient):
         (the usage chunk may then be missing).
         """
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
-        headers = self._auth_headers(stream=True)
+        headers = self._auth_headers(body, stream=True)
         self._log_request(request, body, stream=True)
         return self._stream(body, headers)
 
-    def _stream(self, body: bytes, headers: dict[str, str]) -> Iterator[ChatCompletionChunk]:
+    def _stream(self, body: RequestBody, headers: dict[str, str]) -> Iterator[ChatCompletionChunk]:
         client = self._client()
         retries = 0
         while True:
@@ -758,7 +762,7 @@ class XAIClient(_BaseClient):
                 with client.stream(
                     "POST",
                     self._url,
-                    content=body,
+                    content=body.iter_bytes(),
                     headers=headers,
                     timeout=self._timeout,
                     follow_redirects=False,

@@ -1,5 +1,6 @@
-"""Endpoints: how a :class:`~xai_vision.messages.ChatRequest` becomes request bytes, and how
-the answer (JSON or stream events) becomes :mod:`xai_vision.models` types.
+"""Endpoints: how a :class:`~xai_vision.messages.ChatRequest` becomes a request body (JSON
+bytes in pieces), and how the answer (JSON or stream events) becomes :mod:`xai_vision.models`
+types.
 
 The client only moves bytes; everything specific to one xAI API lives behind the
 :class:`Endpoint` protocol, so a Responses-API endpoint can be added without touching the
@@ -8,7 +9,9 @@ client or the adapters.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import secrets
+from collections.abc import AsyncIterator, Iterator, Mapping
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 
 from xai_vision import _json
@@ -24,6 +27,7 @@ __all__ = [
     "STREAM_DONE",
     "ChatCompletionsEndpoint",
     "Endpoint",
+    "RequestBody",
     "StreamDone",
     "parse_usage",
 ]
@@ -40,6 +44,106 @@ class StreamDone:
 
 STREAM_DONE: Final = StreamDone()
 
+#: Characters of a long string JSON-encoded at a time while a body is sent.
+SLICE: Final = 256 * 1024
+#: Image URLs longer than SLICE and adding up to at most this many characters are encoded
+#: with the rest of the body in one piece (one orjson pass is faster, the copy small).
+ONE_PIECE_MAX: Final = 4 * 1024 * 1024
+
+
+@dataclass(frozen=True, slots=True, eq=False)
+class RequestBody:
+    """A JSON request body as pieces, sent with a Content-Length and never joined.
+
+    ``parts`` are JSON text (bytes) and long strings (str, e.g. an image's data URI) whose JSON
+    encoding is made a slice at a time while sending, so no copy of a big image is ever whole.
+    The pieces can be walked any number of times: a retry sends the same bytes.
+    """
+
+    parts: tuple[bytes | str, ...]
+    #: Bytes in all: the Content-Length.
+    length: int
+
+    @classmethod
+    def of(cls, data: bytes) -> RequestBody:
+        """A body of one piece."""
+        return cls((data,), len(data))
+
+    def iter_bytes(self) -> Iterator[bytes]:
+        """The body's bytes, piece by piece (a fresh iterator each call)."""
+        for part in self.parts:
+            if isinstance(part, bytes):
+                yield part
+            else:  # JSON escaping maps each character alone, so slices encode independently
+                for at in range(0, len(part), SLICE):
+                    yield _json.dumps(part[at : at + SLICE])[1:-1]
+
+    async def aiter_bytes(self) -> AsyncIterator[bytes]:
+        """:meth:`iter_bytes` for an async HTTP client (httpx.AsyncClient takes async bodies)."""
+        for piece in self.iter_bytes():
+            yield piece
+
+    def __repr__(self) -> str:
+        return f"RequestBody(parts={len(self.parts)}, length={self.length})"
+
+
+def _json_length(text: str) -> int:
+    """Bytes in the JSON encoding of ``text`` without its quotes, counted a slice at a time."""
+    return sum(len(_json.dumps(text[at : at + SLICE])) - 2 for at in range(0, len(text), SLICE))
+
+
+def _long_image_urls(messages: list[Any]) -> list[tuple[int, int, str]]:
+    """(message index, part index, URL) of each image URL over SLICE characters, in order."""
+    found: list[tuple[int, int, str]] = []
+    for i, message in enumerate(messages):
+        content = message.get("content")
+        if not isinstance(content, list):
+            continue
+        for j, part in enumerate(content):
+            if isinstance(part, Mapping) and part.get("type") == "image_url":
+                image = part.get("image_url")
+                url = image.get("url") if isinstance(image, Mapping) else None
+                if isinstance(url, str) and len(url) > SLICE:
+                    found.append((i, j, url))
+    return found
+
+
+def _marker() -> str:
+    """A placeholder no request text can hold by chance (128 random bits)."""
+    return secrets.token_hex(16)
+
+
+def _json_body(body: dict[str, Any]) -> RequestBody:
+    """``body`` (``messages`` a list, as ChatRequest.to_body gives) as JSON in pieces.
+
+    The pieces join to exactly ``_json.dumps(body)``. Long image URLs (over SLICE characters,
+    together over ONE_PIECE_MAX) stay apart: the rest is encoded with a placeholder in their
+    place, then split there. Raises TypeError / ValueError for what cannot be encoded.
+    """
+    messages = body["messages"]
+    found = _long_image_urls(messages)
+    if sum(len(url) for _, _, url in found) <= ONE_PIECE_MAX:
+        return RequestBody.of(_json.dumps(body))
+    marker = _marker()
+    swapped = list(messages)
+    copied: dict[int, list[Any]] = {}
+    for i, j, _ in found:  # copy only what leads to a long URL; the caller's dicts stay as they are
+        content = copied.get(i)
+        if content is None:
+            content = copied[i] = list(messages[i]["content"])
+            swapped[i] = {**messages[i], "content": content}
+        part = content[j]
+        content[j] = {**part, "image_url": {**part["image_url"], "url": marker}}
+    text = _json.dumps({**body, "messages": swapped}).split(marker.encode("ascii"))
+    if len(text) != len(found) + 1:  # the marker also occurs in the request's own text
+        return RequestBody.of(_json.dumps(body))
+    parts: list[bytes | str] = [text[0]]
+    length = len(text[0])
+    for (_, _, url), after in zip(found, text[1:], strict=True):
+        parts += (url, after)
+        length += _json_length(url) + len(after)
+    return RequestBody(tuple(parts), length)
+
 
 @runtime_checkable
 class Endpoint(Protocol):
@@ -50,8 +154,8 @@ class Endpoint(Protocol):
 
     def build_body(
         self, request: ChatRequest, *, stream: bool = False, include_usage: bool = True
-    ) -> bytes:
-        """The request body as JSON bytes; raises RequestValidationError for unusable input."""
+    ) -> RequestBody:
+        """The request body as JSON in pieces; raises RequestValidationError for unusable input."""
         ...
 
     def parse_response(self, data: Any) -> ChatCompletion:
@@ -200,8 +304,8 @@ class ChatCompletionsEndpoint:
 
     def build_body(
         self, request: ChatRequest, *, stream: bool = False, include_usage: bool = True
-    ) -> bytes:
-        """The JSON body (:meth:`ChatRequest.to_body`) with the stream flags, encoded once.
+    ) -> RequestBody:
+        """The JSON body (:meth:`ChatRequest.to_body`) with the stream flags (:func:`_json_body`).
 
         The request validated itself when built, so only encoding can fail here.
         """
@@ -212,7 +316,7 @@ class ChatCompletionsEndpoint:
         else:
             body = request.to_body(stream=True)
         try:
-            return _json.dumps(body)
+            return _json_body(body)
         except (TypeError, ValueError) as exc:
             raise RequestValidationError(f"the request cannot be encoded as JSON: {exc}") from exc
 

@@ -109,7 +109,7 @@ def test_emulator_received_exactly_the_built_body(
     request = image_request(image_bytes)
     client.create(request)
     sent = xai_emulator.last_request.body
-    assert sent == json.loads(client.endpoint.build_body(request))
+    assert sent == json.loads(b"".join(client.endpoint.build_body(request).iter_bytes()))
 
 
 @pytest.mark.parametrize("mode", ["whole", "split"])

@@ -7,13 +7,24 @@ from types import MappingProxyType
 from typing import Any
 
 import pytest
-from xai_vision.endpoints import STREAM_DONE, ChatCompletionsEndpoint, Endpoint, parse_usage
+from xai_vision.endpoints import (
+    STREAM_DONE,
+    ChatCompletionsEndpoint,
+    Endpoint,
+    RequestBody,
+    parse_usage,
+)
 from xai_vision.errors import RequestValidationError, ResponseParseError, StreamError
 from xai_vision.messages import ChatRequest, function_tool, user_message
 from xai_vision.models import ChatCompletionChunk
 from xai_vision.sse import SSEEvent
 
 ENDPOINT = ChatCompletionsEndpoint()
+
+
+def joined(body: RequestBody) -> bytes:
+    """The body's pieces as one bytes object, as the server receives them."""
+    return b"".join(body.iter_bytes())
 
 
 def request(**fields: Any) -> ChatRequest:
@@ -43,7 +54,7 @@ def test_body_has_every_set_field_in_a_fixed_order() -> None:
         reasoning_effort="high",
         extra={"user": "u"},
     )
-    body = json.loads(ENDPOINT.build_body(req, stream=True))
+    body = json.loads(joined(ENDPOINT.build_body(req, stream=True)))
     assert list(body) == [
         "model", "messages", "temperature", "top_p", "max_tokens", "stop", "seed", "tools",
         "tool_choice", "parallel_tool_calls", "response_format", "reasoning_effort", "stream",
@@ -54,21 +65,24 @@ def test_body_has_every_set_field_in_a_fixed_order() -> None:
 
 
 def test_unset_fields_are_left_out_and_bytes_are_compact_utf8() -> None:
-    raw = ENDPOINT.build_body(request(messages=[user_message("Olá")]))
-    assert raw == '{"model":"grok-4","messages":[{"role":"user","content":"Olá"}]}'.encode()
+    body = ENDPOINT.build_body(request(messages=[user_message("Olá")]))
+    raw = '{"model":"grok-4","messages":[{"role":"user","content":"Olá"}]}'.encode()
+    assert body.parts == (raw,) and body.length == len(raw)  # a small body is one piece
 
 
 def test_same_request_gives_identical_bytes() -> None:
     req = request(temperature=0.1, extra={"b": 1, "a": 2})
-    assert ENDPOINT.build_body(req) == ENDPOINT.build_body(req)
-    assert ENDPOINT.build_body(req) == ENDPOINT.build_body(
-        request(temperature=0.1, extra={"b": 1, "a": 2})
+    assert joined(ENDPOINT.build_body(req)) == joined(ENDPOINT.build_body(req))
+    assert joined(ENDPOINT.build_body(req)) == joined(
+        ENDPOINT.build_body(request(temperature=0.1, extra={"b": 1, "a": 2}))
     )
 
 
 def test_read_only_mappings_serialise() -> None:
     req = request(response_format=MappingProxyType({"type": "json_object"}))
-    assert json.loads(ENDPOINT.build_body(req))["response_format"] == {"type": "json_object"}
+    assert json.loads(joined(ENDPOINT.build_body(req)))["response_format"] == {
+        "type": "json_object"
+    }
 
 
 def test_unencodable_extra_is_a_validation_error() -> None:

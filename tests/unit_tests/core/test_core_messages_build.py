@@ -71,10 +71,12 @@ def test_endpoint_body_is_to_body_plus_the_stream_flags() -> None:
         "grok-4-fast-non-reasoning", MESSAGES, {"stop": ("A", "B"), "user": "u"}
     )
     endpoint = ChatCompletionsEndpoint()
-    assert json.loads(endpoint.build_body(request)) == request.to_body()
-    streamed = json.loads(endpoint.build_body(request, stream=True))
+    assert json.loads(b"".join(endpoint.build_body(request).iter_bytes())) == request.to_body()
+    streamed = json.loads(b"".join(endpoint.build_body(request, stream=True).iter_bytes()))
     assert list(streamed) == ["model", "messages", "stop", "stream", "stream_options", "user"]
     assert streamed["stop"] == ["A", "B"]
-    unmetered = json.loads(endpoint.build_body(request, stream=True, include_usage=False))
+    unmetered = json.loads(
+        b"".join(endpoint.build_body(request, stream=True, include_usage=False).iter_bytes())
+    )
     assert unmetered["stream"] is True
     assert "stream_options" not in unmetered
