@@ -521,7 +521,7 @@ class AsyncXAIClient(_BaseClient):
                 async with self._slot():
                     response = await client.post(
                         self._url,
-                        content=body.aiter_bytes(),
+                        content=body.acontent(),
                         headers=headers,
                         timeout=self._timeout,
                         follow_redirects=False,
@@ -568,7 +568,7 @@ class AsyncXAIClient(_BaseClient):
                 async with client.stream(
                     "POST",
                     self._url,
-                    content=body.aiter_bytes(),
+                    content=body.acontent(),
                     headers=headers,
                     timeout=self._timeout,
                     follow_redirects=False,
@@ -717,7 +717,7 @@ class XAIClient(_BaseClient):
             try:
                 response = client.post(
                     self._url,
-                    content=body.iter_bytes(),
+                    content=body.content(),
                     headers=headers,
                     timeout=self._timeout,
                     follow_redirects=False,
@@ -762,7 +762,7 @@ class XAIClient(_BaseClient):
                 with client.stream(
                     "POST",
                     self._url,
-                    content=body.iter_bytes(),
+                    content=body.content(),
                     headers=headers,
                     timeout=self._timeout,
                     follow_redirects=False,

@@ -83,6 +83,19 @@ class RequestBody:
         for piece in self.iter_bytes():
             yield piece
 
+    def content(self) -> bytes | Iterator[bytes]:
+        """What a sync httpx client sends: a one-piece body as its bytes (so event hooks can
+        read ``request.content``), else :meth:`iter_bytes`."""
+        if len(self.parts) == 1 and isinstance(self.parts[0], bytes):
+            return self.parts[0]
+        return self.iter_bytes()
+
+    def acontent(self) -> bytes | AsyncIterator[bytes]:
+        """:meth:`content` for an async httpx client."""
+        if len(self.parts) == 1 and isinstance(self.parts[0], bytes):
+            return self.parts[0]
+        return self.aiter_bytes()
+
     def __repr__(self) -> str:
         return f"RequestBody(parts={len(self.parts)}, length={self.length})"
 

@@ -646,6 +646,34 @@ def test_injected_http_client_is_used_and_left_open(server: Loopback) -> None:
     http.close()
 
 
+def test_an_injected_clients_request_hook_can_read_a_small_body(server: Loopback) -> None:
+    """A one-piece body goes to httpx as bytes, so hooks see ``request.content`` as before."""
+    bodies: list[bytes] = []
+    http = httpx.Client(event_hooks={"request": [lambda r: bodies.append(r.content)]})
+    server.script(Reply(body=completion_body()))
+    with XAIClient(api_key=KEY, base_url=server.url, http_client=http) as c:
+        c.create(request())
+    http.close()
+    assert bodies == [server.requests[0].body]
+    assert json.loads(bodies[0])["messages"] == [{"role": "user", "content": "Say hi"}]
+
+
+async def test_an_injected_async_clients_request_hook_can_read_a_small_body(
+    server: Loopback,
+) -> None:
+    bodies: list[bytes] = []
+
+    async def hook(r: httpx.Request) -> None:
+        bodies.append(r.content)
+
+    http = httpx.AsyncClient(event_hooks={"request": [hook]})
+    server.script(Reply(body=completion_body()))
+    async with AsyncXAIClient(api_key=KEY, base_url=server.url, http_client=http) as c:
+        await c.create(request())
+    await http.aclose()
+    assert bodies == [server.requests[0].body]
+
+
 def test_one_pool_reused_across_calls(server: Loopback, client: XAIClient) -> None:
     server.script(*[Reply(body=completion_body())] * 3)
     ports: set[int] = set()
