@@ -183,7 +183,7 @@ def _url(mapping: Mapping[str, Any], key: str, where: str) -> str:
     value = mapping.get(key)
     if not isinstance(value, str) or not value:
         raise RequestValidationError(f"{where}: image '{key}' must be a non-empty string")
-    if not value.lower().startswith(_URL_PREFIXES):
+    if not value[:8].lower().startswith(_URL_PREFIXES):  # never lower-case a whole data URI
         scheme = _SCHEME.match(value)
         what = f"unsupported URL scheme {scheme[1]!r}" if scheme else "not a URL"
         raise ImageSourceError(
