@@ -8,6 +8,7 @@ image description or the question); enums take their first value, ``const`` its 
 
 from __future__ import annotations
 
+import json
 import re
 from collections import deque
 from collections.abc import Mapping
@@ -34,10 +35,37 @@ _STRING_FORMATS: dict[str, str] = {
 }
 
 
+def without_json_objects(prompt: str) -> str:
+    """``prompt`` with every embedded JSON object removed.
+
+    Frameworks paste the output schema into the prompt (LlamaIndex's format instructions); a
+    model does not copy values out of a schema, so neither does the emulator.
+    """
+    # Template-escaped schemas ("{{...}}") reach the wire as they are from some frameworks.
+    prompt = prompt.replace("{{", "{").replace("}}", "}")
+    decoder = json.JSONDecoder()
+    kept: list[str] = []
+    at = 0
+    start = prompt.find("{")
+    while start != -1:
+        try:
+            value, end = decoder.raw_decode(prompt, start)
+        except ValueError:
+            start = prompt.find("{", start + 1)
+            continue
+        if isinstance(value, dict):
+            kept.append(prompt[at:start])
+            at = end
+        start = prompt.find("{", end)
+    kept.append(prompt[at:])
+    return "".join(kept)
+
+
 class PromptValues:
-    """Numbers and quoted strings taken from a prompt, handed out in order."""
+    """Numbers and quoted strings taken from a prompt (outside embedded JSON), in order."""
 
     def __init__(self, prompt: str, fallback_text: str) -> None:
+        prompt = without_json_objects(prompt)
         self.numbers: deque[float] = deque(float(m) for m in _NUMBER.findall(prompt))
         self.strings: deque[str] = deque(
             next(g for g in m.groups() if g is not None) for m in _QUOTED.finditer(prompt)
