@@ -460,6 +460,10 @@ class ChatXAIVision(BaseChatModel):
     """Decompression-bomb guard: most pixels an image may decode to."""
     max_images_per_request: int | None = Field(default=_IMAGE_DEFAULTS.max_images_per_request, gt=0)
     """Most images one request may carry; None for no limit."""
+    max_images_per_message: int | None = Field(
+        default=_IMAGE_DEFAULTS.max_images_per_message, gt=0
+    )
+    """Most images one message may carry (xAI's stricter source: 10); None for no limit."""
     animated_images: Literal["error", "first_frame"] = _IMAGE_DEFAULTS.animated
     """Animated images: refuse them, or send their first frame."""
 
@@ -536,6 +540,7 @@ class ChatXAIVision(BaseChatModel):
             max_edge=self.max_image_edge,
             max_pixels=self.max_image_pixels,
             max_images_per_request=self.max_images_per_request,
+            max_images_per_message=self.max_images_per_message,
             optimize=self.optimize_images,
             animated=self.animated_images,
         )
@@ -593,7 +598,13 @@ class ChatXAIVision(BaseChatModel):
         options.update((key, value) for key, value in kwargs.items() if key != "stream")
         if stop is not None:
             options["stop"] = stop
-        return ChatRequest.build(self.model, wire_messages, options, extra=self.model_kwargs)
+        return ChatRequest.build(
+            self.model,
+            wire_messages,
+            options,
+            extra=self.model_kwargs,
+            max_images_per_message=self.max_images_per_message,
+        )
 
     # ----------------------------------------------------------------- token estimates
 

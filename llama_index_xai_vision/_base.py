@@ -149,7 +149,12 @@ class XAISettings(BaseModel):
         response_format = options.get("response_format")
         if isinstance(response_format, type) and issubclass(response_format, BaseModel):
             options["response_format"] = pydantic_response_format(response_format)
-        return ChatRequest.build(self.model, wire, options)
+        return ChatRequest.build(
+            self.model,
+            wire,
+            options,
+            max_images_per_message=self.image_options.max_images_per_message,
+        )
 
     def _chat_request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
         collector = ImageCollector(self.image_options)

@@ -221,6 +221,8 @@ class ImageOptions(BaseModel):
     max_bytes: int = Field(default=20 * 1024 * 1024, gt=0)
     max_edge: int = Field(default=8192, gt=0)
     max_images_per_request: int | None = Field(default=None, gt=0)
+    #: xAI's stricter source says 10 images a message (its docs name no limit); None lifts it.
+    max_images_per_message: int | None = Field(default=10, gt=0)
     max_pixels: int = Field(default=178_956_970, gt=0)
     optimize: bool = False
     animated: Literal["error", "first_frame"] = "error"

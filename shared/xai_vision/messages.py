@@ -446,6 +446,8 @@ def estimate_prompt_tokens(
 # --------------------------------------------------------------------------- request
 
 _RESERVED = frozenset({"model", "messages", "stream", "stream_options"})
+#: Default images-per-message limit (xAI's stricter source; :class:`ImageOptions` has the same).
+MAX_IMAGES_PER_MESSAGE: int | None = ImageOptions().max_images_per_message
 #: The :class:`ChatRequest` fields that are body parameters, in body order. The one list of them:
 #: adapters route per-call options with it (see :meth:`ChatRequest.build`).
 CHAT_REQUEST_PARAMS: tuple[str, ...] = (
@@ -484,6 +486,8 @@ class ChatRequest:
     response_format: Mapping[str, Any] | None = None
     reasoning_effort: str | None = None
     extra: Mapping[str, Any] = field(default_factory=dict)
+    #: Not a body field: the most images one message may carry (None: no limit), checked here.
+    max_images_per_message: int | None = MAX_IMAGES_PER_MESSAGE
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model.strip():
@@ -532,7 +536,24 @@ class ChatRequest:
                 f"extra may not set {', '.join(fields)}: use the ChatRequest fields"
             )
         object.__setattr__(self, "extra", dict(self.extra))
+        self._check_images_per_message()
         self._check_model_takes_request()
+
+    def _check_images_per_message(self) -> None:
+        limit = self.max_images_per_message
+        if limit is None:
+            return
+        for i, message in enumerate(self.messages):
+            content = message.get("content")
+            if not isinstance(content, list):
+                continue
+            count = sum(1 for part in content if part.get("type") == "image_url")
+            if count > limit:
+                raise TooManyImagesError(
+                    f"messages[{i}] carries {count} images; at most {limit} a message "
+                    f"(max_images_per_message={limit}; xAI rejects more, per its stricter "
+                    "source): split the images over several messages or raise the limit"
+                )
 
     def _check_model_takes_request(self) -> None:
         """Refuse what a known model answers 400 to (images, reasoning-model parameters) here.
@@ -639,6 +660,7 @@ class ChatRequest:
         options: Mapping[str, Any] | None = None,
         *,
         extra: Mapping[str, Any] | None = None,
+        max_images_per_message: int | None = MAX_IMAGES_PER_MESSAGE,
     ) -> ChatRequest:
         """A request from loose options, as frameworks pass them (defaults merged with per-call).
 
@@ -655,7 +677,13 @@ class ChatRequest:
                 fields[key] = value
             else:
                 body_extra[key] = value
-        return cls(model, messages, extra=body_extra, **fields)
+        return cls(
+            model,
+            messages,
+            extra=body_extra,
+            max_images_per_message=max_images_per_message,
+            **fields,
+        )
 
     def _set_params(self) -> dict[str, Any]:
         """The parameters that are set, in :data:`CHAT_REQUEST_PARAMS` order (tuples as lists)."""

@@ -9,8 +9,8 @@ import pytest
 from PIL import Image
 from xai_vision.client import XAIClient
 from xai_vision.emulator import Emulator
-from xai_vision.errors import RequestValidationError
-from xai_vision.images import prepare_image
+from xai_vision.errors import BadRequestError, RequestValidationError, TooManyImagesError
+from xai_vision.images import ImageOptions, prepare_image
 from xai_vision.messages import ChatRequest, user_message
 
 
@@ -98,3 +98,35 @@ def test_the_emulator_answers_the_same_bodies_400_as_xai_does(body: dict[str, ob
         )
     assert response.status_code == 400
     assert set(response.json()) == {"code", "error"}
+
+
+def many_images(n: int) -> list[dict[str, object]]:
+    image = prepare_image(png())
+    return [dict(user_message(["Describe them.", *[image] * n]))]
+
+
+def test_more_images_in_a_message_than_the_limit_are_refused_naming_the_message() -> None:
+    with pytest.raises(TooManyImagesError) as info:
+        ChatRequest("grok-4", many_images(11))  # type: ignore[arg-type]
+    assert "messages[0] carries 11 images; at most 10" in str(info.value)
+
+
+def test_the_limit_is_per_message_and_a_setting() -> None:
+    two_full = [*many_images(10), {"role": "assistant", "content": "ok"}, *many_images(10)]
+    assert len(ChatRequest("grok-4", two_full).images()) == 20  # type: ignore[arg-type]
+    lifted = ChatRequest.build("grok-4", many_images(12), max_images_per_message=None)  # type: ignore[arg-type]
+    assert len(lifted.images()) == 12
+    with pytest.raises(TooManyImagesError):
+        ChatRequest.build("grok-4", many_images(3), max_images_per_message=2)  # type: ignore[arg-type]
+    assert ImageOptions().max_images_per_message == 10
+
+
+def test_the_emulator_rejects_what_the_limit_refuses() -> None:
+    """With the check lifted, the default emulator answers 400: the default mirrors it."""
+    with Emulator() as emu, XAIClient(api_key=emu.api_key, base_url=emu.base_url) as client:
+        with pytest.raises(TooManyImagesError):
+            client.create(ChatRequest("grok-4", many_images(11)))  # type: ignore[arg-type]
+        assert emu.requests == []
+        lifted = ChatRequest.build("grok-4", many_images(11), max_images_per_message=None)  # type: ignore[arg-type]
+        with pytest.raises(BadRequestError):
+            client.create(lifted)
