@@ -421,6 +421,9 @@ def batch(
                     style="bold yellow",
                 )
             )
+        undone_codes = {exit_code_for(error) for _, error in outcome.undone}
+        if len(undone_codes) == 1 and not outcome.totals.failed:
+            raise typer.Exit(undone_codes.pop())  # e.g. all network failures: NETWORK
         if outcome.undone or outcome.totals.failed:
             raise typer.Exit(ExitCode.FAILED)
 

@@ -6,6 +6,7 @@ import io
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -157,6 +158,23 @@ def test_batch_leaves_temporary_failures_for_resume(xai_emulator: Emulator, tmp_
     assert sorted(Path(r["source"]).name for r in _records(out)) == [
         "img_000.png", "img_001.png", "img_002.png",
     ]  # fmt: skip
+
+
+def test_batch_network_failure_exits_5_and_leaves_every_image_for_resume(tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    _images(folder, 3)
+    out = tmp_path / "out.jsonl"
+    with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    args = [
+        "batch", str(folder), "-p", PROMPT, "--out", str(out), "--api-key", "k",
+        "--base-url", f"http://127.0.0.1:{port}/v1", "--max-retries", "0",
+    ]  # fmt: skip
+    result = runner.invoke(app, args)
+    assert result.exit_code == ExitCode.NETWORK, result.output
+    assert "3 images hit temporary errors" in result.stderr
+    assert out.read_bytes() == b""
 
 
 def test_batch_stops_on_a_refused_key_without_writing(tmp_path: Path) -> None:
