@@ -460,9 +460,7 @@ class ChatXAIVision(BaseChatModel):
     """Decompression-bomb guard: most pixels an image may decode to."""
     max_images_per_request: int | None = Field(default=_IMAGE_DEFAULTS.max_images_per_request, gt=0)
     """Most images one request may carry; None for no limit."""
-    max_images_per_message: int | None = Field(
-        default=_IMAGE_DEFAULTS.max_images_per_message, gt=0
-    )
+    max_images_per_message: int | None = Field(default=_IMAGE_DEFAULTS.max_images_per_message, gt=0)
     """Most images one message may carry (xAI's stricter source: 10); None for no limit."""
     animated_images: Literal["error", "first_frame"] = _IMAGE_DEFAULTS.animated
     """Animated images: refuse them, or send their first frame."""
