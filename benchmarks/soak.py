@@ -97,9 +97,9 @@ class Soak:
         self.llm = XAIVision(model=MODEL, api_key=emu.api_key, base_url=emu.base_url)
 
     async def close(self) -> None:
-        """Close every pool (ChatXAIVision has no public close: its cached client is closed)."""
+        """Close every pool."""
         await self.core.aclose()
-        await self.chat._get_client().aclose()
+        await self.chat.aclose()
         await self.llm.aclose()
 
     def call(self, i: int) -> tuple[Callable[[], Awaitable[str]], str]:

@@ -105,11 +105,8 @@ def build(family: str, config: Config) -> Any:
 
 
 async def close(family: str, target: Any) -> None:
-    """Close what ``build`` made (ChatXAIVision has no public close: close its cached client)."""
-    if family == "langchain":
-        await target._get_client().aclose()
-    else:
-        await target.aclose()
+    """Close what ``build`` made."""
+    await target.aclose()
 
 
 def _lc_image(source: Source, options: ImageOptions | None) -> dict[str, Any]:

@@ -161,7 +161,7 @@ def test_langchain_abatch_under_load(loaded_emulator: Emulator) -> None:
                 inputs, config={"max_concurrency": CONCURRENCY}, return_exceptions=True
             )
         finally:
-            await model._get_client().aclose()  # no public close on ChatXAIVision (reported)
+            await model.aclose()
 
     results = asyncio.run(main())
     assert len(results) == CALLS

@@ -254,7 +254,7 @@ async def test_langchain_astream_events() -> None:
     with Emulator() as emu:
         model = ChatXAIVision(api_key=PLANTED, base_url=emu.base_url)
         events = [e async for e in model.astream_events([HumanMessage("hi")], version="v2")]
-        await model._get_client().aclose()
+        await model.aclose()
     assert {e["event"] for e in events} >= {"on_chat_model_start", "on_chat_model_end"}
     for event in events:
         assert_clean(_lc_dump(event))
