@@ -5,14 +5,19 @@ from __future__ import annotations
 import base64
 import os
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 import pytest
 from langchain_core.language_models import BaseChatModel
-from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage
+from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
+from xai_vision.emulator import Emulator
+from xai_vision.errors import RequestValidationError
 
 from langchain_xai_vision import ChatXAIVision
+
+if TYPE_CHECKING:
+    from pytest_benchmark.fixture import BenchmarkFixture
 
 # Same rule as the conftest's: live only with both set (a test module cannot import conftest).
 LIVE = os.environ.get("XAI_LIVE") == "1" and bool(os.environ.get("XAI_API_KEY"))
@@ -61,6 +66,26 @@ class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
     @property
     def supports_anthropic_inputs(self) -> bool:
         return True
+
+    @property
+    def supports_pdf_inputs(self) -> bool:
+        """No: xAI chat completions take text and images only; see test_refuses_pdf_and_audio."""
+        return False
+
+    @property
+    def supports_audio_inputs(self) -> bool:
+        """No: xAI chat completions take text and images only; see test_refuses_pdf_and_audio."""
+        return False
+
+    @property
+    def supports_pdf_tool_message(self) -> bool:
+        """No: xAI chat completions take text and images only; see test_refuses_pdf_and_audio."""
+        return False
+
+    @property
+    def enable_vcr_tests(self) -> bool:
+        """No: the emulator is local, nothing to record; test_stream_time_without_vcr times it."""
+        return False
 
     @property
     def model_override_value(self) -> str:
@@ -131,3 +156,57 @@ class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
                 assert answer.text.startswith("I see 1 image.")
             assert answer.usage_metadata is not None
             assert answer.usage_metadata.get("input_token_details", {}).get("image", 0) > 0
+
+    def test_refuses_pdf_and_audio(self, model: BaseChatModel, emulator: Emulator) -> None:
+        """What test_pdf_inputs, test_audio_inputs and test_pdf_tool_message send (they skip,
+        as the properties above say) is refused with an error naming the message and block,
+        before any request; the unit tests test_unsendable_input_raises_naming_the_message and
+        test_file_id_forms_are_refused_clearly cover the other shapes."""
+        pdf = {"type": "file", "base64": "JVBERi0xLjQK", "mime_type": "application/pdf"}
+        wav = {"type": "audio", "base64": "UklGRiQAAABXQVZF", "mime_type": "audio/wav"}
+        openai_pdf = {
+            "type": "file",
+            "file": {"filename": "a.pdf", "file_data": "data:application/pdf;base64,JVBERi0x"},
+        }
+        input_audio = {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}
+        call = AIMessage("", tool_calls=[{"id": "c1", "name": "read_pdf", "args": {}}])
+        cases: list[tuple[list[Any], str]] = [
+            ([HumanMessage(["Summarise this document.", pdf])], r"message 0 \(human\), block 1"),
+            ([HumanMessage([openai_pdf])], r"message 0 \(human\), block 0"),
+            ([HumanMessage(["Describe this audio.", wav])], r"message 0 \(human\), block 1"),
+            ([HumanMessage([input_audio])], r"message 0 \(human\), block 0"),
+            (
+                [HumanMessage("Read it."), call, ToolMessage([pdf], tool_call_id="c1")],
+                r"message 2 \(tool\), block 0",
+            ),
+        ]
+        for messages, where in cases:
+            with pytest.raises(RequestValidationError, match=where) as raised:
+                model.invoke(messages)
+            assert "xAI chat completions take text and image blocks" in str(raised.value)
+        assert emulator.requests == []
+
+    @pytest.mark.benchmark
+    def test_stream_time_without_vcr(
+        self, model: BaseChatModel, benchmark: BenchmarkFixture
+    ) -> None:
+        """test_stream_time's benchmark (same prompt, same loop), run for real without VCR.
+
+        langchain-tests forbids overriding its tests, and its test_stream_time needs a VCR
+        cassette (skipped: see enable_vcr_tests). Against the local emulator there is nothing
+        to record, so this times real streams; live, one round keeps the cost to one call. It
+        asserts the stream arrives in pieces and ends with the usage chunk; the timings are
+        reported, not judged (the overhead targets are benchmarks/run.py's W2).
+        """
+        sizes: list[int] = []
+
+        def _run() -> None:
+            chunks = list(model.stream("Write a story about a cat."))
+            assert chunks[-1].chunk_position == "last"
+            assert chunks[-1].usage_metadata is not None
+            sizes.append(len([c for c in chunks if c.text]))
+
+        rounds = 1 if LIVE else 20
+        benchmark.pedantic(_run, rounds=rounds, warmup_rounds=0 if LIVE else 1)
+        assert len(sizes) == rounds + (0 if LIVE else 1)
+        assert min(sizes) > 1

@@ -37,6 +37,7 @@ from langchain_xai_vision.chat_models import (
 
 RECORDED = Path(__file__).parents[2] / "data" / "recorded"
 URL = "https://example.com/a.png"
+PDF = "application/pdf"
 
 
 def _interaction(name: str, index: int) -> dict[str, Any]:
@@ -346,6 +347,16 @@ def test_assistant_with_only_tool_calls_sends_null_content() -> None:
             r"message 0 \(human\), block 0: content block type 'audio' is not supported",
         ),
         (HumanMessage(content=[{"type": "file", "file_id": "f1"}]), "'file' is not supported"),
+        (
+            HumanMessage(content=["Read:", {"type": "file", "base64": "JVBE", "mime_type": PDF}]),
+            r"message 0 \(human\), block 1: content block type 'file' is not supported",
+        ),
+        (
+            ToolMessage(
+                content=[{"type": "file", "base64": "JVBE", "mime_type": PDF}], tool_call_id="c1"
+            ),
+            r"message 0 \(tool\), block 0: content block type 'file' is not supported",
+        ),
         (HumanMessage(content=[{"type": "image", "file_id": "f1"}]), "file id"),
         (
             AIMessage(content=[{"type": "audio", "base64": "AAAA", "mime_type": "audio/wav"}]),
