@@ -11,7 +11,7 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from langchain_core.callbacks import BaseCallbackHandler
+from langchain_core.callbacks import AsyncCallbackHandler, BaseCallbackHandler
 from langchain_core.messages import (
     AIMessage,
     AIMessageChunk,
@@ -25,6 +25,7 @@ from langchain_core.rate_limiters import InMemoryRateLimiter
 from langchain_core.tools import tool
 from pydantic import BaseModel, Field
 from xai_vision.emulator import Emulator
+from xai_vision.emulator.catalog import resolve_model
 from xai_vision.errors import (
     APITimeoutError,
     AuthenticationError,
@@ -303,6 +304,72 @@ def test_streaming_with_usage_and_callbacks(
     assert usage["total_tokens"] == usage["input_tokens"] + usage["output_tokens"]
     assert full.response_metadata["finish_reason"] == "stop"
     assert full.response_metadata["model_name"] == "grok-4-fast-non-reasoning"
+
+
+class _AsyncTokens(AsyncCallbackHandler):
+    def __init__(self) -> None:
+        self.tokens: list[str] = []
+
+    async def on_llm_new_token(self, token: str, **kwargs: Any) -> None:
+        self.tokens.append(token)
+
+
+HELLO = "I see no images.\nYou asked: Hello"
+
+
+async def test_async_handler_gets_every_token_on_astream_and_streaming_ainvoke(
+    xai_emulator: Emulator,
+) -> None:
+    model = ChatXAIVision(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url)
+    handler = _AsyncTokens()
+    chunks = [c async for c in model.astream("Hello", config={"callbacks": [handler]})]
+    assert handler.tokens == [c.text for c in chunks]  # one callback per chunk, in order
+    assert "".join(handler.tokens) == HELLO
+    assert len([t for t in handler.tokens if t]) > 3
+    handler = _AsyncTokens()
+    answer = await model.model_copy(update={"streaming": True}).ainvoke(
+        "Hello", config={"callbacks": [handler]}
+    )
+    assert xai_emulator.last_request.body["stream"] is True
+    assert "".join(handler.tokens) == answer.text == HELLO
+    assert len([t for t in handler.tokens if t]) > 3
+
+
+def test_invoke_with_streaming_true_fires_per_token_callbacks(xai_emulator: Emulator) -> None:
+    model = ChatXAIVision(
+        api_key=xai_emulator.api_key, base_url=xai_emulator.base_url, streaming=True
+    )
+    handler = _Tokens()
+    answer = model.invoke("Hello", config={"callbacks": [handler]})
+    assert xai_emulator.last_request.body["stream"] is True
+    assert len([t for t in handler.tokens if t]) > 3
+    assert "".join(handler.tokens) == answer.text == HELLO
+    assert answer.usage_metadata is not None  # the streamed answer still carries usage
+    plain = ChatXAIVision(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url)
+    handler = _Tokens()
+    assert plain.invoke("Hello", config={"callbacks": [handler]}).text == HELLO
+    assert handler.tokens == []  # without streaming=True, invoke makes one plain request
+    assert not xai_emulator.last_request.body.get("stream")
+
+
+async def test_streamed_metadata_carries_system_fingerprint_and_id(
+    xai_emulator: Emulator,
+) -> None:
+    model = ChatXAIVision(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url)
+    info = resolve_model("grok-4-fast-non-reasoning")
+    assert info is not None
+    for chunks in (list(model.stream("Hello")), [c async for c in model.astream("Hello")]):
+        full = chunks[0]
+        for chunk in chunks[1:]:
+            full = full + chunk
+        metadata = full.response_metadata
+        assert metadata["system_fingerprint"] == info.system_fingerprint
+        assert isinstance(full.id, str) and full.id
+        assert metadata["id"] == full.id
+        assert {c.id for c in chunks} == {full.id}  # every chunk is one response
+    other = model.invoke("Hello")
+    assert other.response_metadata["system_fingerprint"] == info.system_fingerprint
+    assert other.response_metadata["id"] == other.id != full.id
 
 
 async def test_async_stream_events_and_batches(lc_params: dict[str, Any]) -> None:

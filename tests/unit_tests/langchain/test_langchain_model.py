@@ -115,6 +115,12 @@ def test_ls_params_report_xai_and_the_called_model() -> None:
     assert _model()._get_ls_params(model="grok-4")["ls_model_name"] == "grok-4"
 
 
+def test_llm_type_labels_traces_and_asdict() -> None:
+    model = _model()
+    assert model._llm_type == "xai-vision-chat"
+    assert model.asdict()["_type"] == "xai-vision-chat"
+
+
 @pytest.mark.parametrize(
     ("choice", "wire"),
     [
