@@ -31,19 +31,20 @@ Answers are deterministic, computed from what was received::
     Image 2: 32x32 jpeg, detail auto, square, dark, mostly blue.
     You asked: What is in these images?
 
-with usage from the project's token rule (image tokens via ``estimate_image_tokens``, text at
-4 characters a token plus 3 a message), reasoning tokens for reasoning models (total =
+(a second colour is named when it covers at least 15% of the picture: ``mostly red, some
+white``), with usage from the project's token rule (image tokens via ``estimate_image_tokens``,
+text at 4 characters a token plus 3 a message), reasoning tokens for reasoning models (total =
 prompt + completion + reasoning; grok-3-mini also returns ``reasoning_content``),
 ``cost_in_usd_ticks``, a deterministic prompt cache (a request that repeats a leading run of
 whole messages of an earlier one, same key and model, reports that prefix's text tokens as
 ``prompt_tokens_details.cached_tokens`` once it holds 1,024 text tokens; settings
 ``prompt_cache``, ``prompt_cache_min_tokens``, ``prompt_cache_entries``; ``reset()`` empties
-it), ``max_tokens`` truncation (``finish_reason: "length"``) and ``stop``.
-Tools are called when given (named ``tool_choice``, else the tools the prompt names, in
-parallel unless ``parallel_tool_calls`` is false), with arguments valid against their JSON
-schema and filled from the prompt's numbers and quoted strings; a tool result gets an answer
-that quotes it. ``response_format`` json_object / json_schema answers are valid JSON objects.
-Streams are framed like recorded xAI traffic; tool calls stream whole (xAI) or, with
+it), ``max_tokens`` truncation (``finish_reason: "length"``) and ``stop``. Tools are called
+when given (named ``tool_choice``, else the tools the prompt names, in parallel unless
+``parallel_tool_calls`` is false), with arguments valid against their JSON schema and filled
+from the prompt's numbers and quoted strings; a tool result gets an answer that quotes it.
+``response_format`` json_object / json_schema answers are valid JSON objects. Streams are
+framed like recorded xAI traffic; tool calls stream whole (xAI) or, with
 ``stream_tool_calls="split"``, as OpenAI-style fragments.
 
 Drive it: ``queue_reply(...)`` (text, tool calls, reasoning, or an error status/body),

@@ -1,8 +1,9 @@
 """What the emulator "sees" in an image: decoded with Pillow, described from its pixels.
 
 Each description is deterministic (size, format, detail, orientation, brightness and the
-dominant colour named from a fixed palette), so a test can tell which image reached the
-server and in what order. A solid red PNG is "mostly red".
+dominant colours named from a fixed palette), so a test can tell which image reached the
+server and in what order. A solid red PNG is "mostly red"; a red apple on white is "mostly
+red, some white" (a second colour is named when it covers at least 15% of the picture).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from PIL import Image
 
 from xai_vision.tokens import Detail, estimate_image_tokens
 
-__all__ = ["PALETTE", "ImageFacts", "dominant_colour", "inspect_pixels"]
+__all__ = ["PALETTE", "SECOND_COLOUR_SHARE", "ImageFacts", "dominant_colour", "inspect_pixels"]
 
 #: The colour names the emulator uses, with a representative RGB value for each.
 PALETTE: tuple[tuple[str, tuple[int, int, int]], ...] = (
@@ -38,6 +39,8 @@ PALETTE: tuple[tuple[str, tuple[int, int, int]], ...] = (
 )
 
 _SAMPLE_EDGE = 24
+#: Share of the sampled pixels a second colour needs to be named in a description.
+SECOND_COLOUR_SHARE = 0.15
 
 
 @dataclass(frozen=True)
@@ -52,6 +55,8 @@ class ImageFacts:
     brightness: str
     colour: str
     byte_size: int
+    #: The next most common colour, when it covers at least :data:`SECOND_COLOUR_SHARE`.
+    second_colour: str | None = None
 
     @property
     def tokens(self) -> int:
@@ -63,6 +68,7 @@ class ImageFacts:
         return (
             f"{self.width}x{self.height} {self.format}, detail {self.detail}, "
             f"{self.orientation}, {self.brightness}, mostly {self.colour}"
+            + (f", some {self.second_colour}" if self.second_colour else "")
         )
 
 
@@ -103,9 +109,22 @@ def dominant_colour(image: Image.Image) -> str:
 
 
 def _dominant(pixels: list[tuple[int, int, int]]) -> str:
+    return _ranked(pixels)[0]
+
+
+def _ranked(pixels: list[tuple[int, int, int]]) -> list[str]:
+    """Colour names by how many pixels they cover (ties in palette order)."""
     counts = Counter(_nearest(p) for p in pixels)
     order = {name: i for i, (name, _) in enumerate(PALETTE)}
-    return min(counts, key=lambda name: (-counts[name], order[name]))
+    return sorted(counts, key=lambda name: (-counts[name], order[name]))
+
+
+def _second(pixels: list[tuple[int, int, int]]) -> str | None:
+    ranked = _ranked(pixels)
+    if len(ranked) < 2:
+        return None
+    share = sum(1 for p in pixels if _nearest(p) == ranked[1]) / len(pixels)
+    return ranked[1] if share >= SECOND_COLOUR_SHARE else None
 
 
 def _flatten(image: Image.Image) -> Image.Image:
@@ -164,6 +183,7 @@ def inspect_pixels(data: bytes, fmt: str, detail: Detail) -> ImageFacts:
         brightness="bright" if mean >= 128 else "dark",
         colour=_dominant(pixels),
         byte_size=len(data),
+        second_colour=_second(pixels),
     )
 
 

@@ -366,3 +366,24 @@ def test_non_loopback_urls_are_400_without_touching_the_network(
 
 def test_other_url_schemes_are_400(client: httpx.Client) -> None:
     _rejected(ask(client, [image_part("ftp://127.0.0.1/x.png")]), 400, "unsupported URL scheme")
+
+
+def _two_colour_png(red_rows: int, height: int = 40) -> bytes:
+    """A 40-wide PNG: ``red_rows`` rows of red over white."""
+    image = Image.new("RGB", (40, height), "white")
+    image.paste((255, 0, 0), (0, 0, 40, red_rows))
+    buf = io.BytesIO()
+    image.save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("red_rows", "colours"),
+    [(28, "mostly red, some white"), (12, "mostly white, some red"), (38, "mostly red")],
+    ids=["70-30", "30-70", "95-5"],
+)
+def test_a_second_colour_is_named_when_it_covers_enough_of_the_picture(
+    client: httpx.Client, red_rows: int, colours: str
+) -> None:
+    answer = answer_of(ask(client, [image_part(data_uri(_two_colour_png(red_rows), "image/png"))]))
+    assert f"Image 1: 40x40 png, detail auto, square, bright, {colours}.\n" in answer
