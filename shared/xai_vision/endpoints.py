@@ -83,18 +83,22 @@ class RequestBody:
         for piece in self.iter_bytes():
             yield piece
 
+    @property
+    def whole(self) -> bytes | None:
+        """The body's bytes when it is one piece of JSON text, else None."""
+        first = self.parts[0]
+        return first if len(self.parts) == 1 and isinstance(first, bytes) else None
+
     def content(self) -> bytes | Iterator[bytes]:
         """What a sync httpx client sends: a one-piece body as its bytes (so event hooks can
         read ``request.content``), else :meth:`iter_bytes`."""
-        if len(self.parts) == 1 and isinstance(self.parts[0], bytes):
-            return self.parts[0]
-        return self.iter_bytes()
+        whole = self.whole
+        return self.iter_bytes() if whole is None else whole
 
     def acontent(self) -> bytes | AsyncIterator[bytes]:
         """:meth:`content` for an async httpx client."""
-        if len(self.parts) == 1 and isinstance(self.parts[0], bytes):
-            return self.parts[0]
-        return self.aiter_bytes()
+        whole = self.whole
+        return self.aiter_bytes() if whole is None else whole
 
     def __repr__(self) -> str:
         return f"RequestBody(parts={len(self.parts)}, length={self.length})"

@@ -68,14 +68,12 @@ def _digest(previous: bytes, data: bytes) -> bytes:
     return hashlib.blake2b(previous + data, digest_size=_DIGEST_SIZE).digest()
 
 
-def prompt_prefixes(
-    api_key: str, model: str, body: Mapping[str, Any]
-) -> tuple[list[tuple[bytes, int]], int]:
-    """(digest, text tokens) of each prefix ending after a whole message, and the total.
+def prompt_prefixes(api_key: str, model: str, body: Mapping[str, Any]) -> list[tuple[bytes, int]]:
+    """(digest, text tokens) of each prefix ending after a whole message.
 
     The first prefix ends after message 1; the text tokens of a prefix include the tools' and
     ``response_format``'s, as ``usage.prompt_tokens_details.text_tokens`` does, so the last
-    prefix's tokens equal the request's text tokens (the second value).
+    prefix's tokens equal the request's text tokens.
     """
     tools = body.get("tools") or []
     response_format = body.get("response_format")
@@ -92,7 +90,7 @@ def prompt_prefixes(
         tokens += estimate_messages_text_tokens([message])
         digest = _digest(digest, _message_bytes(message))
         prefixes.append((digest, tokens))
-    return prefixes, tokens
+    return prefixes
 
 
 class PromptCache:

@@ -72,6 +72,13 @@ def _head(status: int, headers: list[tuple[str, str]]) -> bytes:
     return ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
 
 
+def _bearer_key(request: _Request) -> str | None:
+    """The key of an ``Authorization: Bearer <key>`` header, or None when there is none."""
+    scheme, _, key = request.headers.get("authorization", "").strip().partition(" ")
+    key = key.strip()
+    return key if scheme.lower() == "bearer" and key else None
+
+
 class EmulatorServer:
     """The asyncio server; all methods except :meth:`control` run on its event loop."""
 
@@ -308,9 +315,8 @@ class EmulatorServer:
         header = request.headers.get("authorization")
         if header is None or not header.strip():
             raise Rejection(401, "No credentials presented.")
-        scheme, _, key = header.strip().partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or not key:
+        key = _bearer_key(request)
+        if key is None:
             raise Rejection(401, "Invalid credentials: expected 'Authorization: Bearer <API key>'.")
         settings = self.settings
         if key in settings.invalid_keys or (
@@ -432,8 +438,7 @@ class EmulatorServer:
         settings = self.settings
         if not settings.prompt_cache or call.text_tokens < settings.prompt_cache_min_tokens:
             return 0
-        key = request.headers.get("authorization", "").strip().partition(" ")[2].strip()
-        prefixes, _ = prompt_prefixes(key, call.model.name, call.body)
+        prefixes = prompt_prefixes(_bearer_key(request) or "", call.model.name, call.body)
         return self.state.prompt_cache.lookup_and_store(prefixes, settings.prompt_cache_min_tokens)
 
     async def _stream(

@@ -315,7 +315,8 @@ def test_prefix_tokens_add_up_to_the_text_tokens(client: httpx.Client) -> None:
         {"role": "user", "content": "First?"},
         {"role": "assistant", "content": "Yes."},
     ]
-    prefixes, total = prompt_prefixes("key", MODEL, {"messages": messages})
+    prefixes = prompt_prefixes("key", MODEL, {"messages": messages})
+    total = prefixes[-1][1]
     assert [tokens for _, tokens in prefixes] == [
         estimate_messages_text_tokens(messages[: i + 1]) for i in range(3)
     ]
@@ -325,14 +326,15 @@ def test_prefix_tokens_add_up_to_the_text_tokens(client: httpx.Client) -> None:
 
 def test_the_key_is_not_kept_in_the_cache() -> None:
     cache = PromptCache()
-    prefixes, _ = prompt_prefixes("xai-secret-key", MODEL, {"messages": system_then("Q")})
+    prefixes = prompt_prefixes("xai-secret-key", MODEL, {"messages": system_then("Q")})
     cache.lookup_and_store(prefixes, 1)
     assert b"xai-secret-key" not in b"".join(cache._entries)
 
 
 def test_concurrent_identical_prompts_miss_exactly_once() -> None:
     cache = PromptCache()
-    prefixes, total = prompt_prefixes("key", MODEL, {"messages": system_then("Q")})
+    prefixes = prompt_prefixes("key", MODEL, {"messages": system_then("Q")})
+    total = prefixes[-1][1]
     results: list[int] = []
     barrier = threading.Barrier(16)
 
@@ -352,7 +354,7 @@ def test_the_cache_stays_within_its_bound() -> None:
     cache = PromptCache(max_entries=10)
     for n in range(50):
         messages = [{"role": "user", "content": f"{n} {LONG}"}, {"role": "user", "content": "Q"}]
-        prefixes, _ = prompt_prefixes("key", MODEL, {"messages": messages})
+        prefixes = prompt_prefixes("key", MODEL, {"messages": messages})
         cache.lookup_and_store(prefixes, 1024)
         assert len(cache) <= 10
     assert len(cache) == 10
