@@ -27,8 +27,8 @@ from xai_vision.models import ChatCompletion, ChatCompletionChunk
 from xai_vision.sse import SSEDecoder
 
 from langchain_xai_vision import image_block
-from langchain_xai_vision.chat_models import (
-    _StreamState,
+from langchain_xai_vision._convert import (
+    StreamState,
     chunk_to_message_chunk,
     completion_to_message,
     convert_messages,
@@ -60,7 +60,7 @@ def _recorded_chunks(name: str, index: int = 0) -> list[ChatCompletionChunk]:
 
 def _stream_messages(chunks: list[ChatCompletionChunk]) -> list[AIMessageChunk]:
     """What ChatXAIVision._stream yields for these chunks (content chunks, then the last)."""
-    state = _StreamState()
+    state = StreamState()
     out: list[AIMessageChunk] = []
     for chunk in chunks:
         state.update(chunk)
