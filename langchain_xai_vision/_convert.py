@@ -43,6 +43,7 @@ from xai_vision.messages import (
     user_message,
 )
 from xai_vision.models import ChatCompletion, ChatCompletionChunk, Usage
+from xai_vision.stream import StreamAccumulator
 
 from langchain_xai_vision.images import image_reference, is_image_block
 
@@ -304,36 +305,34 @@ def chunk_to_message_chunk(chunk: ChatCompletionChunk) -> AIMessageChunk | None:
 
 
 class StreamState:
-    """What a stream has told so far that belongs on its final chunk only."""
+    """One stream in LangChain's terms, over the core's :class:`StreamAccumulator`.
+
+    :meth:`add` gives a message chunk per piece of content; the answer's identity, finish
+    reason and usage go on :meth:`final_chunk` only, so adding chunks never double counts them.
+    """
 
     def __init__(self) -> None:
-        self.id: str | None = None
-        self.model: str | None = None
-        self.finish_reason: str | None = None
-        self.system_fingerprint: str | None = None
-        self.usage: Usage | None = None
+        self.accumulator = StreamAccumulator()
 
-    def update(self, chunk: ChatCompletionChunk) -> None:
-        """Remember the identity, finish reason and usage a chunk carries."""
-        self.id = self.id or chunk.id
-        self.model = chunk.model or self.model
-        self.finish_reason = chunk.finish_reason or self.finish_reason
-        self.system_fingerprint = chunk.system_fingerprint or self.system_fingerprint
-        if chunk.usage is not None:
-            self.usage = chunk.usage
+    def add(self, chunk: ChatCompletionChunk) -> AIMessageChunk | None:
+        """Fold ``chunk`` in; its content as a message chunk, or None if it has none."""
+        self.accumulator.add(chunk)
+        return chunk_to_message_chunk(chunk)
 
     def final_chunk(self, fallback_model: str) -> AIMessageChunk:
         """The last chunk: usage, finish reason, model and id, marked ``chunk_position="last"``."""
+        acc = self.accumulator
+        usage = acc.usage
         return AIMessageChunk(
             content="",
-            id=self.id,
-            usage_metadata=usage_to_metadata(self.usage) if self.usage else None,
+            id=acc.id,
+            usage_metadata=usage_to_metadata(usage) if usage else None,
             response_metadata=_response_metadata(
-                model=self.model or fallback_model,
-                response_id=self.id or "",
-                finish_reason=self.finish_reason,
-                system_fingerprint=self.system_fingerprint,
-                usage=self.usage,
+                model=acc.model or fallback_model,
+                response_id=acc.id or "",
+                finish_reason=acc.finish_reason,
+                system_fingerprint=acc.system_fingerprint,
+                usage=usage,
             ),
             chunk_position="last",
         )

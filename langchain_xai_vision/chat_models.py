@@ -47,7 +47,6 @@ from langchain_xai_vision._convert import (
     PROVIDER,
     StreamState,
     chat_result,
-    chunk_to_message_chunk,
     convert_all,
     convert_messages,
     wire_tool,
@@ -369,8 +368,7 @@ class ChatXAIVision(BaseChatModel):
         stream = self._get_client().stream(request, include_usage=True)
         try:
             for chunk in stream:
-                state.update(chunk)
-                message = chunk_to_message_chunk(chunk)
+                message = state.add(chunk)
                 if message is not None:
                     yield _emit(message, run_manager.on_llm_new_token if run_manager else None)
         finally:
@@ -392,8 +390,7 @@ class ChatXAIVision(BaseChatModel):
         stream = self._get_async_client().stream(request, include_usage=True)
         try:
             async for chunk in stream:
-                state.update(chunk)
-                message = chunk_to_message_chunk(chunk)
+                message = state.add(chunk)
                 if message is not None:
                     generation = ChatGenerationChunk(message=message)
                     if run_manager:

@@ -382,21 +382,15 @@ def completion_response(completion: ChatCompletion) -> CompletionResponse:
 
 
 class StreamState:
-    """Folds stream chunks into cumulative LlamaIndex responses that also carry the ``delta``."""
+    """One stream in LlamaIndex's terms, over the core's :class:`StreamAccumulator`: each
+    response is cumulative (the answer so far) and also carries the chunk's ``delta``."""
 
     def __init__(self) -> None:
-        self._accumulator = StreamAccumulator()
-        self._content = ""
-        self._reasoning = ""
-        self._tool_calls: list[ToolCall] = []
+        self.accumulator = StreamAccumulator()
 
     def add(self, chunk: ChatCompletionChunk) -> bool:
         """Fold one chunk in; False when it carries nothing a caller could see (a thinking tick)."""
-        self._accumulator.add(chunk)
-        self._content += chunk.content or ""
-        self._reasoning += chunk.reasoning_content or ""
-        if chunk.tool_calls:
-            self._tool_calls = self._accumulator.completion().tool_calls
+        self.accumulator.add(chunk)
         return bool(
             chunk.content
             or chunk.reasoning_content
@@ -407,11 +401,12 @@ class StreamState:
 
     def chat(self, chunk: ChatCompletionChunk) -> ChatResponse:
         """The answer so far, as a ChatResponse for ``chunk`` (its raw, usage and delta)."""
+        acc = self.accumulator
         extra = usage_kwargs(chunk.usage)
         if chunk.reasoning_content:
             extra["thinking_delta"] = chunk.reasoning_content
         return ChatResponse(
-            message=_assistant_message(self._content, self._reasoning, self._tool_calls),
+            message=_assistant_message(acc.content, acc.reasoning, acc.tool_calls()),
             delta=chunk.content or "",
             raw=chunk.raw,
             additional_kwargs=extra,
@@ -420,7 +415,7 @@ class StreamState:
     def completion(self, chunk: ChatCompletionChunk) -> CompletionResponse:
         """The text so far, as a CompletionResponse for ``chunk`` (its raw, usage and delta)."""
         return CompletionResponse(
-            text=self._content,
+            text=self.accumulator.content,
             delta=chunk.content or "",
             raw=chunk.raw,
             additional_kwargs=usage_kwargs(chunk.usage),

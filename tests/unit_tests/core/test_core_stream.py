@@ -197,3 +197,32 @@ def test_accumulates_chunks_parsed_from_the_wire() -> None:
     assert result.content == "AB"
     assert result.usage is not None
     assert (result.usage.reasoning_tokens, result.usage.output_tokens) == (3, 5)
+
+
+def test_the_answer_so_far_is_readable_after_every_chunk() -> None:
+    acc = StreamAccumulator()
+    acc.add(chunk(role="assistant", reasoning_content="Hm"))
+    assert (acc.content, acc.reasoning, acc.tool_calls()) == ("", "Hm", [])
+    acc.add(chunk(content="Ol"))
+    assert acc.content == "Ol"
+    acc.add(chunk(content="á", model="grok-4-0709"))
+    acc.add(chunk(tool_calls=[ToolCallDelta(index=0, id="c1", name="f", arguments='{"a"')]))
+    assert acc.tool_calls() == [ToolCall(id="c1", name="f", arguments='{"a"')]
+    acc.add(chunk(tool_calls=[ToolCallDelta(index=0, arguments=": 1}")]))
+    assert (acc.content, acc.reasoning) == ("Olá", "Hm")
+    assert acc.tool_calls() == [ToolCall(id="c1", name="f", arguments='{"a": 1}')]
+    assert acc.model == "grok-4-0709" and acc.id == "resp-1" and acc.finish_reason is None
+    acc.add(chunk(finish_reason="tool_calls"))
+    assert acc.finish_reason == "tool_calls" and acc.completion().content == "Olá"
+
+
+def test_reading_tool_calls_rebuilds_only_the_call_that_changed() -> None:
+    acc = StreamAccumulator()
+    acc.add(chunk(tool_calls=[ToolCallDelta(index=0, id="a", name="f", arguments="{}")]))
+    acc.add(chunk(tool_calls=[ToolCallDelta(index=1, id="b", name="g", arguments="{")]))
+    first, second = acc.tool_calls()
+    acc.add(chunk(tool_calls=[ToolCallDelta(index=1, arguments="}")]))
+    again_first, again_second = acc.tool_calls()
+    assert again_first is first  # untouched: the same object, not rebuilt
+    assert again_second is not second and again_second.arguments == "{}"
+    assert acc.tool_calls()[1] is again_second  # nothing new: nothing rebuilt

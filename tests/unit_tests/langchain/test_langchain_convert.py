@@ -63,8 +63,7 @@ def _stream_messages(chunks: list[ChatCompletionChunk]) -> list[AIMessageChunk]:
     state = StreamState()
     out: list[AIMessageChunk] = []
     for chunk in chunks:
-        state.update(chunk)
-        message = chunk_to_message_chunk(chunk)
+        message = state.add(chunk)
         if message is not None:
             out.append(message)
     out.append(state.final_chunk("fallback"))
