@@ -206,12 +206,13 @@ def test_the_answer_so_far_is_readable_after_every_chunk() -> None:
     acc.add(chunk(content="Ol"))
     assert acc.content == "Ol"
     acc.add(chunk(content="á", model="grok-4-0709"))
+    assert acc.model == "grok-4-0709"  # the latest chunk naming a model
     acc.add(chunk(tool_calls=[ToolCallDelta(index=0, id="c1", name="f", arguments='{"a"')]))
     assert acc.tool_calls() == [ToolCall(id="c1", name="f", arguments='{"a"')]
     acc.add(chunk(tool_calls=[ToolCallDelta(index=0, arguments=": 1}")]))
     assert (acc.content, acc.reasoning) == ("Olá", "Hm")
     assert acc.tool_calls() == [ToolCall(id="c1", name="f", arguments='{"a": 1}')]
-    assert acc.model == "grok-4-0709" and acc.id == "resp-1" and acc.finish_reason is None
+    assert acc.model == "grok-4" and acc.id == "resp-1" and acc.finish_reason is None
     acc.add(chunk(finish_reason="tool_calls"))
     assert acc.finish_reason == "tool_calls" and acc.completion().content == "Olá"
 

@@ -29,7 +29,6 @@ from xai_vision.sse import SSEDecoder
 from langchain_xai_vision import image_block
 from langchain_xai_vision._convert import (
     StreamState,
-    chunk_to_message_chunk,
     completion_to_message,
     convert_messages,
     usage_to_metadata,
