@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from operator import itemgetter
 from typing import Any, Literal, cast
 
@@ -33,7 +34,7 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 from xai_vision.catalog import DEFAULT_MODEL
 from xai_vision.client import AsyncXAIClient, XAIClient
-from xai_vision.errors import RequestValidationError
+from xai_vision.errors import RequestValidationError, XAIVisionError
 from xai_vision.images import ImageOptions
 from xai_vision.messages import (
     ChatRequest,
@@ -52,6 +53,7 @@ from langchain_xai_vision._convert import (
     wire_tool,
     wire_tool_choice,
 )
+from langchain_xai_vision.errors import to_langchain_error
 
 __all__ = ["ChatXAIVision"]
 
@@ -340,7 +342,8 @@ class ChatXAIVision(BaseChatModel):
     ) -> ChatResult:
         """One request, one answer."""
         request = self._build_request(messages, stop, kwargs)
-        completion = self._get_client().create(request)
+        with _langchain_errors():
+            completion = self._get_client().create(request)
         return chat_result(completion)
 
     async def _agenerate(
@@ -352,7 +355,8 @@ class ChatXAIVision(BaseChatModel):
     ) -> ChatResult:
         """One request, one answer, without blocking the event loop."""
         request = self._build_request(messages, stop, kwargs)
-        completion = await self._get_async_client().create(request)
+        with _langchain_errors():
+            completion = await self._get_async_client().create(request)
         return chat_result(completion)
 
     def _stream(
@@ -367,10 +371,11 @@ class ChatXAIVision(BaseChatModel):
         state = StreamState()
         stream = self._get_client().stream(request, include_usage=True)
         try:
-            for chunk in stream:
-                message = state.add(chunk)
-                if message is not None:
-                    yield _emit(message, run_manager.on_llm_new_token if run_manager else None)
+            with _langchain_errors():
+                for chunk in stream:
+                    message = state.add(chunk)
+                    if message is not None:
+                        yield _emit(message, run_manager.on_llm_new_token if run_manager else None)
         finally:
             _close(stream)
         yield _emit(
@@ -389,13 +394,14 @@ class ChatXAIVision(BaseChatModel):
         state = StreamState()
         stream = self._get_async_client().stream(request, include_usage=True)
         try:
-            async for chunk in stream:
-                message = state.add(chunk)
-                if message is not None:
-                    generation = ChatGenerationChunk(message=message)
-                    if run_manager:
-                        await run_manager.on_llm_new_token(generation.text, chunk=generation)
-                    yield generation
+            with _langchain_errors():
+                async for chunk in stream:
+                    message = state.add(chunk)
+                    if message is not None:
+                        generation = ChatGenerationChunk(message=message)
+                        if run_manager:
+                            await run_manager.on_llm_new_token(generation.text, chunk=generation)
+                        yield generation
         finally:
             await _aclose(stream)
         final = ChatGenerationChunk(message=state.final_chunk(request.model))
@@ -496,6 +502,18 @@ class ChatXAIVision(BaseChatModel):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+@contextmanager
+def _langchain_errors() -> Iterator[None]:
+    """Raise the core's HTTP and transport errors as their langchain-core counterparts."""
+    try:
+        yield
+    except XAIVisionError as exc:
+        converted = to_langchain_error(exc)
+        if converted is exc:
+            raise
+        raise converted from exc
 
 
 def _emit(message: AIMessageChunk, on_token: Callable[..., Any] | None) -> ChatGenerationChunk:

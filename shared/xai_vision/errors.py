@@ -83,6 +83,10 @@ class BadRequestError(APIError):
     """400: a bad argument (xAI also answers a wrong API key with 400; see InvalidAPIKeyError)."""
 
 
+class ContextOverflowError(BadRequestError):
+    """400 "This model's maximum prompt length is N but the request contains M tokens"."""
+
+
 class AuthenticationError(APIError):
     """401, or a key xAI refused: no, malformed or wrong credentials."""
 
@@ -173,10 +177,19 @@ _STATUS_ERRORS: dict[int, type[APIError]] = {
 }
 
 
+#: How xAI (and OpenAI-style servers) word a prompt over the model's context window.
+_CONTEXT_OVERFLOW_MARKERS = ("maximum prompt length", "context_length_exceeded", "context window")
+
+
 def error_class_for_status(status_code: int, message: str = "") -> type[APIError]:
-    """The APIError subclass for an HTTP status (and xAI's wrong-key message on 400)."""
-    if status_code == 400 and "api key" in message.lower():
-        return InvalidAPIKeyError
+    """The APIError subclass for an HTTP status (and, on 400, xAI's wrong-key and
+    prompt-too-long messages)."""
+    if status_code == 400:
+        lowered = message.lower()
+        if "api key" in lowered:
+            return InvalidAPIKeyError
+        if any(marker in lowered for marker in _CONTEXT_OVERFLOW_MARKERS):
+            return ContextOverflowError
     if status_code >= 500:
         return InternalServerError
     return _STATUS_ERRORS.get(status_code, APIError)

@@ -12,6 +12,8 @@ from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.errors import (
     APITimeoutError,
+    BadRequestError,
+    ContextOverflowError,
     InternalServerError,
     InvalidAPIKeyError,
     RateLimitError,
@@ -270,3 +272,31 @@ def test_prepared_image_payload_reaches_the_server_unchanged(
     assert "mostly green" in (client.create(request).content or "")
     part = xai_emulator.last_request.body["messages"][0]["content"][0]
     assert part["image_url"]["url"] == image.url
+
+
+def test_a_prompt_over_the_context_window_is_a_context_overflow_error(client: XAIClient) -> None:
+    request = ChatRequest(
+        model="grok-2-vision-1212", messages=[user_message("word " * 40_000)]
+    )  # 32,768 tokens of context; this is ~50,000
+    with pytest.raises(ContextOverflowError) as info:
+        client.create(request)
+    assert isinstance(info.value, BadRequestError) and info.value.status_code == 400
+    assert "maximum prompt length is 32768" in info.value.message
+
+
+@pytest.mark.parametrize(
+    ("status", "message", "expected"),
+    [
+        (400, "This model's maximum prompt length is 10 but the request contains 11", "Context"),
+        (400, "context_length_exceeded", "Context"),
+        (400, "Incorrect API key provided: xa***yz", "InvalidAPIKey"),
+        (400, "bad temperature", "BadRequest"),
+        (500, "maximum prompt length", "InternalServer"),
+    ],
+)
+def test_error_class_for_status_reads_the_400_message(
+    status: int, message: str, expected: str
+) -> None:
+    from xai_vision.errors import error_class_for_status
+
+    assert error_class_for_status(status, message).__name__.startswith(expected)
