@@ -30,7 +30,13 @@ import httpx
 from pydantic import SecretStr
 
 from xai_vision import _json
-from xai_vision.endpoints import STREAM_DONE, ChatCompletionsEndpoint, Endpoint, RequestBody
+from xai_vision.endpoints import (
+    STREAM_DONE,
+    ChatCompletionsEndpoint,
+    Endpoint,
+    RequestBody,
+    StreamParser,
+)
 from xai_vision.errors import (
     APIConnectionError,
     APIError,
@@ -160,10 +166,10 @@ def _is_retryable(error: XAIVisionError) -> bool:
 class _Stream:
     """Per-stream state: SSE decoding, end detection, and the interrupted-stream check."""
 
-    __slots__ = ("_decoder", "_endpoint", "chunks", "done", "finished", "received")
+    __slots__ = ("_decoder", "_parser", "chunks", "done", "finished", "received")
 
-    def __init__(self, endpoint: Endpoint) -> None:
-        self._endpoint = endpoint
+    def __init__(self, parser: StreamParser) -> None:
+        self._parser = parser
         self._decoder = SSEDecoder()
         self.received = False
         self.done = False
@@ -174,7 +180,7 @@ class _Stream:
         """Chunks completed by ``data``, in order (an error frame raises in its place)."""
         self.received = True
         for event in self._decoder.feed(data):
-            item = self._endpoint.parse_event(event)
+            item = self._parser.parse_event(event)
             if item is STREAM_DONE:
                 self.done = True
                 return
@@ -189,7 +195,7 @@ class _Stream:
         out: list[ChatCompletionChunk] = []
         for event in self._decoder.close():
             try:
-                item = self._endpoint.parse_event(event)
+                item = self._parser.parse_event(event)
             except ResponseParseError as exc:
                 if self.finished:  # the answer is whole; only a trailing frame was cut
                     break
@@ -287,7 +293,9 @@ class _BaseClient:
 
     # ---------------------------------------------------------------- request plumbing
 
-    def _auth_headers(self, body: RequestBody, *, stream: bool) -> dict[str, str]:
+    def _auth_headers(
+        self, request: ChatRequest, body: RequestBody, *, stream: bool
+    ) -> dict[str, str]:
         """Request headers: key, accept type, and the body's length (httpx then sends its
         pieces as they are, not chunked)."""
         if self._api_key is None:
@@ -297,6 +305,7 @@ class _BaseClient:
         headers = dict(self._stream_headers if stream else self._headers)
         headers["Authorization"] = "Bearer " + self._api_key.get_secret_value()
         headers["Content-Length"] = str(body.length)
+        headers.update(self._endpoint.headers(request))
         return headers
 
     def _redact(self, text: str) -> str:
@@ -359,7 +368,9 @@ class _BaseClient:
             return cls(message, retry_after=parse_retry_after(headers), **kwargs)
         return cls(message, **kwargs)
 
-    def _parse_json_response(self, response: httpx.Response) -> ChatCompletion:
+    def _parse_json_response(
+        self, response: httpx.Response, request: ChatRequest
+    ) -> ChatCompletion:
         content = response.content
         try:
             data = _json.loads(content)
@@ -370,7 +381,7 @@ class _BaseClient:
                 request_id=_request_id(response.headers),
             ) from exc
         try:
-            return self._endpoint.parse_response(data)
+            return self._endpoint.parse_response(data, request)
         except ResponseParseError as exc:
             exc.status_code = response.status_code
             exc.request_id = _request_id(response.headers)
@@ -510,7 +521,7 @@ class AsyncXAIClient(_BaseClient):
     async def create(self, request: ChatRequest) -> ChatCompletion:
         """Send ``request`` and return the whole answer (retrying what is retryable)."""
         body = self._endpoint.build_body(request)
-        headers = self._auth_headers(body, stream=False)
+        headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
         client = self._client()
         retries = 0
@@ -531,7 +542,7 @@ class AsyncXAIClient(_BaseClient):
             else:
                 self._log_response(response, started)
                 if 200 <= response.status_code < 300:
-                    return self._parse_json_response(response)
+                    return self._parse_json_response(response, request)
                 error = self._api_error(response, response.content)
                 retry_headers = response.headers
             delay = self._retry_delay(error, retries, retry_headers)
@@ -551,19 +562,19 @@ class AsyncXAIClient(_BaseClient):
         (the usage chunk may then be missing).
         """
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
-        headers = self._auth_headers(body, stream=True)
+        headers = self._auth_headers(request, body, stream=True)
         self._log_request(request, body, stream=True)
-        return self._stream(body, headers)
+        return self._stream(request, body, headers)
 
     async def _stream(
-        self, body: RequestBody, headers: dict[str, str]
+        self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
     ) -> AsyncIterator[ChatCompletionChunk]:
         client = self._client()
         retries = 0
         while True:
             started = time.perf_counter()
             retry_headers: httpx.Headers | None = None
-            state = _Stream(self._endpoint)
+            state = _Stream(self._endpoint.stream_parser(request))
             try:
                 async with client.stream(
                     "POST",
@@ -707,7 +718,7 @@ class XAIClient(_BaseClient):
     def create(self, request: ChatRequest) -> ChatCompletion:
         """Send ``request`` and return the whole answer (retrying what is retryable)."""
         body = self._endpoint.build_body(request)
-        headers = self._auth_headers(body, stream=False)
+        headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
         client = self._client()
         retries = 0
@@ -727,7 +738,7 @@ class XAIClient(_BaseClient):
             else:
                 self._log_response(response, started)
                 if 200 <= response.status_code < 300:
-                    return self._parse_json_response(response)
+                    return self._parse_json_response(response, request)
                 error = self._api_error(response, response.content)
                 retry_headers = response.headers
             delay = self._retry_delay(error, retries, retry_headers)
@@ -747,17 +758,19 @@ class XAIClient(_BaseClient):
         (the usage chunk may then be missing).
         """
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
-        headers = self._auth_headers(body, stream=True)
+        headers = self._auth_headers(request, body, stream=True)
         self._log_request(request, body, stream=True)
-        return self._stream(body, headers)
+        return self._stream(request, body, headers)
 
-    def _stream(self, body: RequestBody, headers: dict[str, str]) -> Iterator[ChatCompletionChunk]:
+    def _stream(
+        self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
+    ) -> Iterator[ChatCompletionChunk]:
         client = self._client()
         retries = 0
         while True:
             started = time.perf_counter()
             retry_headers: httpx.Headers | None = None
-            state = _Stream(self._endpoint)
+            state = _Stream(self._endpoint.stream_parser(request))
             try:
                 with client.stream(
                     "POST",

@@ -25,6 +25,9 @@ class Usage(BaseModel):
     cached_tokens: int = 0
     reasoning_tokens: int = 0
     cost_in_usd_ticks: int | None = None
+    #: True when ``image_tokens`` is the tile-rule estimate, not xAI's count (the responses
+    #: endpoint reports no image tokens).
+    image_tokens_estimated: bool = False
     raw: dict[str, Any] = Field(default_factory=dict)
 
     @property
@@ -71,11 +74,16 @@ class ChatCompletion(BaseModel):
     created: int | None = None
     content: str | None = None
     reasoning_content: str | None = None
+    #: The model's reasoning, encrypted, to send back on the next turn (responses endpoint).
+    reasoning_encrypted_content: str | None = None
     refusal: str | None = None
     tool_calls: list[ToolCall] = Field(default_factory=list)
     finish_reason: str | None = None
     system_fingerprint: str | None = None
     usage: Usage | None = None
+    #: Whether xAI stored the response (responses endpoint; None on chat completions): only a
+    #: stored response can be continued by ``previous_response_id``.
+    stored: bool | None = None
     raw: dict[str, Any] = Field(default_factory=dict)
 
 
@@ -90,8 +98,10 @@ class ChatCompletionChunk(BaseModel):
     role: str | None = None
     content: str | None = None
     reasoning_content: str | None = None
+    reasoning_encrypted_content: str | None = None
     tool_calls: list[ToolCallDelta] = Field(default_factory=list)
     finish_reason: str | None = None
     system_fingerprint: str | None = None
     usage: Usage | None = None
+    stored: bool | None = None
     raw: dict[str, Any] = Field(default_factory=dict)

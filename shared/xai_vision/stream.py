@@ -91,12 +91,14 @@ class StreamAccumulator:
         "_calls",
         "_content",
         "_created",
+        "_encrypted",
         "_finish_reason",
         "_id",
         "_model",
         "_reasoning",
         "_role",
         "_slots",
+        "_stored",
         "_system_fingerprint",
         "_usage",
         "chunks",
@@ -115,6 +117,8 @@ class StreamAccumulator:
         self._finish_reason: str | None = None
         self._system_fingerprint: str | None = None
         self._usage: Usage | None = None
+        self._encrypted: str | None = None
+        self._stored: bool | None = None
 
     @property
     def finished(self) -> bool:
@@ -183,6 +187,20 @@ class StreamAccumulator:
             self._system_fingerprint = chunk.system_fingerprint
         if chunk.usage is not None:
             self._usage = chunk.usage
+        if chunk.reasoning_encrypted_content is not None:
+            self._encrypted = chunk.reasoning_encrypted_content
+        if chunk.stored is not None:
+            self._stored = chunk.stored
+
+    @property
+    def stored(self) -> bool | None:
+        """Whether xAI stored the response, once a chunk said so (responses endpoint)."""
+        return self._stored
+
+    @property
+    def reasoning_encrypted_content(self) -> str | None:
+        """The encrypted reasoning to send back next turn, once it arrived (responses endpoint)."""
+        return self._encrypted
 
     def _add_call(self, delta: ToolCallDelta) -> None:
         pending = self._slots.get(delta.index)
@@ -230,9 +248,11 @@ class StreamAccumulator:
             created=self._created,
             content=content,
             reasoning_content=reasoning,
+            reasoning_encrypted_content=self._encrypted,
             tool_calls=tool_calls,
             finish_reason=self._finish_reason,
             system_fingerprint=self._system_fingerprint,
             usage=self._usage,
+            stored=self._stored,
             raw=raw,
         )

@@ -13,7 +13,7 @@ from types import MappingProxyType
 
 import pytest
 from PIL import Image
-from xai_vision import _json, endpoints
+from xai_vision import _json, _wire
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.endpoints import ChatCompletionsEndpoint, RequestBody
@@ -42,7 +42,7 @@ def big_image() -> PreparedImage:
     buffer = io.BytesIO()
     Image.frombytes("RGB", NOISE_SIZE, pixels).save(buffer, "PNG", compress_level=1)
     image = prepare_image(buffer.getvalue())
-    assert len(image.url) > endpoints.ONE_PIECE_MAX
+    assert len(image.url) > _wire.ONE_PIECE_MAX
     return image
 
 
@@ -160,12 +160,12 @@ def test_a_big_data_uri_is_its_own_parts_sent_in_slices(big_image: PreparedImage
     text = body.parts[0::2]
     assert sum(len(part) for part in text) < 2000  # type: ignore[misc]
     pieces = list(body.iter_bytes())
-    assert max(len(piece) for piece in pieces) == endpoints.SLICE
-    assert len(pieces) == 4 + 3 * -(-len(big_image.url) // endpoints.SLICE)
+    assert max(len(piece) for piece in pieces) == _wire.SLICE
+    assert len(pieces) == 4 + 3 * -(-len(big_image.url) // _wire.SLICE)
 
 
 def test_urls_under_the_one_piece_limit_are_encoded_with_the_rest() -> None:
-    url = "data:image/png;base64," + "A" * (endpoints.ONE_PIECE_MAX - 40)
+    url = "data:image/png;base64," + "A" * (_wire.ONE_PIECE_MAX - 40)
     request = ChatRequest(
         "grok-4", [user_message([{"type": "image_url", "image_url": {"url": url}}])]
     )  # type: ignore[list-item]
@@ -182,7 +182,7 @@ def test_building_leaves_the_request_as_it_was(big_image: PreparedImage) -> None
 
 
 def test_a_lone_surrogate_in_a_big_url_is_refused_before_sending(json_backend: str) -> None:
-    url = "data:image/png;base64," + "A" * (endpoints.ONE_PIECE_MAX + 8) + "\ud800"
+    url = "data:image/png;base64," + "A" * (_wire.ONE_PIECE_MAX + 8) + "\ud800"
     part = {"type": "image_url", "image_url": {"url": url}}
     request = ChatRequest("grok-4", [user_message([part])])  # type: ignore[list-item]
     with pytest.raises(RequestValidationError, match="cannot be encoded as JSON"):
@@ -193,7 +193,7 @@ def test_text_holding_the_placeholder_falls_back_to_one_piece(
     big_image: PreparedImage, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """The placeholder is 128 random bits; were it in the request's text, one piece is sent."""
-    monkeypatch.setattr(endpoints, "_marker", lambda: "Was ist")
+    monkeypatch.setattr(_wire, "_marker", lambda: "Was ist")
     request = requests(big_image)["big-image"]
     body = ENDPOINT.build_body(request)
     assert body.parts == (_json.dumps(request.to_body()),)

@@ -7,6 +7,7 @@ without touching the client or the adapters).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
@@ -39,8 +40,11 @@ class TaggingEndpoint:
         tagged = replace(request, extra={**request.extra, "user": "tagging-endpoint"})
         return self._inner.build_body(tagged, stream=stream, include_usage=include_usage)
 
-    def parse_response(self, data: Any) -> ChatCompletion:
-        completion = self._inner.parse_response(data)
+    def headers(self, request: ChatRequest) -> Mapping[str, str]:
+        return {"x-tagged": "yes"}
+
+    def parse_response(self, data: Any, request: ChatRequest | None = None) -> ChatCompletion:
+        completion = self._inner.parse_response(data, request)
         return completion.model_copy(update={"content": f"[tagged] {completion.content}"})
 
     def parse_event(self, event: SSEEvent) -> ChatCompletionChunk | StreamDone | None:
@@ -48,6 +52,9 @@ class TaggingEndpoint:
         if isinstance(item, ChatCompletionChunk) and item.content:
             return item.model_copy(update={"content": item.content.upper()})
         return item
+
+    def stream_parser(self, request: ChatRequest | None = None) -> TaggingEndpoint:
+        return self
 
     def describe(self, request: ChatRequest) -> str:
         self.described.append(request.model)
@@ -76,6 +83,7 @@ def test_sync_client_uses_the_endpoints_body_parsing_and_description(
     assert answer.content is not None and answer.content.startswith("[tagged] ")
     assert streamed and streamed == streamed.upper()
     assert [r.body["user"] for r in sent] == ["tagging-endpoint", "tagging-endpoint"]
+    assert [r.headers.get("x-tagged") for r in sent] == ["yes", "yes"]
     assert endpoint.described == ["grok-4-fast-non-reasoning"] * 2
 
 
