@@ -48,6 +48,7 @@ from xai_vision.stream import StreamAccumulator
 from langchain_xai_vision.images import image_reference, is_image_block
 
 __all__ = [
+    "ENCRYPTED_REASONING_KEY",
     "PROVIDER",
     "StreamState",
     "chat_result",
@@ -62,6 +63,8 @@ __all__ = [
 
 PROVIDER = "xai"
 _IMAGE_DEFAULTS = ImageOptions()
+#: Where an answer's encrypted reasoning (responses endpoint) travels, to be sent back next turn.
+ENCRYPTED_REASONING_KEY = "reasoning_encrypted_content"
 # Block types that carry no input for xAI and are dropped from assistant history.
 _ASSISTANT_SKIPPED_BLOCKS = frozenset(
     {"tool_use", "tool_call", "tool_call_chunk", "reasoning", "thinking", "redacted_thinking"}
@@ -179,10 +182,13 @@ def _assistant(message: BaseMessage, collector: ImageCollector, where: str) -> A
         ]
         raw_reasoning = message.additional_kwargs.get("reasoning_content")
         reasoning = raw_reasoning if isinstance(raw_reasoning, str) and raw_reasoning else None
+        raw_encrypted = message.additional_kwargs.get(ENCRYPTED_REASONING_KEY)
+        encrypted = raw_encrypted if isinstance(raw_encrypted, str) and raw_encrypted else None
     return assistant_message(
         content or (None if tool_calls else ""),
         tool_calls=tool_calls or None,
         reasoning_content=reasoning,
+        reasoning_encrypted_content=encrypted,
         name=message.name,
     )
 
@@ -217,8 +223,10 @@ def _response_metadata(
     finish_reason: str | None,
     system_fingerprint: str | None,
     usage: Usage | None,
+    stored: bool | None = None,
 ) -> dict[str, Any]:
-    """The response metadata both invoke and the last stream chunk carry."""
+    """The response metadata both invoke and the last stream chunk carry (``stored``: whether
+    xAI kept a responses-endpoint answer, so a later turn may continue it by its id)."""
     metadata: dict[str, Any] = {
         "model_name": model,
         "model_provider": PROVIDER,
@@ -230,6 +238,10 @@ def _response_metadata(
         metadata["usage"] = usage.raw or usage.model_dump(exclude={"raw"})
         if usage.cost_usd is not None:
             metadata["cost_usd"] = usage.cost_usd
+        if usage.image_tokens_estimated:
+            metadata["image_tokens_estimated"] = True
+    if stored is not None:
+        metadata["stored"] = stored
     return metadata
 
 
@@ -263,6 +275,8 @@ def completion_to_message(completion: ChatCompletion) -> AIMessage:
         additional_kwargs["reasoning_content"] = completion.reasoning_content
     if completion.refusal:
         additional_kwargs["refusal"] = completion.refusal
+    if completion.reasoning_encrypted_content:
+        additional_kwargs[ENCRYPTED_REASONING_KEY] = completion.reasoning_encrypted_content
     return AIMessage(
         content=completion.content or "",
         id=completion.id,
@@ -276,6 +290,7 @@ def completion_to_message(completion: ChatCompletion) -> AIMessage:
             finish_reason=completion.finish_reason,
             system_fingerprint=completion.system_fingerprint,
             usage=completion.usage,
+            stored=completion.stored,
         ),
     )
 
@@ -323,9 +338,11 @@ class StreamState:
         """The last chunk: usage, finish reason, model and id, marked ``chunk_position="last"``."""
         acc = self.accumulator
         usage = acc.usage
+        encrypted = acc.reasoning_encrypted_content
         return AIMessageChunk(
             content="",
             id=acc.id,
+            additional_kwargs={ENCRYPTED_REASONING_KEY: encrypted} if encrypted else {},
             usage_metadata=usage_to_metadata(usage) if usage else None,
             response_metadata=_response_metadata(
                 model=acc.model or fallback_model,
@@ -333,6 +350,7 @@ class StreamState:
                 finish_reason=acc.finish_reason,
                 system_fingerprint=acc.system_fingerprint,
                 usage=usage,
+                stored=acc.stored,
             ),
             chunk_position="last",
         )

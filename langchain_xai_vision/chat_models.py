@@ -34,11 +34,14 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 from xai_vision.catalog import DEFAULT_MODEL
 from xai_vision.client import AsyncXAIClient, XAIClient
+from xai_vision.conversation import chain_point, conversation_key
+from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import RequestValidationError, XAIVisionError
 from xai_vision.images import ImageOptions
 from xai_vision.messages import (
     ChatRequest,
     ImageCollector,
+    WireMessage,
     estimate_prompt_tokens,
     json_schema_response_format,
 )
@@ -152,6 +155,18 @@ class ChatXAIVision(BaseChatModel):
     """Extra request-body fields sent as they are (e.g. ``{"presence_penalty": 0.5}``)."""
     streaming: bool = False
     """Stream even on ``invoke`` (tokens reach callbacks as they arrive)."""
+    use_responses_api: bool = False
+    """Send requests to xAI's responses endpoint (``POST /v1/responses``, the one xAI
+    recommends) instead of chat completions; answers, usage and streams look the same."""
+    store: bool | None = None
+    """Responses endpoint: keep answers on xAI's side. None: not when a request holds an image
+    (xAI advises against it), else xAI's default (stored)."""
+    use_previous_response_id: bool = False
+    """Responses endpoint: when the history ends in a stored answer, send only the messages after
+    it with ``previous_response_id`` (after an unstored answer the whole history goes)."""
+    conversation_id: str | None = None
+    """Prompt-cache routing key for this conversation (``x-grok-conv-id`` / ``prompt_cache_key``).
+    None derives one from the conversation's first system and user messages."""
 
     image_policy: Literal["resize", "strict"] = _IMAGE_DEFAULTS.policy
     """Over-limit images: ``resize`` downscales and re-encodes them, ``strict`` raises."""
@@ -255,7 +270,8 @@ class ChatXAIVision(BaseChatModel):
         ``configurable_fields``) gets its own client instead of the original's.
         """
         headers = tuple(sorted((self.default_headers or {}).items()))
-        key = (self.api_key, self.base_url, self.timeout, self.max_retries, headers)
+        api = "responses" if self.use_responses_api else "chat_completions"
+        key = (self.api_key, self.base_url, self.timeout, self.max_retries, headers, api)
         return self._clients.get(
             key,
             lambda: XAIClient(
@@ -264,6 +280,7 @@ class ChatXAIVision(BaseChatModel):
                 timeout=self.timeout,
                 max_retries=self.max_retries,
                 default_headers=self.default_headers,
+                endpoint=endpoint_for(api),
             ),
         )
 
@@ -288,8 +305,16 @@ class ChatXAIVision(BaseChatModel):
 
         Messages are converted (and images checked) first, so bad input fails before sending.
         """
+        options: dict[str, Any] = {}
+        head: Sequence[BaseMessage] = ()
+        if self.use_responses_api:
+            options["store"] = self.store
+            point = chain_point([_turn(message) for message in messages])
+            if self.use_previous_response_id and point is not None:
+                index, options["previous_response_id"] = point
+                head, messages = messages[: index + 1], messages[index + 1 :]
         wire_messages = convert_messages(messages, self.image_options)
-        options: dict[str, Any] = {
+        options |= {
             "temperature": self.temperature,
             "top_p": self.top_p,
             "max_tokens": self.max_tokens,
@@ -297,6 +322,9 @@ class ChatXAIVision(BaseChatModel):
             "seed": self.seed,
             "reasoning_effort": self.reasoning_effort,
         }
+        options["conversation_id"] = self.conversation_id or self._conversation_key(
+            head, wire_messages
+        )
         # LangChain passes its own ``stream`` flag along; streaming is chosen by the method.
         options.update((key, value) for key, value in kwargs.items() if key != "stream")
         if stop is not None:
@@ -308,6 +336,16 @@ class ChatXAIVision(BaseChatModel):
             extra=self.model_kwargs,
             max_images_per_message=self.max_images_per_message,
         )
+
+    def _conversation_key(
+        self, head: Sequence[BaseMessage], wire_messages: list[WireMessage]
+    ) -> str | None:
+        """The derived cache-routing key: from the conversation's start, also when only the
+        messages after a stored answer (``head`` left out) are sent."""
+        if head:
+            first = [m for m in head if m.type in ("system", "human")][:2]
+            return conversation_key(convert_messages(first, self.image_options))
+        return conversation_key(wire_messages)
 
     # ----------------------------------------------------------------- token estimates
 
@@ -502,6 +540,15 @@ class ChatXAIVision(BaseChatModel):
 
 
 # --------------------------------------------------------------------------- helpers
+
+
+def _turn(message: BaseMessage) -> tuple[str | None, bool | None]:
+    """An answer's response id and whether xAI stored it; (None, None) for other messages."""
+    if not isinstance(message, AIMessage):
+        return None, None
+    stored = message.response_metadata.get("stored")
+    response_id = message.response_metadata.get("id") or message.id
+    return response_id, stored if isinstance(stored, bool) else False
 
 
 @contextmanager
