@@ -11,12 +11,19 @@ import copy
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 from typing import Any
 
-from llama_index.core.base.llms.types import ChatMessage, ChatResponse, CompletionResponse
+from llama_index.core.base.llms.types import (
+    ChatMessage,
+    ChatResponse,
+    CompletionResponse,
+    MessageRole,
+)
 from llama_index.core.constants import DEFAULT_NUM_OUTPUTS
 from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 from typing_extensions import Self
 from xai_vision.catalog import DEFAULT_MODEL, model_facts
 from xai_vision.client import XAIClient
+from xai_vision.conversation import chain_point, conversation_key
+from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import RequestValidationError
 from xai_vision.images import ImageOptions
 from xai_vision.messages import ChatRequest, ImageCollector, WireMessage
@@ -24,6 +31,8 @@ from xai_vision.models import ChatCompletionChunk
 from xai_vision.tokens import Detail
 
 from llama_index_xai_vision._convert import (
+    RESPONSE_ID_KEY,
+    STORED_KEY,
     StreamState,
     chat_response,
     completion_response,
@@ -31,6 +40,19 @@ from llama_index_xai_vision._convert import (
     to_wire_messages,
     user_wire_message,
 )
+
+
+def _turn(message: ChatMessage) -> tuple[str | None, bool | None]:
+    """An answer's response id and whether xAI stored it; (None, None) for other messages."""
+    if message.role != MessageRole.ASSISTANT:
+        return None, None
+    stored = message.additional_kwargs.get(STORED_KEY)
+    response_id = message.additional_kwargs.get(RESPONSE_ID_KEY)
+    return (
+        response_id if isinstance(response_id, str) else None,
+        stored if isinstance(stored, bool) else False,
+    )
+
 
 #: Fields a deep copy shares instead of copying (services, not configuration).
 _SHARED_FIELDS = frozenset({"callback_manager", "rate_limiter"})
@@ -76,6 +98,34 @@ class XAISettings(BaseModel):
     additional_kwargs: dict[str, Any] = Field(
         default_factory=dict, description="Extra request body fields sent with every call."
     )
+    use_responses_api: bool = Field(
+        default=False,
+        description=(
+            "Send requests to xAI's responses endpoint (POST /v1/responses, the one xAI "
+            "recommends) instead of chat completions; answers and usage look the same."
+        ),
+    )
+    store: bool | None = Field(
+        default=None,
+        description=(
+            "Responses endpoint: keep answers on xAI's side. None: not when a request holds "
+            "an image (xAI advises against it), else xAI's default (stored)."
+        ),
+    )
+    use_previous_response_id: bool = Field(
+        default=False,
+        description=(
+            "Responses endpoint: when the history ends in a stored answer, send only the "
+            "messages after it with previous_response_id."
+        ),
+    )
+    conversation_id: str | None = Field(
+        default=None,
+        description=(
+            "Prompt-cache routing key (x-grok-conv-id / prompt_cache_key); None derives one "
+            "from the conversation's first system and user messages."
+        ),
+    )
 
     _client: XAIClient = PrivateAttr()
 
@@ -87,6 +137,7 @@ class XAISettings(BaseModel):
             base_url=self.base_url,
             timeout=self.timeout,
             max_retries=self.max_retries,
+            endpoint=endpoint_for("responses" if self.use_responses_api else "chat_completions"),
         )
 
     def __deepcopy__(self, memo: dict[int, Any] | None = None) -> Self:
@@ -130,7 +181,14 @@ class XAISettings(BaseModel):
 
     # ----------------------------------------------------------------- requests
 
-    def _request(self, wire: list[WireMessage], kwargs: dict[str, Any]) -> ChatRequest:
+    def _request(
+        self,
+        wire: list[WireMessage],
+        kwargs: dict[str, Any],
+        *,
+        conversation: str | None = None,
+        previous_response_id: str | None = None,
+    ) -> ChatRequest:
         """A ChatRequest from the instance defaults overridden by per-call keywords.
 
         Keywords naming a ChatRequest field (``additional_kwargs`` included) set that field;
@@ -139,9 +197,14 @@ class XAISettings(BaseModel):
         options: dict[str, Any] = {
             "temperature": self.temperature,
             "max_tokens": self.max_tokens,
+            "conversation_id": self.conversation_id or conversation or conversation_key(wire),
             **self.additional_kwargs,
             **kwargs,
         }
+        if self.use_responses_api:
+            options.setdefault("store", self.store)
+            if previous_response_id is not None:
+                options["previous_response_id"] = previous_response_id
         if "stream" in options:
             raise RequestValidationError(
                 "stream: use the stream_* methods instead of a 'stream' keyword"
@@ -157,8 +220,23 @@ class XAISettings(BaseModel):
         )
 
     def _chat_request(self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]) -> ChatRequest:
-        collector = ImageCollector(self.image_options)
-        return self._request(to_wire_messages(messages, collector, self.detail), kwargs)
+        point = None
+        if self.use_responses_api and self.use_previous_response_id:
+            point = chain_point([_turn(message) for message in messages])
+        if point is None:
+            collector = ImageCollector(self.image_options)
+            return self._request(to_wire_messages(messages, collector, self.detail), kwargs)
+        index, response_id = point
+        head = [
+            m for m in messages[: index + 1] if m.role in (MessageRole.SYSTEM, MessageRole.USER)
+        ]
+        key = conversation_key(
+            to_wire_messages(head[:2], ImageCollector(self.image_options), self.detail)
+        )
+        tail = to_wire_messages(
+            messages[index + 1 :], ImageCollector(self.image_options), self.detail
+        )
+        return self._request(tail, kwargs, conversation=key, previous_response_id=response_id)
 
     def _prompt_request(
         self, prompt: str, images: Sequence[object] | None, kwargs: dict[str, Any]

@@ -62,6 +62,12 @@ __all__ = [
     "user_wire_message",
 ]
 
+#: ``additional_kwargs`` keys of an answer from the responses endpoint: its id and whether xAI
+#: stored it (so a later request may continue it), and its encrypted reasoning (sent back).
+RESPONSE_ID_KEY = "response_id"
+STORED_KEY = "stored"
+ENCRYPTED_REASONING_KEY = "reasoning_encrypted_content"
+
 #: Every image input the adapters take: LlamaIndex blocks, image nodes and image documents.
 ImageInput = ImageBlock | ImageNode | BaseNode
 
@@ -274,9 +280,13 @@ def to_wire_messages(
         elif role == MessageRole.USER:
             wire.append(user_message(_content(parts), name=name))
         elif role == MessageRole.ASSISTANT:
+            encrypted = message.additional_kwargs.get(ENCRYPTED_REASONING_KEY)
             wire.append(
                 assistant_message(
-                    _content(parts) if parts else None, tool_calls=calls or None, name=name
+                    _content(parts) if parts else None,
+                    tool_calls=calls or None,
+                    name=name,
+                    reasoning_encrypted_content=encrypted if isinstance(encrypted, str) else None,
                 )
             )
         elif role in (MessageRole.TOOL, MessageRole.FUNCTION):
@@ -333,7 +343,10 @@ def usage_kwargs(usage: Usage | None) -> dict[str, Any]:
 
 
 def _assistant_message(
-    content: str, reasoning: str | None, tool_calls: Sequence[ToolCall]
+    content: str,
+    reasoning: str | None,
+    tool_calls: Sequence[ToolCall],
+    answer: ChatCompletion | StreamAccumulator | None = None,
 ) -> ChatMessage:
     """The answer as LlamaIndex holds it: thinking, text, then one ToolCallBlock per call.
 
@@ -358,6 +371,11 @@ def _assistant_message(
             }
             for call in tool_calls
         ]
+    if answer is not None and answer.stored is not None:  # responses endpoint: for chaining
+        extra[RESPONSE_ID_KEY] = answer.id
+        extra[STORED_KEY] = answer.stored
+    if answer is not None and answer.reasoning_encrypted_content:
+        extra[ENCRYPTED_REASONING_KEY] = answer.reasoning_encrypted_content
     return ChatMessage(role=MessageRole.ASSISTANT, blocks=list(blocks), additional_kwargs=extra)
 
 
@@ -365,7 +383,10 @@ def chat_response(completion: ChatCompletion) -> ChatResponse:
     """A whole answer as a ChatResponse; ``raw`` is xAI's JSON, so ``raw["usage"]`` is its usage."""
     return ChatResponse(
         message=_assistant_message(
-            completion.content or "", completion.reasoning_content, completion.tool_calls
+            completion.content or "",
+            completion.reasoning_content,
+            completion.tool_calls,
+            completion,
         ),
         raw=completion.raw,
         additional_kwargs=usage_kwargs(completion.usage),
@@ -406,7 +427,7 @@ class StreamState:
         if chunk.reasoning_content:
             extra["thinking_delta"] = chunk.reasoning_content
         return ChatResponse(
-            message=_assistant_message(acc.content, acc.reasoning, acc.tool_calls()),
+            message=_assistant_message(acc.content, acc.reasoning, acc.tool_calls(), acc),
             delta=chunk.content or "",
             raw=chunk.raw,
             additional_kwargs=extra,
