@@ -20,17 +20,12 @@ from typing import Any
 import httpx
 
 from xai_vision import _json
+from xai_vision.emulator.answers import build_answer, completion_body, stream_chunks
 from xai_vision.emulator.catalog import LISTED_MODELS, resolve_model
+from xai_vision.emulator.checks import ChatCall, check_chat_request
 from xai_vision.emulator.config import EmulatorSettings
 from xai_vision.emulator.faults import EmulatorState, RecordedRequest, ScriptedReply, redact_headers
 from xai_vision.emulator.prompt_cache import prompt_prefixes
-from xai_vision.emulator.responder import (
-    ChatCall,
-    build_answer,
-    check_chat_request,
-    completion_body,
-    stream_chunks,
-)
 from xai_vision.emulator.validation import Rejection
 
 __all__ = ["EmulatorServer", "serve"]
