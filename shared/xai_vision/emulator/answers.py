@@ -16,26 +16,18 @@ from typing import Any
 
 from xai_vision import _json
 from xai_vision.emulator.checks import ChatCall
-from xai_vision.emulator.config import ToolCallMode
 from xai_vision.emulator.faults import ScriptedReply
 from xai_vision.emulator.fill import PromptValues, fill_schema
 from xai_vision.emulator.validation import Rejection
 from xai_vision.tokens import CHARS_PER_TOKEN, estimate_text_tokens
 
-__all__ = [
-    "Answer",
-    "ToolCallOut",
-    "build_answer",
-    "completion_body",
-    "describe_request",
-    "stream_chunks",
-]
+__all__ = ["Answer", "ToolCallOut", "build_answer", "describe_request", "text_pieces"]
 
 _PIECE = re.compile(r"\s*\S{1,16}|\s+$")
 _WORD = re.compile(r"[a-z0-9]+")
 
 
-def _pieces(text: str) -> list[str]:
+def text_pieces(text: str) -> list[str]:
     """Small stream deltas (a word with its leading space, at most 16 characters each)."""
     return _PIECE.findall(text)
 
@@ -226,7 +218,7 @@ def build_answer(
     if scripted is not None and scripted.finish_reason is not None:
         finish = scripted.finish_reason
 
-    reasoning_tokens = len(_pieces(reasoning)) if reasoning else 0
+    reasoning_tokens = len(text_pieces(reasoning)) if reasoning else 0
     completion = estimate_text_tokens(content) + sum(
         estimate_text_tokens(tc.name) + estimate_text_tokens(tc.arguments) for tc in tool_calls
     )
@@ -267,108 +259,3 @@ def build_answer(
         usage=usage,
         n=call.n,
     )
-
-
-def completion_body(answer: Answer) -> dict[str, Any]:
-    """The non-streaming ``chat.completion`` object, keys in xAI's order."""
-    message: dict[str, Any] = {"role": "assistant", "content": answer.content}
-    if answer.show_reasoning and answer.reasoning_content:
-        message["reasoning_content"] = answer.reasoning_content
-    if answer.tool_calls:
-        message["tool_calls"] = [
-            {
-                "id": tc.id,
-                "function": {"name": tc.name, "arguments": tc.arguments},
-                "type": "function",
-            }
-            for tc in answer.tool_calls
-        ]
-    message["refusal"] = None
-    return {
-        "id": answer.id,
-        "object": "chat.completion",
-        "created": answer.created,
-        "model": answer.model,
-        "choices": [
-            {"index": i, "message": message, "finish_reason": answer.finish_reason}
-            for i in range(answer.n)
-        ],
-        "usage": answer.usage,
-        "system_fingerprint": answer.system_fingerprint,
-    }
-
-
-def _tool_call_deltas(answer: Answer, mode: ToolCallMode) -> list[dict[str, Any]]:
-    deltas: list[dict[str, Any]] = []
-    for index, tc in enumerate(answer.tool_calls):
-        if mode == "whole":
-            deltas.append(
-                {
-                    "tool_calls": [
-                        {
-                            "id": tc.id,
-                            "function": {"name": tc.name, "arguments": tc.arguments},
-                            "index": index,
-                            "type": "function",
-                        }
-                    ]
-                }
-            )
-            continue
-        deltas.append(
-            {
-                "tool_calls": [
-                    {
-                        "index": index,
-                        "id": tc.id,
-                        "type": "function",
-                        "function": {"name": tc.name, "arguments": ""},
-                    }
-                ]
-            }
-        )
-        step = max(1, min(8, len(tc.arguments) // 3 or 1))
-        for start in range(0, len(tc.arguments), step):
-            fragment = tc.arguments[start : start + step]
-            deltas.append({"tool_calls": [{"index": index, "function": {"arguments": fragment}}]})
-    return deltas
-
-
-def stream_chunks(
-    answer: Answer, *, include_usage: bool, mode: ToolCallMode
-) -> list[dict[str, Any]]:
-    """The ``chat.completion.chunk`` objects of a stream, framed like xAI's recordings."""
-    deltas: list[dict[str, Any]] = []
-    if answer.reasoning_content and answer.show_reasoning:
-        deltas += [{"reasoning_content": piece} for piece in _pieces(answer.reasoning_content)]
-    else:
-        deltas += [{} for _ in range(max(0, answer.reasoning_tokens))]
-    if deltas:
-        deltas[0] = {**deltas[0], "role": "assistant"}
-    else:
-        deltas.append({"role": "assistant"})
-    deltas += [{"content": piece} for piece in _pieces(answer.content)]
-    deltas += _tool_call_deltas(answer, mode)
-
-    chunks: list[dict[str, Any]] = []
-
-    def chunk(choices: list[dict[str, Any]], usage: dict[str, Any] | None = None) -> None:
-        body: dict[str, Any] = {
-            "id": answer.id,
-            "object": "chat.completion.chunk",
-            "created": answer.created,
-            "model": answer.model,
-            "choices": choices,
-        }
-        if usage is not None:
-            body["usage"] = usage
-        body["system_fingerprint"] = answer.system_fingerprint
-        chunks.append(body)
-
-    for index in range(answer.n):
-        for delta in deltas:
-            chunk([{"index": index, "delta": delta}])
-        chunk([{"index": index, "delta": {}, "finish_reason": answer.finish_reason}])
-    if include_usage:
-        chunk([], answer.usage)
-    return chunks

@@ -8,7 +8,6 @@ building needs) or raises :class:`~xai_vision.emulator.validation.Rejection`.
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import re
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -31,10 +30,12 @@ from xai_vision.tokens import (
     message_text,
 )
 
-__all__ = ["ChatCall", "Fetcher", "check_chat_request", "is_loopback_url"]
+__all__ = ["ChatCall", "Fetcher", "check_chat_request"]
 
-#: Fetches a loopback image URL: returns its bytes or raises Rejection.
-Fetcher = Callable[[str], Awaitable[bytes]]
+#: Downloads an http(s) image URL (of the image part named by the second argument): returns its
+#: bytes or raises Rejection. The server's is :meth:`ImageFetcher.fetch
+#: <xai_vision.emulator.image_fetch.ImageFetcher.fetch>`.
+Fetcher = Callable[[str, str], Awaitable[bytes]]
 
 _DESERIALIZE = "Failed to deserialize the JSON body into the target type"
 _CAMEL = {
@@ -43,20 +44,6 @@ _CAMEL = {
     "frequency_penalty": "frequencyPenalty",
     "reasoning_effort": "reasoningEffort",
 }
-
-
-def is_loopback_url(url: str) -> bool:
-    """Whether an http(s) URL points at this machine (127.0.0.0/8, localhost or ::1)."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").lower()
-    if parts.scheme not in ("http", "https") or not host:
-        return False
-    if host == "localhost" or host.endswith(".localhost"):
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
 
 
 @dataclass
@@ -255,7 +242,6 @@ async def _check_images(
                 )
             if not model.vision:
                 raise Rejection(400, f"Model {model.name} does not support image inputs ({where}).")
-            url = _aliased(url, settings.url_aliases)
             found.append((where, *await _image_bytes(url, where, fetch), cast(Detail, detail)))
     if not found:
         return []
@@ -266,14 +252,6 @@ async def _check_images(
         else _inspect(where, data, mime, detail, settings)
         for where, data, mime, detail in found
     ]
-
-
-def _aliased(url: str, aliases: tuple[tuple[str, str], ...]) -> str:
-    """``url`` with a public prefix replaced by its loopback stand-in, if one is configured."""
-    for public, local in aliases:
-        if url.startswith(public):
-            return local + url[len(public) :]
-    return url
 
 
 async def _image_bytes(url: str, where: str, fetch: Fetcher) -> tuple[bytes, str | None]:
@@ -287,13 +265,7 @@ async def _image_bytes(url: str, where: str, fetch: Fetcher) -> tuple[bytes, str
         raise Rejection(
             400, f"{where}.image_url: unsupported URL scheme; use https:// or a data: URI"
         )
-    if not is_loopback_url(url):
-        raise Rejection(
-            400,
-            f"{where}.image_url: Failed to fetch image from {url}: the emulator fetches only "
-            "loopback URLs (127.0.0.1, localhost, ::1) and never reaches the internet",
-        )
-    return await fetch(url), None
+    return await fetch(url, where), None
 
 
 def _inspect(

@@ -367,12 +367,12 @@ def test_malformed_request_line_is_400_and_closed(xai_emulator: Emulator) -> Non
 def test_an_emulator_bug_answers_500_instead_of_dropping_the_connection(
     xai_emulator: Emulator, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import xai_vision.emulator.server as server_module
+    import xai_vision.emulator.handlers.chat_completions as chat_module
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(server_module, "build_answer", broken)
+    monkeypatch.setattr(chat_module, "build_answer", broken)
     response = client.post("/chat/completions", json=TEXT_BODY)
     assert response.status_code == 500
     assert response.json() == {
