@@ -16,8 +16,8 @@ from typing import Any
 
 from xai_vision import _json
 from xai_vision.emulator.checks import ChatCall
-from xai_vision.emulator.faults import ScriptedReply
 from xai_vision.emulator.fill import PromptValues, fill_schema
+from xai_vision.emulator.state import ScriptedReply
 from xai_vision.emulator.validation import Rejection
 from xai_vision.tokens import CHARS_PER_TOKEN, estimate_text_tokens
 

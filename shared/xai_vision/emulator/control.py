@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
-from xai_vision.emulator.faults import EmulatorState, ScriptedReply
+from xai_vision.emulator.state import EmulatorState, ScriptedReply
 
 __all__ = ["CONTROL_OPERATIONS", "CONTROL_PREFIX", "run_control"]
 
@@ -35,15 +35,15 @@ CONTROL_OPERATIONS: Mapping[str, Operation] = MappingProxyType(
         "clear_requests": lambda state, args: state.clear_requests(),
         "reset": lambda state, args: state.reset(),
         "queue_reply": _queue_reply,
-        "fail_next": lambda state, args: state.fail_next(**args),
-        "cut_stream": lambda state, args: state.cut_stream(**args),
-        "malformed_next": lambda state, args: state.malformed_next(**args),
+        "fail_next": lambda state, args: state.faults.fail_next(**args),
+        "cut_stream": lambda state, args: state.faults.cut_stream(**args),
+        "malformed_next": lambda state, args: state.faults.malformed_next(**args),
         "set_latency": lambda state, args: state.set_latency(**args),
-        "reset_next": lambda state, args: state.reset_next(**args),
-        "truncate_next": lambda state, args: state.truncate_next(**args),
-        "slow_next": lambda state, args: state.slow_next(**args),
-        "set_fault_rate": lambda state, args: state.set_fault_rate(**args),
-        "fault_counts": lambda state, args: state.fault_counts(),
+        "reset_next": lambda state, args: state.faults.reset_next(**args),
+        "truncate_next": lambda state, args: state.faults.truncate_next(**args),
+        "slow_next": lambda state, args: state.faults.slow_next(**args),
+        "set_fault_rate": lambda state, args: state.faults.set_fault_rate(**args),
+        "fault_counts": lambda state, args: state.faults.fault_counts(),
     }
 )
 

@@ -17,7 +17,6 @@ from typing import Any
 from xai_vision import _json
 from xai_vision.emulator.config import EmulatorSettings
 from xai_vision.emulator.control import CONTROL_PREFIX, run_control
-from xai_vision.emulator.faults import EmulatorState, RecordedRequest, redact_headers
 from xai_vision.emulator.handlers import HandlerContext
 from xai_vision.emulator.http11 import (
     HEAD_LIMIT,
@@ -29,6 +28,7 @@ from xai_vision.emulator.http11 import (
 )
 from xai_vision.emulator.image_fetch import ImageFetcher
 from xai_vision.emulator.routes import find_route
+from xai_vision.emulator.state import EmulatorState, RecordedRequest, redact_headers
 from xai_vision.emulator.validation import Rejection
 
 __all__ = ["EmulatorServer", "base_url", "serve"]

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 
 from xai_vision.emulator.checks import Fetcher
 from xai_vision.emulator.config import EmulatorSettings
-from xai_vision.emulator.faults import EmulatorState
 from xai_vision.emulator.http11 import Exchange
+from xai_vision.emulator.state import EmulatorState
 
 __all__ = ["Handler", "HandlerContext"]
 

@@ -26,14 +26,14 @@ async def handle(context: HandlerContext, exchange: Exchange, params: Mapping[st
     """Answer one chat request: injected faults, then xAI's checks, then the answer."""
     state, settings, request = context.state, context.settings, exchange.request
     latency = state.latency if state.latency is not None else settings.latency
-    connection_faults = state.take_connection_faults()
+    connection_faults = state.faults.take_connection_faults()
     latency += connection_faults.delay
     if latency > 0:
         await asyncio.sleep(latency)
     if connection_faults.reset:
         exchange.reset()
         return
-    fault = state.take_fault()
+    fault = state.faults.take_fault()
     if fault is not None:
         raise Rejection(fault.status, fault.message, headers=fault.headers())
     content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
@@ -65,9 +65,9 @@ async def handle(context: HandlerContext, exchange: Exchange, params: Mapping[st
         await _send_stream(context, exchange, chunks)
         return
     data = _json.dumps(completion_body(answer))
-    if state.take_malformed_json():
+    if state.faults.take_malformed_json():
         data = data[: max(1, len(data) // 2)]
-    if state.take_truncated_json():
+    if state.faults.take_truncated_json():
         await exchange.send_truncated(data)
         return
     await exchange.send(200, data)
@@ -88,14 +88,16 @@ async def _send_stream(
 ) -> None:
     """Stream ``chunks`` as SSE frames, with the stream faults queued for this stream."""
     state = context.state
-    cut_after, reset, malformed = state.take_stream_faults()
+    faults = state.faults.take_stream_faults()
     delay = state.chunk_delay if state.chunk_delay is not None else context.settings.chunk_delay
     frames = [b"data: " + _json.dumps(chunk) + b"\n\n" for chunk in chunks]
     frames.append(b"data: [DONE]\n\n")
-    if malformed:
+    if faults.malformed:
         broken = min(1, len(frames) - 1)
         frames[broken] = frames[broken][: max(8, len(frames[broken]) // 2)] + b"\n\n"
-    await exchange.send_events(frames, delay=delay, cut_after=cut_after, reset_on_cut=reset)
+    await exchange.send_events(
+        frames, delay=delay, cut_after=faults.cut_after, reset_on_cut=faults.reset
+    )
 
 
 def completion_body(answer: Answer) -> dict[str, Any]:
