@@ -240,7 +240,7 @@ async def _check_images(
                 raise Rejection(
                     400, f"messages[{i}]: too many images in one message (the maximum is {limit})"
                 )
-            if not model.vision:
+            if not model.takes_images:
                 raise Rejection(400, f"Model {model.name} does not support image inputs ({where}).")
             found.append((where, *await _image_bytes(url, where, fetch), cast(Detail, detail)))
     if not found:
