@@ -13,17 +13,9 @@ import httpx
 import pytest
 from xai_vision.emulator import DEFAULT_API_KEY, Emulator
 
+from tests.unit_tests.emulator.conftest import SchemaValidator
+
 TEXT_BODY = {"model": "grok-4-fast-non-reasoning", "messages": [{"role": "user", "content": "hi"}]}
-
-
-@pytest.fixture
-def client(xai_emulator: Emulator) -> Iterator[httpx.Client]:
-    """An httpx client authorised against the test's emulator."""
-    headers = {"Authorization": f"Bearer {xai_emulator.api_key}"}
-    with httpx.Client(
-        base_url=xai_emulator.base_url, headers=headers, timeout=10, trust_env=False
-    ) as http:
-        yield http
 
 
 def test_base_url_is_loopback_with_an_ephemeral_port(xai_emulator: Emulator) -> None:
@@ -75,14 +67,11 @@ def test_models_list_and_lookup(client: httpx.Client) -> None:
     assert "model not found" in missing.json()["error"]
 
 
-def test_models_responses_validate_against_the_spec(client: httpx.Client) -> None:
-    import jsonschema
-    from xai_vision.emulator.validation import load_spec
-
-    spec = load_spec()
+def test_models_responses_validate_against_the_spec(
+    client: httpx.Client, xai_schema: SchemaValidator
+) -> None:
     for name, path in (("ListModelsResponse", "/models"), ("Model", "/models/grok-3")):
-        schema = {**spec["components"]["schemas"][name], "components": spec["components"]}
-        jsonschema.validate(client.get(path).json(), schema)
+        xai_schema(name).validate(client.get(path).json())
 
 
 def test_unknown_path_is_404_with_flat_body(client: httpx.Client) -> None:
