@@ -63,8 +63,8 @@ from xai_vision.emulator.config import (
     EmulatorStartError,
 )
 from xai_vision.emulator.emulator import Emulator
-from xai_vision.emulator.faults import RecordedRequest
 from xai_vision.emulator.server import serve
+from xai_vision.emulator.state import RecordedRequest
 
 __all__ = [
     "DEFAULT_API_KEY",

@@ -1,15 +1,16 @@
 """The emulator's model catalogue: the core's model facts plus prices and fingerprints.
 
-Capabilities, aliases and context windows come from :mod:`xai_vision.catalog` (by name
-pattern, never a list); the emulator adds what only it needs: prices, system fingerprints, the
-``GET /v1/models`` listing, and a 404 for names no pattern knows (as xAI answers unknown names).
+Capabilities, aliases and context windows are the core's :class:`~xai_vision.catalog.ModelFacts`
+(by name pattern, never a list); :class:`ModelInfo` extends them with what only the emulator
+needs: prices and system fingerprints. This module also has the ``GET /v1/models`` listing, and
+answers None (a 404) for names no pattern knows, as xAI answers unknown names.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
-from xai_vision.catalog import model_facts
+from xai_vision.catalog import ModelFacts, model_facts
 
 __all__ = ["LISTED_MODELS", "ModelInfo", "resolve_model"]
 
@@ -46,21 +47,12 @@ LISTED_MODELS: tuple[tuple[str, int], ...] = (
 
 
 @dataclass(frozen=True)
-class ModelInfo:
-    """What the emulator knows about one resolved model name."""
+class ModelInfo(ModelFacts):
+    """The core's facts about a model the emulator serves, plus its price and fingerprint."""
 
-    requested: str
-    name: str
-    vision: bool
-    reasoning: bool
-    #: The model returns its reasoning as text (``reasoning_content``), like grok-3-mini.
-    reasoning_text: bool
-    #: Only grok-3-mini accepts ``reasoning_effort``.
-    accepts_reasoning_effort: bool
-    #: Body parameters the model answers 400 to.
-    rejected_params: tuple[str, ...]
-    context_window: int
+    #: Price of a prompt token, in USD ticks (1e-10 USD).
     input_ticks: int
+    #: Price of a completion or reasoning token, in USD ticks.
     output_ticks: int
     system_fingerprint: str
 
@@ -80,15 +72,9 @@ def resolve_model(requested: str, reasoning_effort: str | None = None) -> ModelI
         return None
     name = facts.name
     input_ticks, output_ticks = next((i, o) for p, i, o in _PRICES if name.startswith(p))
+    core = {f.name: getattr(facts, f.name) for f in fields(ModelFacts)}
     return ModelInfo(
-        requested=requested,
-        name=name,
-        vision=facts.takes_images,
-        reasoning=facts.reasoning,
-        reasoning_text=facts.reasoning_text,
-        accepts_reasoning_effort=facts.accepts_reasoning_effort,
-        rejected_params=facts.rejected_params,
-        context_window=facts.context_window,
+        **core,
         input_ticks=input_ticks,
         output_ticks=output_ticks,
         system_fingerprint=_fingerprint(name),

@@ -1,4 +1,4 @@
-"""The emulator's settings: one frozen object shared by the server, the responder and the CLI."""
+"""The emulator's settings: one frozen object shared by the server, the checks and the CLI."""
 
 from __future__ import annotations
 

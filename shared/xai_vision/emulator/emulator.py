@@ -23,8 +23,8 @@ from xai_vision.emulator.config import (
     EmulatorStartError,
     ToolCallMode,
 )
-from xai_vision.emulator.faults import EmulatorState, RecordedRequest
 from xai_vision.emulator.server import EmulatorServer, base_url
+from xai_vision.emulator.state import EmulatorState, RecordedRequest
 
 __all__ = ["Emulator"]
 

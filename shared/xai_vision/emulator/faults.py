@@ -1,8 +1,8 @@
-"""Mutable emulator state: the request log, scripted replies and injected faults.
+"""Fault injection: errors, delays, resets, cut, malformed and truncated answers, queued for
+the next requests (or a seeded random share of them) and counted as they are injected.
 
-Everything here is touched from the server's event-loop thread and from test code, so one
-lock guards it. Every operation takes JSON-friendly arguments, so the same operations can be
-driven over the control endpoint when the emulator runs in a subprocess.
+The server consumes them (``take_*``) while answering; tests queue them through ``Emulator``
+(:meth:`~xai_vision.emulator.Emulator.fail_next` and the rest).
 """
 
 from __future__ import annotations
@@ -10,22 +10,12 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter, deque
-from dataclasses import asdict, dataclass, field
-from typing import Any, Literal
+from dataclasses import dataclass, field
+from typing import Literal
 
 from xai_vision.emulator.config import EmulatorConfigError
-from xai_vision.emulator.prompt_cache import DEFAULT_MAX_ENTRIES, PromptCache
 
-__all__ = [
-    "ConnectionFaults",
-    "EmulatorState",
-    "Fault",
-    "RecordedRequest",
-    "ScriptedReply",
-    "redact_headers",
-]
-
-_SECRET_HEADERS = frozenset({"authorization", "x-api-key", "api-key", "proxy-authorization"})
+__all__ = ["ConnectionFaults", "Fault", "FaultInjector", "StreamFaults"]
 
 _FAULT_MESSAGES: dict[int, str] = {
     429: "Too many requests: the rate limit was exceeded (emulated fault)",
@@ -34,53 +24,6 @@ _FAULT_MESSAGES: dict[int, str] = {
     503: "The service is currently unavailable (emulated fault)",
     504: "Gateway timeout (emulated fault)",
 }
-
-
-def redact_headers(headers: dict[str, str]) -> dict[str, str]:
-    """A copy of ``headers`` with credentials replaced (the scheme word is kept)."""
-    redacted: dict[str, str] = {}
-    for name, value in headers.items():
-        if name.lower() in _SECRET_HEADERS:
-            scheme, _, rest = value.partition(" ")
-            redacted[name] = f"{scheme} [REDACTED]" if rest else "[REDACTED]"
-        else:
-            redacted[name] = value
-    return redacted
-
-
-@dataclass(frozen=True)
-class RecordedRequest:
-    """One request as the emulator received it (credentials redacted)."""
-
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: Any
-    body_size: int
-
-    def to_json(self) -> dict[str, Any]:
-        """JSON-friendly form (for the control endpoint)."""
-        return asdict(self)
-
-
-@dataclass(frozen=True)
-class ScriptedReply:
-    """An exact reply for one future chat-completions request.
-
-    With ``status`` set it is an error answer (``error``/``code`` in xAI's flat body, or
-    ``body`` verbatim); otherwise a normal answer with this content, reasoning and tool calls
-    (each ``{"name": ..., "arguments": dict | str, "id": optional}``).
-    """
-
-    content: str | None = None
-    tool_calls: tuple[dict[str, Any], ...] = ()
-    reasoning_content: str | None = None
-    finish_reason: str | None = None
-    status: int | None = None
-    error: str | None = None
-    code: str | None = None
-    body: Any = None
-    headers: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -104,7 +47,7 @@ class Fault:
 
 
 @dataclass
-class _StreamFaults:
+class _StreamFaultQueue:
     cut_after: deque[tuple[int, bool]] = field(default_factory=deque)  # (frames, reset?)
     malformed_sse: int = 0
     malformed_json: int = 0
@@ -130,47 +73,29 @@ class ConnectionFaults:
     reset: bool = False
 
 
-class EmulatorState:
-    """The request log, reply script, fault queues and prompt cache of one emulator."""
+@dataclass(frozen=True)
+class StreamFaults:
+    """What goes wrong with one stream: cut after ``cut_after`` frames (``reset``: with a TCP
+    RST), and/or one ``malformed`` frame."""
 
-    def __init__(self, *, prompt_cache_entries: int = DEFAULT_MAX_ENTRIES) -> None:
+    cut_after: int | None = None
+    reset: bool = False
+    malformed: bool = False
+
+
+class FaultInjector:
+    """The faults queued for the next chat requests, and counts of those injected so far."""
+
+    def __init__(self) -> None:
         self._lock = threading.Lock()
-        #: Prompt prefixes seen so far (its own lock); emptied by :meth:`reset`.
-        self.prompt_cache = PromptCache(prompt_cache_entries)
-        self._requests: list[RecordedRequest] = []
-        self._replies: deque[ScriptedReply] = deque()
         self._faults: deque[Fault] = deque()
-        self._stream = _StreamFaults()
+        self._stream = _StreamFaultQueue()
         self._slow: deque[float] = deque()
         self._resets = 0
         self._random: _RandomFaults | None = None
         self._injected: Counter[str] = Counter()
-        self.latency: float | None = None
-        self.chunk_delay: float | None = None
 
-    # ------------------------------------------------------------------ log
-
-    def record(self, request: RecordedRequest) -> None:
-        """Append one received request to the log."""
-        with self._lock:
-            self._requests.append(request)
-
-    def requests(self) -> list[RecordedRequest]:
-        """A snapshot of the log, oldest first."""
-        with self._lock:
-            return list(self._requests)
-
-    def clear_requests(self) -> None:
-        """Empty the log."""
-        with self._lock:
-            self._requests.clear()
-
-    # ------------------------------------------------------------------ script and faults
-
-    def queue_reply(self, reply: ScriptedReply) -> None:
-        """Answer a future request with ``reply`` (replies are used in order)."""
-        with self._lock:
-            self._replies.append(reply)
+    # ------------------------------------------------------------------ queueing
 
     def fail_next(
         self,
@@ -266,28 +191,15 @@ class EmulatorState:
         with self._lock:
             return dict(self._injected)
 
-    def set_latency(self, seconds: float | None, chunk_delay: float | None = None) -> None:
-        """Override the configured latency (and delay between frames); None restores it."""
-        if (seconds is not None and seconds < 0) or (chunk_delay is not None and chunk_delay < 0):
-            raise EmulatorConfigError("latency and chunk_delay must be >= 0")
-        with self._lock:
-            self.latency = seconds
-            self.chunk_delay = chunk_delay
-
     def reset(self) -> None:
-        """Forget the log, queued replies and faults, latency overrides and cached prompts."""
-        self.prompt_cache.clear()
+        """Forget every queued fault, the random rate and the counts."""
         with self._lock:
-            self._requests.clear()
-            self._replies.clear()
             self._faults.clear()
-            self._stream = _StreamFaults()
+            self._stream = _StreamFaultQueue()
             self._slow.clear()
             self._resets = 0
             self._random = None
             self._injected.clear()
-            self.latency = None
-            self.chunk_delay = None
 
     # ------------------------------------------------------------------ consumed by the server
 
@@ -318,13 +230,8 @@ class EmulatorState:
                 self._injected[str(fault.status)] += 1
             return fault
 
-    def take_reply(self) -> ScriptedReply | None:
-        """The next scripted reply, if any (consumed)."""
-        with self._lock:
-            return self._replies.popleft() if self._replies else None
-
-    def take_stream_faults(self) -> tuple[int | None, bool, bool]:
-        """(cut after K frames or None, reset on the cut?, malformed SSE?) for the next stream."""
+    def take_stream_faults(self) -> StreamFaults:
+        """The faults of the next stream (consumed)."""
         with self._lock:
             cut, reset = (
                 self._stream.cut_after.popleft() if self._stream.cut_after else (None, False)
@@ -335,7 +242,7 @@ class EmulatorState:
                 self._injected["malformed_sse"] += 1
             if cut is not None:
                 self._injected["reset_stream" if reset else "cut_stream"] += 1
-            return cut, reset, malformed
+            return StreamFaults(cut, reset, malformed)
 
     def take_malformed_json(self) -> bool:
         """Whether the next JSON answer should be malformed (consumed)."""

@@ -102,7 +102,7 @@ def test_the_emulator_uses_the_core_facts(model: str) -> None:
     facts = model_facts(model)
     info = resolve_model(model)
     assert info is not None
-    assert (info.name, info.vision, info.reasoning, info.context_window) == (
+    assert (info.name, info.takes_images, info.reasoning, info.context_window) == (
         facts.name,
         facts.takes_images,
         facts.reasoning,

@@ -2,33 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import jsonschema
 import pytest
-from xai_vision.emulator import Emulator
-from xai_vision.emulator.validation import load_spec
+
+from tests.unit_tests.emulator.conftest import SchemaValidator
 
 MODEL = "grok-4-fast-non-reasoning"
-
-
-def spec_validator(name: str) -> jsonschema.Draft202012Validator:
-    """A jsonschema validator for ``components.schemas[name]`` of xAI's spec."""
-    spec = load_spec()
-    schema = {**spec["components"]["schemas"][name], "components": spec["components"]}
-    return jsonschema.Draft202012Validator(schema)
-
-
-@pytest.fixture
-def client(xai_emulator: Emulator) -> Iterator[httpx.Client]:
-    """An httpx client authorised against the test's emulator."""
-    headers = {"Authorization": f"Bearer {xai_emulator.api_key}"}
-    with httpx.Client(
-        base_url=xai_emulator.base_url, headers=headers, timeout=10, trust_env=False
-    ) as http:
-        yield http
 
 
 def complete(client: httpx.Client, text: str = "Say hi", **extra: Any) -> dict[str, Any]:
@@ -41,10 +22,12 @@ def complete(client: httpx.Client, text: str = "Say hi", **extra: Any) -> dict[s
     return payload
 
 
-def test_response_has_xai_keys_and_validates_against_the_spec(client: httpx.Client) -> None:
+def test_response_has_xai_keys_and_validates_against_the_spec(
+    client: httpx.Client, xai_schema: SchemaValidator
+) -> None:
     payload = complete(client)
-    spec_validator("ChatResponse").validate(payload)
-    spec_validator("Usage").validate(payload["usage"])
+    xai_schema("ChatResponse").validate(payload)
+    xai_schema("Usage").validate(payload["usage"])
     assert list(payload) == [
         "id",
         "object",
@@ -98,7 +81,7 @@ def test_model_names_resolve_like_xai(client: httpx.Client, requested: str, reso
 
 
 def test_grok_3_mini_with_high_effort_resolves_and_returns_reasoning_text(
-    client: httpx.Client,
+    client: httpx.Client, xai_schema: SchemaValidator
 ) -> None:
     payload = complete(client, "Say hi", model="grok-3-mini", reasoning_effort="high")
     assert payload["model"] == "grok-3-mini-high"
@@ -109,7 +92,7 @@ def test_grok_3_mini_with_high_effort_resolves_and_returns_reasoning_text(
     reasoning = usage["completion_tokens_details"]["reasoning_tokens"]
     assert reasoning > 0
     assert usage["total_tokens"] == usage["prompt_tokens"] + usage["completion_tokens"] + reasoning
-    spec_validator("ChatResponse").validate(payload)
+    xai_schema("ChatResponse").validate(payload)
 
 
 @pytest.mark.parametrize("model", ["grok-4-fast-reasoning", "grok-4", "grok-code-fast-1"])

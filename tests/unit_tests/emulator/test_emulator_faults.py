@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import httpx
@@ -14,16 +13,6 @@ from xai_vision.emulator import Emulator
 MODEL = "grok-4-fast-non-reasoning"
 BODY = {"model": MODEL, "messages": [{"role": "user", "content": "hi"}]}
 STREAM_BODY = {**BODY, "stream": True, "stream_options": {"include_usage": True}}
-
-
-@pytest.fixture
-def client(xai_emulator: Emulator) -> Iterator[httpx.Client]:
-    """An httpx client authorised against the test's emulator."""
-    headers = {"Authorization": f"Bearer {xai_emulator.api_key}"}
-    with httpx.Client(
-        base_url=xai_emulator.base_url, headers=headers, timeout=10, trust_env=False
-    ) as http:
-        yield http
 
 
 def chunks_of(text: str) -> list[dict[str, Any]]:

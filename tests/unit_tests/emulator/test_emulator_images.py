@@ -50,16 +50,6 @@ def answer_of(response: httpx.Response) -> str:
     return content
 
 
-@pytest.fixture
-def client(xai_emulator: Emulator) -> Iterator[httpx.Client]:
-    """An httpx client authorised against the test's emulator."""
-    headers = {"Authorization": f"Bearer {xai_emulator.api_key}"}
-    with httpx.Client(
-        base_url=xai_emulator.base_url, headers=headers, timeout=30, trust_env=False
-    ) as http:
-        yield http
-
-
 def _rejected(response: httpx.Response, status: int, *fragments: str) -> None:
     assert response.status_code == status, response.text
     body = response.json()

@@ -5,16 +5,16 @@ from __future__ import annotations
 import base64
 import json
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from typing import Any
 
 import httpx
-import jsonschema
 import pytest
 from xai_vision.emulator import Emulator, EmulatorConfigError, EmulatorSettings
 from xai_vision.emulator.prompt_cache import PromptCache, prompt_prefixes
-from xai_vision.emulator.validation import load_spec
 from xai_vision.tokens import estimate_messages_text_tokens
+
+from tests.unit_tests.emulator.conftest import SchemaValidator
 
 MODEL = "grok-4-fast-non-reasoning"
 #: About 1,250 text tokens: above the default 1,024 minimum on its own.
@@ -22,12 +22,7 @@ LONG = "The quick brown fox jumps over the lazy dog. " * 110
 #: About 250 text tokens: below the minimum.
 SHORT = "The quick brown fox jumps over the lazy dog. " * 22
 
-
-def spec_validator(name: str) -> jsonschema.Draft202012Validator:
-    """A jsonschema validator for ``components.schemas[name]`` of xAI's spec."""
-    spec = load_spec()
-    schema = {**spec["components"]["schemas"][name], "components": spec["components"]}
-    return jsonschema.Draft202012Validator(schema)
+Chat = Callable[..., dict[str, Any]]
 
 
 def http_client(emulator: Emulator, key: str | None = None) -> httpx.Client:
@@ -37,21 +32,20 @@ def http_client(emulator: Emulator, key: str | None = None) -> httpx.Client:
 
 
 @pytest.fixture
-def client(xai_emulator: Emulator) -> Iterator[httpx.Client]:
-    """An httpx client authorised against the test's emulator."""
-    with http_client(xai_emulator) as http:
-        yield http
+def chat(xai_schema: SchemaValidator) -> Chat:
+    """``chat(client, messages, **extra)``: POST ``messages`` and return the usage of the 200
+    answer (the answer checked against the spec)."""
 
+    def post(client: httpx.Client, messages: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
+        body = {"model": MODEL, "messages": messages, **extra}
+        response = client.post("/chat/completions", json=body)
+        assert response.status_code == 200, response.text
+        payload = response.json()
+        xai_schema("ChatResponse").validate(payload)
+        usage: dict[str, Any] = payload["usage"]
+        return usage
 
-def chat(client: httpx.Client, messages: list[dict[str, Any]], **extra: Any) -> dict[str, Any]:
-    """POST ``messages`` and return the usage of the 200 answer (checked against the spec)."""
-    body = {"model": MODEL, "messages": messages, **extra}
-    response = client.post("/chat/completions", json=body)
-    assert response.status_code == 200, response.text
-    payload = response.json()
-    spec_validator("ChatResponse").validate(payload)
-    usage: dict[str, Any] = payload["usage"]
-    return usage
+    return post
 
 
 def cached(usage: dict[str, Any]) -> int:
@@ -72,7 +66,7 @@ def png_uri(image_bytes: Callable[..., bytes], color: str) -> str:
 
 
 def test_first_request_is_not_cached_and_an_exact_repeat_reads_all_its_text(
-    client: httpx.Client,
+    client: httpx.Client, chat: Chat, xai_schema: SchemaValidator
 ) -> None:
     messages = system_then("What is the fox doing?")
     first = chat(client, messages)
@@ -82,11 +76,11 @@ def test_first_request_is_not_cached_and_an_exact_repeat_reads_all_its_text(
     assert text_tokens >= 1024
     assert cached(second) == text_tokens
     assert second["prompt_tokens"] == first["prompt_tokens"]  # cached tokens stay inside it
-    spec_validator("Usage").validate(second)
+    xai_schema("Usage").validate(second)
 
 
 def test_a_shared_leading_message_is_cached_and_the_new_question_is_not(
-    client: httpx.Client,
+    client: httpx.Client, chat: Chat
 ) -> None:
     chat(client, system_then("What is the fox doing?"))
     usage = chat(client, system_then("And the dog?"))
@@ -95,7 +89,7 @@ def test_a_shared_leading_message_is_cached_and_the_new_question_is_not(
     assert 0 < cached(usage) < usage["prompt_tokens_details"]["text_tokens"]
 
 
-def test_the_longest_shared_prefix_counts(client: httpx.Client) -> None:
+def test_the_longest_shared_prefix_counts(client: httpx.Client, chat: Chat) -> None:
     history = [
         {"role": "system", "content": LONG},
         {"role": "user", "content": "First question?"},
@@ -106,7 +100,9 @@ def test_the_longest_shared_prefix_counts(client: httpx.Client) -> None:
     assert cached(usage) == estimate_messages_text_tokens(history)
 
 
-def test_string_content_and_one_text_part_are_the_same_prompt(client: httpx.Client) -> None:
+def test_string_content_and_one_text_part_are_the_same_prompt(
+    client: httpx.Client, chat: Chat
+) -> None:
     chat(client, system_then("Q?"))
     as_parts = [
         {"role": "system", "content": [{"type": "text", "text": LONG}]},
@@ -116,7 +112,7 @@ def test_string_content_and_one_text_part_are_the_same_prompt(client: httpx.Clie
     assert cached(usage) == usage["prompt_tokens_details"]["text_tokens"]
 
 
-def test_tools_are_part_of_the_prefix(client: httpx.Client) -> None:
+def test_tools_are_part_of_the_prefix(client: httpx.Client, chat: Chat) -> None:
     tool = {
         "type": "function",
         "function": {
@@ -137,13 +133,13 @@ def test_tools_are_part_of_the_prefix(client: httpx.Client) -> None:
 # --------------------------------------------------------------------------- misses
 
 
-def test_a_different_first_message_shares_no_prefix(client: httpx.Client) -> None:
+def test_a_different_first_message_shares_no_prefix(client: httpx.Client, chat: Chat) -> None:
     chat(client, system_then("What is the fox doing?"))
     usage = chat(client, system_then("What is the fox doing?", system=LONG + " Be brief."))
     assert cached(usage) == 0
 
 
-def test_below_the_minimum_nothing_is_cached(client: httpx.Client) -> None:
+def test_below_the_minimum_nothing_is_cached(client: httpx.Client, chat: Chat) -> None:
     messages = system_then("What is the fox doing?", system=SHORT)
     chat(client, messages)
     usage = chat(client, messages)
@@ -151,14 +147,16 @@ def test_below_the_minimum_nothing_is_cached(client: httpx.Client) -> None:
     assert cached(usage) == 0
 
 
-def test_a_short_shared_prefix_does_not_count_even_in_a_long_prompt(client: httpx.Client) -> None:
+def test_a_short_shared_prefix_does_not_count_even_in_a_long_prompt(
+    client: httpx.Client, chat: Chat
+) -> None:
     chat(client, system_then(LONG, system=SHORT))
     usage = chat(client, system_then(LONG + " Again.", system=SHORT))
     assert usage["prompt_tokens_details"]["text_tokens"] >= 1024
     assert cached(usage) == 0
 
 
-def test_the_minimum_is_a_setting() -> None:
+def test_the_minimum_is_a_setting(chat: Chat) -> None:
     settings = EmulatorSettings(prompt_cache_min_tokens=1)
     with Emulator(settings=settings) as emulator, http_client(emulator) as http:
         chat(http, system_then("Hi", system="Be brief."))
@@ -166,7 +164,7 @@ def test_the_minimum_is_a_setting() -> None:
     assert 0 < cached(usage) == usage["prompt_tokens_details"]["text_tokens"] < 1024
 
 
-def test_disabled_cache_always_reports_zero() -> None:
+def test_disabled_cache_always_reports_zero(chat: Chat) -> None:
     with (
         Emulator(settings=EmulatorSettings(prompt_cache=False)) as emulator,
         http_client(emulator) as http,
@@ -176,7 +174,7 @@ def test_disabled_cache_always_reports_zero() -> None:
     assert [cached(u) for u in usages] == [0, 0, 0]
 
 
-def test_another_key_or_model_has_its_own_cache(xai_emulator: Emulator) -> None:
+def test_another_key_or_model_has_its_own_cache(xai_emulator: Emulator, chat: Chat) -> None:
     messages = system_then("What is the fox doing?")
     with http_client(xai_emulator, "xai-first-key") as first:
         chat(first, messages)
@@ -186,7 +184,9 @@ def test_another_key_or_model_has_its_own_cache(xai_emulator: Emulator) -> None:
         assert cached(chat(second, [*messages], model="grok-4-1-fast-non-reasoning")) == 0
 
 
-def test_reset_forgets_cached_prompts(xai_emulator: Emulator, client: httpx.Client) -> None:
+def test_reset_forgets_cached_prompts(
+    xai_emulator: Emulator, client: httpx.Client, chat: Chat
+) -> None:
     messages = system_then("What is the fox doing?")
     chat(client, messages)
     xai_emulator.reset()
@@ -194,7 +194,9 @@ def test_reset_forgets_cached_prompts(xai_emulator: Emulator, client: httpx.Clie
     assert cached(chat(client, messages)) > 0
 
 
-def test_rejected_requests_are_not_cached(xai_emulator: Emulator, client: httpx.Client) -> None:
+def test_rejected_requests_are_not_cached(
+    xai_emulator: Emulator, client: httpx.Client, chat: Chat
+) -> None:
     messages = system_then("What is the fox doing?")
     xai_emulator.queue_reply(status=500, error="boom")
     response = client.post("/chat/completions", json={"model": MODEL, "messages": messages})
@@ -202,7 +204,7 @@ def test_rejected_requests_are_not_cached(xai_emulator: Emulator, client: httpx.
     assert cached(chat(client, messages)) == 0
 
 
-def test_the_lru_forgets_the_least_recently_used_prompt() -> None:
+def test_the_lru_forgets_the_least_recently_used_prompt(chat: Chat) -> None:
     settings = EmulatorSettings(prompt_cache_entries=2)
     prompts = [[{"role": "user", "content": f"{n} {LONG}"}] for n in range(3)]
     with Emulator(settings=settings) as emulator, http_client(emulator) as http:
@@ -216,7 +218,7 @@ def test_the_lru_forgets_the_least_recently_used_prompt() -> None:
 
 
 def test_images_change_the_prefix_but_count_no_cached_tokens(
-    client: httpx.Client, image_bytes: Callable[..., bytes]
+    client: httpx.Client, image_bytes: Callable[..., bytes], chat: Chat
 ) -> None:
     def messages(color: str) -> list[dict[str, Any]]:
         picture = {"type": "image_url", "image_url": {"url": png_uri(image_bytes, color)}}
@@ -235,7 +237,7 @@ def test_images_change_the_prefix_but_count_no_cached_tokens(
 
 
 def test_an_image_after_the_shared_prefix_does_not_matter(
-    client: httpx.Client, image_bytes: Callable[..., bytes]
+    client: httpx.Client, image_bytes: Callable[..., bytes], chat: Chat
 ) -> None:
     def messages(color: str) -> list[dict[str, Any]]:
         picture = {"type": "image_url", "image_url": {"url": png_uri(image_bytes, color)}}
@@ -251,7 +253,9 @@ def test_an_image_after_the_shared_prefix_does_not_matter(
 # --------------------------------------------------------------------------- streaming
 
 
-def test_streamed_usage_carries_cached_tokens(client: httpx.Client) -> None:
+def test_streamed_usage_carries_cached_tokens(
+    client: httpx.Client, chat: Chat, xai_schema: SchemaValidator
+) -> None:
     messages = system_then("What is the fox doing?")
     chat(client, messages)
     body = {
@@ -265,7 +269,7 @@ def test_streamed_usage_carries_cached_tokens(client: httpx.Client) -> None:
     frames = [line[len("data: ") :] for line in response.text.split("\n\n") if line]
     assert frames[-1] == "[DONE]"
     chunks = [json.loads(frame) for frame in frames[:-1]]
-    validator = spec_validator("ChatResponseChunk")
+    validator = xai_schema("ChatResponseChunk")
     for chunk in chunks:
         validator.validate(chunk)
     usages = [chunk["usage"] for chunk in chunks if "usage" in chunk]
@@ -277,7 +281,7 @@ def test_streamed_usage_carries_cached_tokens(client: httpx.Client) -> None:
 # --------------------------------------------------------------------------- cost and settings
 
 
-def test_cached_tokens_are_billed_at_the_input_rate(client: httpx.Client) -> None:
+def test_cached_tokens_are_billed_at_the_input_rate(client: httpx.Client, chat: Chat) -> None:
     """The catalogue has no cached-input price: a cached prompt costs what an uncached one does."""
     messages = system_then("What is the fox doing?")
     first, second = chat(client, messages), chat(client, messages)
@@ -291,7 +295,7 @@ def test_settings_are_checked(name: str) -> None:
         EmulatorSettings(**{name: 0})
 
 
-def test_settings_reach_a_subprocess_emulator_and_reset_clears_its_cache() -> None:
+def test_settings_reach_a_subprocess_emulator_and_reset_clears_its_cache(chat: Chat) -> None:
     messages = system_then("What is the fox doing?")
     with Emulator(mode="subprocess") as emulator, http_client(emulator) as http:
         chat(http, messages)
@@ -309,7 +313,7 @@ def test_settings_reach_a_subprocess_emulator_and_reset_clears_its_cache() -> No
 # --------------------------------------------------------------------------- the cache itself
 
 
-def test_prefix_tokens_add_up_to_the_text_tokens(client: httpx.Client) -> None:
+def test_prefix_tokens_add_up_to_the_text_tokens(client: httpx.Client, chat: Chat) -> None:
     messages = [
         {"role": "system", "content": LONG},
         {"role": "user", "content": "First?"},

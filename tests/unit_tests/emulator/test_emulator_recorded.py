@@ -4,14 +4,12 @@ kind and shape as xAI's: same resolved model, same tool names, same finish reaso
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 import yaml
-from xai_vision.emulator import Emulator
 
 RECORDED = Path(__file__).parents[2] / "data" / "recorded"
 
@@ -58,16 +56,6 @@ def _summary(response_text: str) -> dict[str, Any]:
         "usage_keys": set(payload["usage"]) - {"cost_in_usd_ticks"},
         "tool_call_keys": [set(tc) for tc in message.get("tool_calls", [])],
     }
-
-
-@pytest.fixture
-def client(xai_emulator: Emulator) -> Iterator[httpx.Client]:
-    """An httpx client authorised against the test's emulator."""
-    headers = {"Authorization": f"Bearer {xai_emulator.api_key}"}
-    with httpx.Client(
-        base_url=xai_emulator.base_url, headers=headers, timeout=10, trust_env=False
-    ) as http:
-        yield http
 
 
 def test_every_cassette_was_found() -> None:

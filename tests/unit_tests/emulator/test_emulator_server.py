@@ -13,17 +13,9 @@ import httpx
 import pytest
 from xai_vision.emulator import DEFAULT_API_KEY, Emulator
 
+from tests.unit_tests.emulator.conftest import SchemaValidator
+
 TEXT_BODY = {"model": "grok-4-fast-non-reasoning", "messages": [{"role": "user", "content": "hi"}]}
-
-
-@pytest.fixture
-def client(xai_emulator: Emulator) -> Iterator[httpx.Client]:
-    """An httpx client authorised against the test's emulator."""
-    headers = {"Authorization": f"Bearer {xai_emulator.api_key}"}
-    with httpx.Client(
-        base_url=xai_emulator.base_url, headers=headers, timeout=10, trust_env=False
-    ) as http:
-        yield http
 
 
 def test_base_url_is_loopback_with_an_ephemeral_port(xai_emulator: Emulator) -> None:
@@ -75,14 +67,11 @@ def test_models_list_and_lookup(client: httpx.Client) -> None:
     assert "model not found" in missing.json()["error"]
 
 
-def test_models_responses_validate_against_the_spec(client: httpx.Client) -> None:
-    import jsonschema
-    from xai_vision.emulator.validation import load_spec
-
-    spec = load_spec()
+def test_models_responses_validate_against_the_spec(
+    client: httpx.Client, xai_schema: SchemaValidator
+) -> None:
     for name, path in (("ListModelsResponse", "/models"), ("Model", "/models/grok-3")):
-        schema = {**spec["components"]["schemas"][name], "components": spec["components"]}
-        jsonschema.validate(client.get(path).json(), schema)
+        xai_schema(name).validate(client.get(path).json())
 
 
 def test_unknown_path_is_404_with_flat_body(client: httpx.Client) -> None:
@@ -367,12 +356,12 @@ def test_malformed_request_line_is_400_and_closed(xai_emulator: Emulator) -> Non
 def test_an_emulator_bug_answers_500_instead_of_dropping_the_connection(
     xai_emulator: Emulator, client: httpx.Client, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    import xai_vision.emulator.server as server_module
+    import xai_vision.emulator.handlers.chat_completions as chat_module
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("simulated bug")
 
-    monkeypatch.setattr(server_module, "build_answer", broken)
+    monkeypatch.setattr(chat_module, "build_answer", broken)
     response = client.post("/chat/completions", json=TEXT_BODY)
     assert response.status_code == 500
     assert response.json() == {

@@ -3,58 +3,18 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import httpx
-import jsonschema
 import pytest
 import yaml
-from xai_vision.emulator import Emulator
-from xai_vision.emulator.validation import load_spec
+
+from tests.unit_tests.emulator.conftest import SchemaValidator, post_stream, split_frames
 
 MODEL = "grok-4-fast-non-reasoning"
 RECORDED = Path(__file__).parents[2] / "data" / "recorded"
 CHUNK_KEYS = ["id", "object", "created", "model", "choices", "system_fingerprint"]
-
-
-def chunk_validator() -> jsonschema.Draft202012Validator:
-    """jsonschema validator for the spec's ChatResponseChunk."""
-    spec = load_spec()
-    schema = {
-        **spec["components"]["schemas"]["ChatResponseChunk"],
-        "components": spec["components"],
-    }
-    return jsonschema.Draft202012Validator(schema)
-
-
-def split_frames(body: str) -> list[str]:
-    """The ``data:`` payloads of an SSE body, asserting xAI's exact framing on the way."""
-    assert body.endswith("data: [DONE]\n\n"), body[-200:]
-    events = body[:-2].split("\n\n")
-    payloads = []
-    for event in events:
-        assert event.startswith("data: "), event[:80]
-        assert "\n" not in event, "one line per event, no event:/id: lines"
-        payloads.append(event[len("data: ") :])
-    assert payloads[-1] == "[DONE]"
-    return payloads[:-1]
-
-
-def stream(client: httpx.Client, text: str = "Say hi", **extra: Any) -> list[dict[str, Any]]:
-    """POST a streaming request and return its parsed chunks (framing checked)."""
-    body = {
-        "model": MODEL,
-        "messages": [{"role": "user", "content": text}],
-        "stream": True,
-        "stream_options": {"include_usage": True},
-        **extra,
-    }
-    response = client.post("/chat/completions", json=body)
-    assert response.status_code == 200, response.text
-    assert response.headers["content-type"] == "text/event-stream"
-    return [json.loads(p) for p in split_frames(response.text)]
 
 
 def recorded_chunks(name: str, interaction: int = 0) -> list[dict[str, Any]]:
@@ -73,18 +33,8 @@ def shape(chunk: dict[str, Any]) -> tuple[Any, ...]:
     return tuple(chunk), tuple(sorted(choice)), tuple(sorted(choice["delta"]))
 
 
-@pytest.fixture
-def client(xai_emulator: Emulator) -> Iterator[httpx.Client]:
-    """An httpx client authorised against the test's emulator."""
-    headers = {"Authorization": f"Bearer {xai_emulator.api_key}"}
-    with httpx.Client(
-        base_url=xai_emulator.base_url, headers=headers, timeout=10, trust_env=False
-    ) as http:
-        yield http
-
-
 def test_frames_follow_xai_order(client: httpx.Client) -> None:
-    chunks = stream(client, "Say hi")
+    chunks = post_stream(client, "Say hi")
     first, *middle, finish, usage = chunks
     assert first["choices"] == [{"index": 0, "delta": {"role": "assistant"}}]
     assert len(middle) >= 3, "text arrives in several small deltas"
@@ -99,34 +49,28 @@ def test_frames_follow_xai_order(client: httpx.Client) -> None:
     assert finish["choices"] == [{"index": 0, "delta": {}, "finish_reason": "stop"}]
     assert "usage" not in finish
     assert usage["choices"] == []
-    assert list(usage) == [
-        "id",
-        "object",
-        "created",
-        "model",
-        "choices",
-        "usage",
-        "system_fingerprint",
-    ]
+    assert list(usage) == [*CHUNK_KEYS[:-1], "usage", "system_fingerprint"]
     assert usage["usage"]["total_tokens"] == (
         usage["usage"]["prompt_tokens"] + usage["usage"]["completion_tokens"]
     )
 
 
 def test_one_id_fingerprint_and_resolved_model_on_every_chunk(client: httpx.Client) -> None:
-    chunks = stream(client, model="grok-4-fast")
+    chunks = post_stream(client, model="grok-4-fast")
     assert len({c["id"] for c in chunks}) == 1
     assert chunks[0]["id"].endswith("_us-east-1")
     assert {c["object"] for c in chunks} == {"chat.completion.chunk"}
     assert {c["model"] for c in chunks} == {"grok-4-fast-reasoning"}
     assert {c["system_fingerprint"] for c in chunks} == {"fp_9362061f30"}
-    assert stream(client)[0]["id"] != chunks[0]["id"]
+    assert post_stream(client)[0]["id"] != chunks[0]["id"]
 
 
-def test_every_chunk_and_the_usage_validate_against_the_spec(client: httpx.Client) -> None:
-    validator = chunk_validator()
+def test_every_chunk_and_the_usage_validate_against_the_spec(
+    client: httpx.Client, xai_schema: SchemaValidator
+) -> None:
+    validator = xai_schema("ChatResponseChunk")
     for model in (MODEL, "grok-4-fast", "grok-3-mini"):
-        for chunk in stream(client, model=model):
+        for chunk in post_stream(client, model=model):
             validator.validate(chunk)
 
 
@@ -138,7 +82,7 @@ def test_without_include_usage_there_is_no_usage_chunk(client: httpx.Client) -> 
 
 
 def test_streamed_usage_equals_the_non_streamed_usage(client: httpx.Client) -> None:
-    streamed = stream(client, "count me")[-1]["usage"]
+    streamed = post_stream(client, "count me")[-1]["usage"]
     body = {"model": MODEL, "messages": [{"role": "user", "content": "count me"}]}
     assert client.post("/chat/completions", json=body).json()["usage"] == streamed
 
@@ -146,7 +90,7 @@ def test_streamed_usage_equals_the_non_streamed_usage(client: httpx.Client) -> N
 def test_hidden_reasoning_streams_empty_deltas_one_per_reasoning_token(
     client: httpx.Client,
 ) -> None:
-    chunks = stream(client, model="grok-4-fast")
+    chunks = post_stream(client, model="grok-4-fast")
     reasoning = chunks[-1]["usage"]["completion_tokens_details"]["reasoning_tokens"]
     before_content = next(i for i, c in enumerate(chunks) if "content" in c["choices"][0]["delta"])
     assert before_content == reasoning > 0
@@ -154,7 +98,7 @@ def test_hidden_reasoning_streams_empty_deltas_one_per_reasoning_token(
 
 
 def test_grok_3_mini_streams_reasoning_content_never_with_content(client: httpx.Client) -> None:
-    chunks = stream(client, "Say hi", model="grok-3-mini", reasoning_effort="high")
+    chunks = post_stream(client, "Say hi", model="grok-3-mini", reasoning_effort="high")
     assert chunks[0]["model"] == "grok-3-mini-high"
     deltas = [c["choices"][0]["delta"] for c in chunks if c["choices"]]
     assert set(deltas[0]) == {"role", "reasoning_content"}
@@ -172,7 +116,7 @@ def test_grok_3_mini_streams_reasoning_content_never_with_content(client: httpx.
 
 
 def test_role_appears_only_in_the_first_chunk(client: httpx.Client) -> None:
-    chunks = stream(client, model="grok-3-mini")
+    chunks = post_stream(client, model="grok-3-mini")
     roles = [i for i, c in enumerate(chunks) if c["choices"] and "role" in c["choices"][0]["delta"]]
     assert roles == [0]
 
@@ -189,7 +133,7 @@ def test_chunk_shapes_match_the_recorded_xai_stream(
 ) -> None:
     recorded = recorded_chunks(cassette, interaction=1 if "thinking" in cassette else 0)
     effort = {"reasoning_effort": "high"} if model == "grok-3-mini" else {}
-    ours = stream(client, "Say hi in Portuguese", model=model, **effort)
+    ours = post_stream(client, "Say hi in Portuguese", model=model, **effort)
     assert shape(ours[0]) == shape(recorded[0])
     assert shape(ours[-1]) == shape(recorded[-1])
     assert shape(ours[-2]) == shape(recorded[-2])
@@ -202,7 +146,7 @@ def test_chunk_shapes_match_the_recorded_xai_stream(
 
 
 def test_truncated_stream_ends_with_length(client: httpx.Client) -> None:
-    chunks = stream(client, "a question long enough to cut", max_tokens=2)
+    chunks = post_stream(client, "a question long enough to cut", max_tokens=2)
     text = "".join(c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"])
     assert text == "I see no"
     assert chunks[-2]["choices"][0]["finish_reason"] == "length"

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
 from typing import Any, Literal
 
 import httpx
 import jsonschema
-import pytest
 from pydantic import BaseModel
 from xai_vision.emulator import Emulator
-from xai_vision.emulator.validation import load_spec
+
+from tests.unit_tests.emulator.conftest import SchemaValidator, post_stream
 
 MODEL = "grok-4-fast-non-reasoning"
 
@@ -47,23 +46,6 @@ MULTIPLY = tool("multiply", "Multiply two numbers", INT_PAIR)
 GET_WEATHER = tool("get_weather", "Get weather information for a location", WEATHER)
 
 
-def spec_validator(name: str) -> jsonschema.Draft202012Validator:
-    """A jsonschema validator for ``components.schemas[name]`` of xAI's spec."""
-    spec = load_spec()
-    schema = {**spec["components"]["schemas"][name], "components": spec["components"]}
-    return jsonschema.Draft202012Validator(schema)
-
-
-@pytest.fixture
-def client(xai_emulator: Emulator) -> Iterator[httpx.Client]:
-    """An httpx client authorised against the test's emulator."""
-    headers = {"Authorization": f"Bearer {xai_emulator.api_key}"}
-    with httpx.Client(
-        base_url=xai_emulator.base_url, headers=headers, timeout=10, trust_env=False
-    ) as http:
-        yield http
-
-
 def post(client: httpx.Client, text: str, **extra: Any) -> dict[str, Any]:
     """POST one user message; return the 200 JSON."""
     body = {"model": MODEL, "messages": [{"role": "user", "content": text}], **extra}
@@ -73,28 +55,14 @@ def post(client: httpx.Client, text: str, **extra: Any) -> dict[str, Any]:
     return payload
 
 
-def stream_chunks(client: httpx.Client, text: str, **extra: Any) -> list[dict[str, Any]]:
-    """POST a streamed request; return the chunks."""
-    body = {
-        "model": MODEL,
-        "messages": [{"role": "user", "content": text}],
-        "stream": True,
-        "stream_options": {"include_usage": True},
-        **extra,
-    }
-    response = client.post("/chat/completions", json=body)
-    assert response.status_code == 200, response.text
-    events = response.text.split("\n\n")
-    assert events[-2] == "data: [DONE]"
-    return [json.loads(e[len("data: ") :]) for e in events[:-2]]
-
-
 # --------------------------------------------------------------------------- non-streamed
 
 
-def test_parallel_calls_for_every_tool_the_prompt_names(client: httpx.Client) -> None:
+def test_parallel_calls_for_every_tool_the_prompt_names(
+    client: httpx.Client, xai_schema: SchemaValidator
+) -> None:
     payload = post(client, "Add and multiply the number 2 and 3", tools=[ADD, MULTIPLY])
-    spec_validator("ChatResponse").validate(payload)
+    xai_schema("ChatResponse").validate(payload)
     choice = payload["choices"][0]
     assert choice["finish_reason"] == "tool_calls"
     assert choice["message"]["content"] == ""
@@ -205,9 +173,11 @@ def test_pydantic_schema_tool_arguments_validate(client: httpx.Client) -> None:
 # --------------------------------------------------------------------------- streamed
 
 
-def test_streamed_tool_calls_arrive_whole_one_chunk_per_call(client: httpx.Client) -> None:
-    chunks = stream_chunks(client, "Add and multiply 2 and 3", tools=[ADD, MULTIPLY])
-    validator = spec_validator("ChatResponseChunk")
+def test_streamed_tool_calls_arrive_whole_one_chunk_per_call(
+    client: httpx.Client, xai_schema: SchemaValidator
+) -> None:
+    chunks = post_stream(client, "Add and multiply 2 and 3", tools=[ADD, MULTIPLY])
+    validator = xai_schema("ChatResponseChunk")
     for chunk in chunks:
         validator.validate(chunk)
     calls = [
@@ -231,7 +201,7 @@ def test_split_mode_streams_openai_style_fragments() -> None:
             base_url=emulator.base_url, headers={"authorization": "Bearer k"}, timeout=10
         ) as http,
     ):
-        chunks = stream_chunks(http, "Add and multiply 2 and 3", tools=[ADD, MULTIPLY])
+        chunks = post_stream(http, "Add and multiply 2 and 3", tools=[ADD, MULTIPLY])
         whole = post(http, "Add and multiply 2 and 3", tools=[ADD, MULTIPLY])
     pieces = [
         c["choices"][0]["delta"]["tool_calls"][0]
@@ -315,7 +285,7 @@ def test_json_schema_strings_fall_back_to_the_image_description(
 def test_streamed_json_schema_reassembles_to_valid_json(client: httpx.Client) -> None:
     schema = Household.model_json_schema()
     response_format = {"type": "json_schema", "json_schema": {"name": "h", "schema": schema}}
-    chunks = stream_chunks(client, 'A home in "Oslo"', response_format=response_format)
+    chunks = post_stream(client, 'A home in "Oslo"', response_format=response_format)
     pieces = [c["choices"][0]["delta"].get("content", "") for c in chunks if c["choices"]]
     assert len([p for p in pieces if p]) > 1
     jsonschema.validate(json.loads("".join(pieces)), schema)
