@@ -6,7 +6,6 @@ from :class:`~xai_vision.cli.output.ExitCode`; no command prints a traceback for
 
 from __future__ import annotations
 
-import asyncio
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,33 +14,31 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from xai_vision import _json
 from xai_vision.catalog import DEFAULT_MODEL
-from xai_vision.cli.batch import (
-    BatchOutcome,
-    BatchSettings,
-    BatchTotals,
-    JsonlWriter,
-    ResumeState,
-    discover_images,
-    load_resume_state,
-    run_batch,
+from xai_vision.cli.batch import BatchSettings
+from xai_vision.cli.batch_job import (
+    ClientSettings,
+    batch_exit_code,
+    open_output,
+    output_mode,
+    print_summary,
+    resolve_inputs,
+    run_local,
 )
 from xai_vision.cli.output import (
     ExitCode,
     exit_code_for,
-    format_usd,
     report_error,
     stderr_console,
     usage_record,
     usage_text,
 )
-from xai_vision.client import AsyncXAIClient, XAIClient
-from xai_vision.errors import RequestValidationError, XAIVisionError
+from xai_vision.client import XAIClient
+from xai_vision.errors import XAIVisionError
 from xai_vision.images import ImageOptions, PreparedImage, prepare_image
 from xai_vision.messages import ChatRequest, ImageCollector, text_part, user_message
 from xai_vision.stream import StreamAccumulator
@@ -354,7 +351,6 @@ def batch(
     timeout: TimeoutOption = 60.0,
 ) -> None:
     """Ask the same question about many images, writing one JSONL line per image."""
-    console = stderr_console()
     with _reporting():
         settings = BatchSettings(
             prompt=prompt,
@@ -363,128 +359,13 @@ def batch(
             concurrency=concurrency,
             image_options=ImageOptions(optimize=optimize),
         )
-        if resume and overwrite:
-            raise RequestValidationError("--resume and --overwrite exclude each other")
-        images = discover_images(paths)
-        if out.exists() and out.stat().st_size > 0 and not (resume or overwrite):
-            raise RequestValidationError(
-                f"--out {out} already exists: pass --resume to continue it, "
-                "or --overwrite to start over"
-            )
-        state = load_resume_state(out) if resume else ResumeState()
-        if state.repaired_bytes:
-            console.print(
-                f"repaired {out}: removed a half-written last line ({state.repaired_bytes} bytes)"
-            )
-        todo = [path for path in images if str(path) not in state.done]
-        skipped = len(images) - len(todo)
-        console.print(
-            f"{len(images)} images: {skipped} already in {out}, {len(todo)} to do "
-            f"(concurrency {concurrency})"
-        )
-        outcome = BatchOutcome()
-        interrupted = False
-        with JsonlWriter(out, truncate=overwrite) as writer:
-            try:
-                asyncio.run(
-                    _run_batch(
-                        todo,
-                        writer,
-                        settings,
-                        outcome,
-                        api_key=api_key,
-                        base_url=base_url,
-                        timeout=timeout,
-                        max_retries=max_retries,
-                    )
-                )
-            except KeyboardInterrupt:
-                interrupted = True
-        _print_batch_summary(outcome, state, skipped, resume=resume)
-        if interrupted:
-            left = len(todo) - outcome.totals.written
-            console.print(
-                Text(
-                    f"interrupted: {outcome.totals.written} lines written this run, {left} images "
-                    f"left; run the same command with --resume to finish",
-                    style="bold yellow",
-                )
-            )
-            raise typer.Exit(ExitCode.INTERRUPTED)
-        for source, error in outcome.undone[:5]:
-            console.print(Text(f"not done: {source}: {error}", style="yellow"))
-        if outcome.undone:
-            console.print(
-                Text(
-                    f"{len(outcome.undone)} images hit temporary errors and were not written; "
-                    "run again with --resume to retry them",
-                    style="bold yellow",
-                )
-            )
-        undone_codes = {exit_code_for(error) for _, error in outcome.undone}
-        if len(undone_codes) == 1 and not outcome.totals.failed:
-            raise typer.Exit(undone_codes.pop())  # e.g. all network failures: NETWORK
-        if outcome.undone or outcome.totals.failed:
-            raise typer.Exit(ExitCode.FAILED)
-
-
-async def _run_batch(
-    todo: list[Path],
-    writer: JsonlWriter,
-    settings: BatchSettings,
-    outcome: BatchOutcome,
-    *,
-    api_key: str | None,
-    base_url: str | None,
-    timeout: float,
-    max_retries: int,
-) -> None:
-    async with AsyncXAIClient(
-        api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
-    ) as client:
-        if not todo:
-            return
-        with Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr_console(),
-        ) as progress:
-            task = progress.add_task("images", total=len(todo))
-
-            def advance(source: str, record: dict[str, Any] | None) -> None:
-                progress.advance(task)
-
-            await run_batch(client, todo, writer, settings, on_done=advance, outcome=outcome)
-
-
-def _totals_line(label: str, totals: BatchTotals) -> Text:
-    text = Text(f"{label}: ", style="bold")
-    text.append(
-        f"image tokens {totals.image_tokens} · prompt {totals.prompt_tokens} · "
-        f"completion {totals.completion_tokens} · "
-        + (f"reasoning {totals.reasoning_tokens} · " if totals.reasoning_tokens else "")
-        + f"total {totals.total_tokens}"
-    )
-    if totals.cost_usd is not None:
-        text.append(f" · cost {format_usd(totals.cost_usd)}")
-    return text
-
-
-def _print_batch_summary(
-    outcome: BatchOutcome, state: ResumeState, skipped: int, *, resume: bool
-) -> None:
-    console = stderr_console()
-    run = outcome.totals
-    console.print(
-        f"this run: {run.succeeded} answered, {run.failed} failed, "
-        f"{len(outcome.undone)} left for --resume, {skipped} skipped"
-    )
-    console.print(_totals_line("tokens (this run)", run))
-    if resume and state.totals.written:
-        whole = state.totals.merged(run)
-        console.print(_totals_line(f"tokens (whole file, {whole.written} lines)", whole))
+        mode = output_mode(resume=resume, overwrite=overwrite)
+        items = resolve_inputs(paths)
+        output = open_output(out, mode)
+        client = ClientSettings(api_key, base_url, timeout, max_retries)
+        run = run_local(items, output, settings, client)
+        print_summary(run, output)
+        raise typer.Exit(batch_exit_code(run))
 
 
 # --------------------------------------------------------------------------- emulator, demo

@@ -17,6 +17,7 @@ from typing import Any
 from PIL import Image
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
+from xai_vision.cli.batch import image_id
 from xai_vision.cli.output import ExitCode
 from xai_vision.emulator import Emulator
 
@@ -252,3 +253,29 @@ def test_batch_prints_paths_with_brackets_as_they_are(
     assert result.exit_code == 0, result.output
     assert "[out].jsonl" in result.stderr  # rich markup would have eaten "[out]"
     assert {Path(r["source"]).parent.name for r in _records(out)} == {"[red] shots"}
+
+
+def test_every_line_has_an_id_that_stays_across_runs_and_resumes(
+    xai_emulator: Emulator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "imgs"
+    paths = _images(folder, 3)
+    out = tmp_path / "out.jsonl"
+    args = _batch_args(xai_emulator, folder, out, "--concurrency", "1")
+    assert runner.invoke(app, args).exit_code == 0
+    first = _records(out)
+    assert [r["source"] for r in first] == [str(p.resolve()) for p in paths]  # as before ids
+    assert [r["id"] for r in first] == [image_id(str(p.resolve())) for p in paths]
+    assert len({r["id"] for r in first}) == 3
+
+    # Drop the middle line: --resume writes it again, with the same id.
+    lines = out.read_bytes().splitlines(keepends=True)
+    out.write_bytes(lines[0] + lines[2])
+    assert runner.invoke(app, [*args, "--resume"]).exit_code == 0
+    assert _records(out)[-1]["id"] == first[1]["id"]
+
+    # A fresh run over the same images (listed twice, in another order) gives the same ids.
+    again = _batch_args(xai_emulator, folder, out, "--overwrite", "--concurrency", "1")
+    again[1:2] = [str(paths[2]), str(folder), str(paths[0])]
+    assert runner.invoke(app, again).exit_code == 0
+    assert [r["id"] for r in _records(out)] == [first[2]["id"], first[0]["id"], first[1]["id"]]

@@ -9,7 +9,9 @@ import pytest
 from xai_vision.cli.batch import (
     BatchSettings,
     JsonlWriter,
+    batch_items,
     discover_images,
+    image_id,
     load_resume_state,
 )
 from xai_vision.errors import ImageSourceError, RequestValidationError
@@ -95,7 +97,8 @@ def test_resume_cuts_a_torn_last_line_and_collects_sources(tmp_path: Path) -> No
     torn = b'{"source": "/c.png", "answ'
     out.write_bytes(complete + torn)
     state = load_resume_state(out)
-    assert state.done == {"/a.png", "/b.png"}
+    # Lines written before ids existed get the id their source has: the same images are done.
+    assert state.results == {image_id("/a.png"): False, image_id("/b.png"): True}
     assert state.repaired_bytes == len(torn)
     assert out.read_bytes() == complete
     assert (state.totals.succeeded, state.totals.failed) == (1, 1)
@@ -105,9 +108,9 @@ def test_resume_cuts_a_torn_last_line_and_collects_sources(tmp_path: Path) -> No
 
 
 def test_resume_of_a_missing_or_empty_file_is_empty(tmp_path: Path) -> None:
-    assert load_resume_state(tmp_path / "none.jsonl").done == set()
+    assert load_resume_state(tmp_path / "none.jsonl").results == {}
     (tmp_path / "empty.jsonl").write_bytes(b"")
-    assert load_resume_state(tmp_path / "empty.jsonl").done == set()
+    assert load_resume_state(tmp_path / "empty.jsonl").results == {}
 
 
 def test_resume_refuses_a_file_that_is_not_batch_output(tmp_path: Path) -> None:
@@ -117,6 +120,27 @@ def test_resume_refuses_a_file_that_is_not_batch_output(tmp_path: Path) -> None:
     with pytest.raises(RequestValidationError, match="line 2"):
         load_resume_state(out)
     assert out.read_bytes() == original  # nothing cut from a file we do not understand
+
+
+def test_image_ids_are_stable_and_unique_within_a_job(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    first = batch_items([a, b, a])
+    assert [item.source for item in first] == [str(a), str(b), str(a)]
+    assert len({item.id for item in first}) == 3  # the same file listed twice: two ids
+    assert first[2].id == f"{first[0].id}-2"
+    # Derived from the source alone: the same in another run, whatever the position.
+    assert [item.id for item in batch_items([b, a])] == [first[1].id, first[0].id]
+    assert first[0].id == image_id(str(a)) != image_id(str(b))
+    assert len(image_id(str(a))) == 16 and int(image_id(str(a)), 16) >= 0
+
+
+def test_resume_reads_ids_as_written_and_refuses_a_non_string_id(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"id": "custom-1", "source": "/a.png", "error": null}\n')
+    assert load_resume_state(out).results == {"custom-1": False}
+    out.write_text('{"id": 7, "source": "/a.png", "error": null}\n')
+    with pytest.raises(RequestValidationError, match="line 1"):
+        load_resume_state(out)
 
 
 @pytest.mark.parametrize(
