@@ -29,6 +29,7 @@ from xai_vision.cli.batch_job import (
     resolve_inputs,
     run_local,
 )
+from xai_vision.cli.connection import connect
 from xai_vision.cli.output import (
     ExitCode,
     exit_code_for,
@@ -110,6 +111,13 @@ OptimizeOption = Annotated[
 TimeoutOption = Annotated[
     float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each request.")
 ]
+EmulatorOption = Annotated[
+    bool,
+    typer.Option(
+        "--emulator",
+        help="Answer from the built-in emulator (offline, no key needed) instead of xAI.",
+    ),
+]
 
 
 @contextmanager
@@ -151,6 +159,7 @@ def ask(
     api_key: ApiKeyOption = None,
     base_url: BaseUrlOption = None,
     timeout: TimeoutOption = 60.0,
+    emulator: EmulatorOption = False,
 ) -> None:
     """Ask one question about one or more images; stream the answer, then print usage."""
     with _reporting():
@@ -159,7 +168,10 @@ def ask(
         parts = [collector.add(_image_source(argument), detail=level) for argument in images]
         request = ChatRequest(model=model, messages=[user_message([text_part(prompt), *parts])])
         accumulator = StreamAccumulator()
-        with XAIClient(api_key=api_key, base_url=base_url, timeout=timeout) as client:
+        with (
+            connect(api_key=api_key, base_url=base_url, emulator=emulator) as to,
+            XAIClient(api_key=to.api_key, base_url=to.base_url, timeout=timeout) as client,
+        ):
             for chunk in client.stream(request):
                 accumulator.add(chunk)
                 if chunk.content and not json_output:
@@ -349,6 +361,7 @@ def batch(
     api_key: ApiKeyOption = None,
     base_url: BaseUrlOption = None,
     timeout: TimeoutOption = 60.0,
+    emulator: EmulatorOption = False,
 ) -> None:
     """Ask the same question about many images, writing one JSONL line per image."""
     with _reporting():
@@ -362,8 +375,9 @@ def batch(
         mode = output_mode(resume=resume, overwrite=overwrite)
         items = resolve_inputs(paths)
         output = open_output(out, mode)
-        client = ClientSettings(api_key, base_url, timeout, max_retries)
-        run = run_local(items, output, settings, client)
+        with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
+            client = ClientSettings(to.api_key, to.base_url, timeout, max_retries)
+            run = run_local(items, output, settings, client)
         print_summary(run, output)
         raise typer.Exit(batch_exit_code(run))
 

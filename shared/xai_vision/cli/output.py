@@ -67,9 +67,8 @@ def error_hint(error: BaseException) -> str | None:
     """A line on what to do about an error, when there is something useful to say."""
     if isinstance(error, MissingAPIKeyError):
         return (
-            "Set XAI_API_KEY or pass --api-key. To try things offline, run "
-            "`xai-vision emulator` and pass --base-url http://127.0.0.1:<port>/v1 with any key, "
-            "or run `xai-vision demo`."
+            "Set XAI_API_KEY (or pass --api-key) to ask xAI, "
+            "or pass --emulator to try it offline on the built-in emulator, no key needed."
         )
     if isinstance(error, APITimeoutError):
         return "The request timed out: raise --timeout, or try again later."

@@ -225,7 +225,22 @@ def test_batch_without_key_exits_3(tmp_path: Path) -> None:
         env={"XAI_API_KEY": None},
     )
     assert result.exit_code == ExitCode.MISSING_KEY, result.output
-    assert "XAI_API_KEY" in result.stderr
+    assert "XAI_API_KEY" in result.stderr and "--emulator" in result.stderr
+
+
+def test_batch_emulator_runs_without_a_key(tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    paths = _images(folder, 3)
+    out = tmp_path / "out.jsonl"
+    no_key: dict[str, str | None] = {"XAI_API_KEY": None, "XAI_BASE_URL": None}
+    result = runner.invoke(
+        app, ["batch", str(folder), "-p", PROMPT, "--out", str(out), "--emulator"], env=no_key
+    )
+    assert result.exit_code == 0, result.output
+    assert "--emulator: answering from the local emulator" in result.stderr
+    records = _records(out)
+    assert sorted(r["source"] for r in records) == [str(p.resolve()) for p in paths]
+    assert all(r["error"] is None and f"You asked: {PROMPT}" in r["answer"] for r in records)
 
 
 def test_batch_summary_totals_tokens(xai_emulator: Emulator, tmp_path: Path) -> None:
