@@ -1,4 +1,4 @@
-"""The ``xai-vision`` commands: ask, batch, tokens, emulator, demo (typer + rich).
+"""The ``xai-vision`` commands: ask, batch, tokens, emulator, demo, samples (typer + rich).
 
 Every command turns the core's typed errors into one clear line on stderr and an exit code
 from :class:`~xai_vision.cli.output.ExitCode`; no command prints a traceback for bad input.
@@ -6,6 +6,7 @@ from :class:`~xai_vision.cli.output.ExitCode`; no command prints a traceback for
 
 from __future__ import annotations
 
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -431,3 +432,45 @@ def demo(
     with _reporting():
         code = run_demo(model=model, api_key=api_key, base_url=base_url, timeout=timeout)
     raise typer.Exit(code)
+
+
+# --------------------------------------------------------------------------- samples
+
+
+@app.command()
+def samples(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DIR", help="Folder to copy them into (created if missing).", show_default=False
+        ),
+    ] = Path("."),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite files of the same name that differ.")
+    ] = False,
+) -> None:
+    """Copy the bundled sample images (apple.png, sky.jpg, ...) into DIR (default: here)."""
+    from xai_vision.cli.samples import copy_samples
+
+    console = stderr_console()
+    with _reporting():
+        try:
+            copied = copy_samples(folder, force=force)
+        except OSError as error:
+            console.print(Text(f"error: cannot write into {folder}: {error}", style="bold red"))
+            raise typer.Exit(ExitCode.USAGE) from None
+    for path in copied.written:
+        sys.stdout.write(f"wrote {path}\n")
+    for path in copied.unchanged:
+        sys.stdout.write(f"unchanged {path} (already the sample)\n")
+    for path in copied.skipped:
+        console.print(
+            Text(
+                f"skipped {path}: something different is there; --force overwrites it",
+                style="yellow",
+            )
+        )
+    if copied.skipped:
+        raise typer.Exit(ExitCode.FAILED)
+    apple = shlex.quote(str(folder / "apple.png"))
+    console.print(Text(f'Try: xai-vision ask {apple} -p "What is this?" --emulator', style="dim"))

@@ -32,7 +32,7 @@ class ExitCode(IntEnum):
     """The CLI's exit statuses, one per kind of failure a script may want to tell apart."""
 
     OK = 0
-    FAILED = 1  # xAI answered an error, or a batch left images failed or undone
+    FAILED = 1  # xAI answered an error, a batch left images failed or undone, samples skipped
     USAGE = 2  # bad command line or option value (also click's own usage errors)
     MISSING_KEY = 3
     IMAGE = 4  # an image could not be read or used

@@ -159,7 +159,7 @@ def test_ask_rate_limit_is_retried(xai_emulator: Emulator, tmp_path: Path) -> No
     assert "You asked: still there?" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["ask", "batch", "tokens", "emulator", "demo"])
+@pytest.mark.parametrize("command", ["ask", "batch", "tokens", "emulator", "demo", "samples"])
 def test_every_command_has_help(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0
