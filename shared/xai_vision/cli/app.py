@@ -29,6 +29,7 @@ from xai_vision.cli.batch_job import (
     print_summary,
     resolve_inputs,
     run_local,
+    summarise,
 )
 from xai_vision.cli.connection import connect
 from xai_vision.cli.output import (
@@ -347,6 +348,13 @@ def batch(
         bool,
         typer.Option("--resume", help="Continue --out: skip images already in it, repair its end."),
     ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Send again the images whose line in --out holds an error; replace those lines.",
+        ),
+    ] = False,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Start --out afresh if it already exists.")
     ] = False,
@@ -373,14 +381,15 @@ def batch(
             concurrency=concurrency,
             image_options=ImageOptions(optimize=optimize),
         )
-        mode = output_mode(resume=resume, overwrite=overwrite)
+        mode = output_mode(resume=resume, overwrite=overwrite, retry_failed=retry_failed)
         items = resolve_inputs(paths)
-        output = open_output(out, mode)
+        output = open_output(out, mode, items)
         with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
             client = ClientSettings(to.api_key, to.base_url, timeout, max_retries)
             run = run_local(items, output, settings, client)
-        print_summary(run, output)
-        raise typer.Exit(batch_exit_code(run))
+        summary = summarise(items, out)
+        print_summary(summary, run, output)
+        raise typer.Exit(batch_exit_code(summary, run))
 
 
 # --------------------------------------------------------------------------- emulator, demo

@@ -8,17 +8,21 @@ Each finished image becomes one line written with a single unbuffered ``write`` 
 torn tail off and skips every image that already has a line. Transient failures that outlive
 the client's retries (429, 5xx, timeouts, connection errors) are not written: the image stays
 undone for the next ``--resume``. Failures that would hit every image (bad key, no permission,
-unknown model) stop the whole batch.
+unknown model) stop the whole batch. ``--retry-failed`` sends again the images whose line holds
+an error and swaps the new lines in with :func:`replace_results` (one atomic replace).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
 import hashlib
 import os
+import stat
+import tempfile
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -56,6 +60,8 @@ __all__ = [
     "discover_images",
     "image_id",
     "load_resume_state",
+    "read_results",
+    "replace_results",
     "run_batch",
 ]
 
@@ -226,8 +232,17 @@ class ResumeState:
 
     #: image id -> whether its line holds an error (the last line, should an id repeat)
     results: dict[str, bool] = field(default_factory=dict)
+    #: ids found on more than one line (a file written by two runs at once, or edited)
+    repeated: set[str] = field(default_factory=set)
     totals: BatchTotals = field(default_factory=BatchTotals)
+    #: bytes of a torn last line: cut off by :func:`load_resume_state`, counted by both readers
+    torn_bytes: int = 0
     repaired_bytes: int = 0
+
+    @property
+    def failed(self) -> set[str]:
+        """The ids whose line holds an error."""
+        return {image for image, error in self.results.items() if error}
 
 
 @dataclass(frozen=True)
@@ -272,28 +287,71 @@ def read_result_lines(out: Path, data: bytes) -> Iterator[ResultLine]:
         yield ResultLine(number, raw, record, record.get("id") or image_id(source, seen[source]))
 
 
-def load_resume_state(out: Path) -> ResumeState:
-    """Read ``out``, cut off a torn last line (no trailing newline), and collect its results.
+def read_results(out: Path) -> ResumeState:
+    """What ``out`` holds, read without changing it (a missing file holds nothing).
 
     A complete line that is not a batch result raises :class:`RequestValidationError` (see
-    :func:`read_result_lines`) and leaves the file as it is.
+    :func:`read_result_lines`).
     """
     state = ResumeState()
     if not out.exists():
         return state
     data = out.read_bytes()
-    keep = data.rfind(b"\n") + 1
     for line in read_result_lines(out, data):
         if line.record is None or line.id is None:
             continue
+        if line.id in state.results:
+            state.repeated.add(line.id)
         state.results[line.id] = bool(line.record.get("error"))
         state.totals.add_record(line.record)
-    # Cut only once every complete line checked out: a file we do not understand stays as it is.
-    if keep < len(data):
-        with out.open("r+b") as handle:
-            handle.truncate(keep)
-        state.repaired_bytes = len(data) - keep
+    state.torn_bytes = len(data) - (data.rfind(b"\n") + 1)
     return state
+
+
+def load_resume_state(out: Path) -> ResumeState:
+    """Read ``out`` (see :func:`read_results`) and cut off a torn last line (no newline).
+
+    Cut only once every complete line checked out: a file we do not understand stays as it is.
+    """
+    state = read_results(out)
+    if state.torn_bytes:
+        with out.open("r+b") as handle:
+            handle.truncate(out.stat().st_size - state.torn_bytes)
+        state.repaired_bytes = state.torn_bytes
+    return state
+
+
+def replace_results(out: Path, replacements: Mapping[str, dict[str, Any]]) -> None:
+    """Rewrite ``out`` with the line of each id in ``replacements`` swapped for its new record.
+
+    Every other line stays byte for byte where it was; a replacement whose id has no line
+    (the file changed meanwhile) is added at the end, so nothing is lost. The new file is
+    written beside ``out`` and moved over it with ``os.replace``: a reader sees the old file
+    or the new one, never half of each. A torn last line is dropped.
+    """
+    pending = dict(replacements)
+    lines = []
+    for line in read_result_lines(out, out.read_bytes()):
+        record = pending.pop(line.id, None) if line.id is not None else None
+        lines.append(line.raw if record is None else _json.dumps(record))
+    lines += [_json.dumps(record) for record in pending.values()]
+    write_atomically(out, b"".join(line + b"\n" for line in lines))
+
+
+def write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` through a temporary file in the same folder (same mode)."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 class JsonlWriter:

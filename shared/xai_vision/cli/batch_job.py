@@ -1,14 +1,20 @@
 """The steps of ``xai-vision batch``: resolve inputs, open the output, run, summarise, exit code.
 
 The command owns the output file and the summary; an engine only turns images into result
-lines (see :mod:`xai_vision.cli.batch` for the contract). The local engine runs the requests
-from this process with :class:`~xai_vision.client.AsyncXAIClient`.
+lines, handed to a ``write`` callable (see :mod:`xai_vision.cli.batch` for the contract). The
+local engine runs the requests from this process with
+:class:`~xai_vision.client.AsyncXAIClient`.
+
+The summary and the exit status come from what the output file holds once the run is over,
+counted over the job's images: answered (a line without an error), failed (a line with one),
+left (no line yet). Exit 0 only when every image is answered.
 """
 
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
@@ -27,6 +33,8 @@ from xai_vision.cli.batch import (
     batch_items,
     discover_images,
     load_resume_state,
+    read_results,
+    replace_results,
     run_batch,
 )
 from xai_vision.cli.output import ExitCode, exit_code_for, format_usd, stderr_console
@@ -36,6 +44,7 @@ from xai_vision.errors import RequestValidationError
 __all__ = [
     "BatchOutput",
     "BatchRun",
+    "BatchSummary",
     "ClientSettings",
     "OutputMode",
     "batch_exit_code",
@@ -44,15 +53,19 @@ __all__ = [
     "print_summary",
     "resolve_inputs",
     "run_local",
+    "summarise",
 ]
+
+Write = Callable[[dict[str, Any]], None]
 
 
 class OutputMode(Enum):
-    """What to do with an existing ``--out`` file."""
+    """What to do with an existing ``--out`` file (one flag each; at most one is given)."""
 
     NEW = "new"  # refuse a non-empty file
     OVERWRITE = "overwrite"  # start it afresh
     RESUME = "resume"  # keep its lines, add the images it lacks
+    RETRY_FAILED = "retry-failed"  # send again the images whose line holds an error
 
 
 @dataclass(frozen=True)
@@ -74,8 +87,26 @@ class BatchOutput:
     before: ResumeState
 
     def todo(self, items: Sequence[BatchItem]) -> list[BatchItem]:
-        """The images this run sends: those without a line yet."""
+        """The images this run sends: those without a line, or with ``--retry-failed`` those
+        whose line holds an error."""
+        if self.mode is OutputMode.RETRY_FAILED:
+            return [item for item in items if self.before.results.get(item.id) is True]
         return [item for item in items if item.id not in self.before.results]
+
+    @contextmanager
+    def writing(self) -> Iterator[Write]:
+        """Where the run's lines go: appended as they come; with ``--retry-failed`` kept until
+        the run ends (however it ends), then swapped in for the old lines in one replace."""
+        if self.mode is not OutputMode.RETRY_FAILED:
+            with JsonlWriter(self.path, truncate=self.mode is OutputMode.OVERWRITE) as writer:
+                yield writer.write
+            return
+        replacements: dict[str, dict[str, Any]] = {}
+        try:
+            yield lambda record: replacements.__setitem__(record["id"], record)
+        finally:
+            if replacements:
+                replace_results(self.path, replacements)
 
 
 @dataclass
@@ -83,18 +114,36 @@ class BatchRun:
     """What one run did: the images it set out to do and what became of them."""
 
     todo: list[BatchItem]
-    skipped: int
     outcome: BatchOutcome = field(default_factory=BatchOutcome)
     interrupted: bool = False
 
 
-def output_mode(*, resume: bool, overwrite: bool) -> OutputMode:
-    """The mode the flags ask for; contradicting flags are a usage error."""
-    if resume and overwrite:
-        raise RequestValidationError("--resume and --overwrite exclude each other")
-    if resume:
-        return OutputMode.RESUME
-    return OutputMode.OVERWRITE if overwrite else OutputMode.NEW
+@dataclass(frozen=True)
+class BatchSummary:
+    """The job's images by what the output file holds for them after the run."""
+
+    images: int
+    answered: int
+    failed: int
+    left: int
+    other_lines: int  # lines for images not in this job (e.g. from other inputs)
+    file_totals: BatchTotals
+
+
+def output_mode(*, resume: bool, overwrite: bool, retry_failed: bool = False) -> OutputMode:
+    """The mode the flags ask for; two of them at once is a usage error."""
+    given = [
+        (flag, mode)
+        for flag, mode, on in (
+            ("--resume", OutputMode.RESUME, resume),
+            ("--overwrite", OutputMode.OVERWRITE, overwrite),
+            ("--retry-failed", OutputMode.RETRY_FAILED, retry_failed),
+        )
+        if on
+    ]
+    if len(given) > 1:
+        raise RequestValidationError(f"{given[0][0]} and {given[1][0]} exclude each other")
+    return given[0][1] if given else OutputMode.NEW
 
 
 def resolve_inputs(paths: Sequence[str]) -> list[BatchItem]:
@@ -102,19 +151,34 @@ def resolve_inputs(paths: Sequence[str]) -> list[BatchItem]:
     return batch_items(discover_images(paths))
 
 
-def open_output(out: Path, mode: OutputMode) -> BatchOutput:
-    """Check ``out`` against the mode; for ``--resume`` read it and repair a torn last line."""
+def open_output(out: Path, mode: OutputMode, items: Sequence[BatchItem] = ()) -> BatchOutput:
+    """Check ``out`` against the mode; to resume or retry, read it and repair a torn last line.
+
+    ``--retry-failed`` needs the file, and refuses one where an image to retry has two lines
+    (replacing both would write it twice).
+    """
     if mode is OutputMode.NEW and out.exists() and out.stat().st_size > 0:
         raise RequestValidationError(
             f"--out {out} already exists: pass --resume to continue it, "
             "or --overwrite to start over"
         )
-    before = load_resume_state(out) if mode is OutputMode.RESUME else ResumeState()
+    if mode is OutputMode.RETRY_FAILED and not out.is_file():
+        raise RequestValidationError(f"--out {out} does not exist: there is nothing to retry")
+    continuing = mode in (OutputMode.RESUME, OutputMode.RETRY_FAILED)
+    before = load_resume_state(out) if continuing else ResumeState()
     if before.repaired_bytes:
         stderr_console().print(
             f"repaired {out}: removed a half-written last line ({before.repaired_bytes} bytes)"
         )
-    return BatchOutput(out, mode, before)
+    output = BatchOutput(out, mode, before)
+    if mode is OutputMode.RETRY_FAILED:
+        repeated = [item.source for item in output.todo(items) if item.id in before.repeated]
+        if repeated:
+            raise RequestValidationError(
+                f"--out {out}: {repeated[0]} has more than one line; keep one of them "
+                "before --retry-failed"
+            )
+    return output
 
 
 def run_local(
@@ -123,20 +187,26 @@ def run_local(
     settings: BatchSettings,
     client: ClientSettings,
 ) -> BatchRun:
-    """Send the images ``output`` lacks from this process, appending a line per image.
+    """Send the images ``output`` calls for from this process, one line per image.
 
     Ctrl-C stops the run and is recorded in the result (lines written so far stay); a fatal
     error (bad key, unknown model) propagates.
     """
-    todo = output.todo(items)
-    run = BatchRun(todo=todo, skipped=len(items) - len(todo))
-    stderr_console().print(
-        f"{len(items)} images: {run.skipped} already in {output.path}, {len(todo)} to do "
-        f"(concurrency {settings.concurrency})"
-    )
-    with JsonlWriter(output.path, truncate=output.mode is OutputMode.OVERWRITE) as writer:
+    run = BatchRun(todo=output.todo(items))
+    console, todo = stderr_console(), len(run.todo)
+    if output.mode is OutputMode.RETRY_FAILED:
+        console.print(
+            f"{_images(len(items))}: {todo} with an error line in {output.path} to try again; "
+            f"the other lines stay as they are (concurrency {settings.concurrency})"
+        )
+    else:
+        console.print(
+            f"{_images(len(items))}: {len(items) - todo} already in {output.path}, {todo} to do "
+            f"(concurrency {settings.concurrency})"
+        )
+    with output.writing() as write:
         try:
-            asyncio.run(_run_with_progress(todo, writer, settings, run.outcome, client))
+            asyncio.run(_run_with_progress(run.todo, write, settings, run.outcome, client))
         except KeyboardInterrupt:
             run.interrupted = True
     return run
@@ -144,7 +214,7 @@ def run_local(
 
 async def _run_with_progress(
     todo: list[BatchItem],
-    writer: JsonlWriter,
+    write: Write,
     settings: BatchSettings,
     outcome: BatchOutcome,
     client_settings: ClientSettings,
@@ -169,7 +239,27 @@ async def _run_with_progress(
             def advance(item: BatchItem, record: dict[str, Any] | None) -> None:
                 progress.advance(task)
 
-            await run_batch(client, todo, writer.write, settings, on_done=advance, outcome=outcome)
+            await run_batch(client, todo, write, settings, on_done=advance, outcome=outcome)
+
+
+def summarise(items: Sequence[BatchItem], out: Path) -> BatchSummary:
+    """Count the job's images by what ``out`` holds now."""
+    after = read_results(out)
+    ids = {item.id for item in items}
+    answered = sum(1 for item in items if after.results.get(item.id) is False)
+    failed = sum(1 for item in items if after.results.get(item.id) is True)
+    return BatchSummary(
+        images=len(items),
+        answered=answered,
+        failed=failed,
+        left=len(items) - answered - failed,
+        other_lines=len(after.results.keys() - ids),
+        file_totals=after.totals,
+    )
+
+
+def _images(count: int) -> str:
+    return f"{count} image" if count == 1 else f"{count} images"
 
 
 def _totals_line(label: str, totals: BatchTotals) -> Text:
@@ -185,49 +275,78 @@ def _totals_line(label: str, totals: BatchTotals) -> Text:
     return text
 
 
-def print_summary(run: BatchRun, output: BatchOutput) -> None:
-    """Counts and tokens of this run (and of the whole file when resuming), then what is left."""
+def print_summary(summary: BatchSummary, run: BatchRun, output: BatchOutput) -> None:
+    """The job's counts, this run's, tokens, then what to do about what is not answered."""
     console = stderr_console()
-    totals, outcome = run.outcome.totals, run.outcome
+    totals, undone = run.outcome.totals, run.outcome.undone
+    others = f" (and {summary.other_lines} lines for other images)" if summary.other_lines else ""
+    console.print(
+        Text(
+            f"{output.path}: {summary.answered} answered, {summary.failed} failed, "
+            f"{summary.left} left, of {_images(summary.images)}{others}",
+            style="bold",
+        )
+    )
     console.print(
         f"this run: {totals.succeeded} answered, {totals.failed} failed, "
-        f"{len(outcome.undone)} left for --resume, {run.skipped} skipped"
+        f"{len(undone)} hit temporary errors, of {len(run.todo)} to do"
+        + (" (interrupted)" if run.interrupted else "")
     )
     console.print(_totals_line("tokens (this run)", totals))
-    if output.mode is OutputMode.RESUME and output.before.totals.written:
-        whole = output.before.totals.merged(totals)
+    if summary.file_totals.written > totals.written:
+        whole = summary.file_totals
         console.print(_totals_line(f"tokens (whole file, {whole.written} lines)", whole))
+    _print_next_steps(summary, run, retry=output.mode is OutputMode.RETRY_FAILED)
+
+
+def _print_next_steps(summary: BatchSummary, run: BatchRun, *, retry: bool) -> None:
+    """What stopped the run, and which flag finishes the job: --resume for images without a
+    line, --retry-failed for lines that hold an error."""
+    console, undone = stderr_console(), run.outcome.undone
     if run.interrupted:
-        left = len(run.todo) - totals.written
+        left = (
+            f": {_images(summary.left)} left; run the same command with --resume to finish"
+            if summary.left
+            else ""
+        )
+        console.print(Text(f"interrupted{left}", style="bold yellow"))
+    elif undone:
+        for item, error in undone[:5]:
+            console.print(Text(f"not done: {item.source}: {error}", style="yellow"))
+        again = "--retry-failed" if retry else "--resume"
         console.print(
             Text(
-                f"interrupted: {totals.written} lines written this run, {left} images "
-                f"left; run the same command with --resume to finish",
+                f"{_images(len(undone))} hit temporary errors and were not written; "
+                f"run again with {again} to retry them",
                 style="bold yellow",
             )
         )
-        return
-    for item, error in outcome.undone[:5]:
-        console.print(Text(f"not done: {item.source}: {error}", style="yellow"))
-    if outcome.undone:
+    if retry and summary.left and not run.interrupted:
         console.print(
             Text(
-                f"{len(outcome.undone)} images hit temporary errors and were not written; "
-                "run again with --resume to retry them",
+                f"{_images(summary.left)} without a line yet; run the same command with --resume "
+                "to do them",
+                style="bold yellow",
+            )
+        )
+    if summary.failed:
+        console.print(
+            Text(
+                f"{_images(summary.failed)} failed (their lines hold an error); run the same "
+                "command with --retry-failed to try them again",
                 style="bold yellow",
             )
         )
 
 
-def batch_exit_code(run: BatchRun) -> ExitCode:
-    """130 when interrupted; the undone images' code when all agree (e.g. NETWORK) and none
-    failed; 1 when any failed or stayed undone; else 0."""
-    outcome = run.outcome
+def batch_exit_code(summary: BatchSummary, run: BatchRun) -> ExitCode:
+    """130 interrupted; 1 when lines hold errors; images left by temporary errors: their code
+    when all agree (e.g. 5 for the network), else 1; 0 when every image is answered."""
     if run.interrupted:
         return ExitCode.INTERRUPTED
-    undone_codes = {exit_code_for(error) for _, error in outcome.undone}
-    if len(undone_codes) == 1 and not outcome.totals.failed:
-        return undone_codes.pop()
-    if outcome.undone or outcome.totals.failed:
+    if summary.failed:
         return ExitCode.FAILED
-    return ExitCode.OK
+    undone_codes = {exit_code_for(error) for _, error in run.outcome.undone}
+    if len(undone_codes) == 1:
+        return undone_codes.pop()
+    return ExitCode.FAILED if summary.left else ExitCode.OK

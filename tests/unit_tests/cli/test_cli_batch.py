@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -89,6 +90,12 @@ def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
         written = out.read_bytes()
         done_first = _records(out)
         assert 10 <= len(done_first) < 50, "the interrupt must land mid-batch"
+        # One summary, one count: what the file holds, and what is left for --resume.
+        left = 50 - len(done_first)
+        summary = first_err.decode()
+        assert f"{len(done_first)} answered, 0 failed, {left} left, of 50 images" in summary
+        assert f"interrupted: {left} images left" in summary
+        assert set(re.findall(r"(\d+) (?:images )?left", summary)) == {str(left)}
 
         # A torn write from a crash: half a line with no newline at the end.
         pending = next(
@@ -137,8 +144,10 @@ def test_batch_writes_failures_once_and_resume_skips_them(
     requests_before = len(xai_emulator.requests)
 
     again = runner.invoke(app, [*_batch_args(xai_emulator, folder, out), "--resume"])
-    assert again.exit_code == 0, again.output
+    # The file still holds an error line: --resume exits 1 too, as the first run did.
+    assert again.exit_code == ExitCode.FAILED, again.output
     assert "4 already in" in again.stderr
+    assert "1 image failed" in again.stderr and "--retry-failed" in again.stderr
     assert len(_records(out)) == 4
     assert len(xai_emulator.requests) == requests_before
 

@@ -13,6 +13,8 @@ from xai_vision.cli.batch import (
     discover_images,
     image_id,
     load_resume_state,
+    read_results,
+    replace_results,
 )
 from xai_vision.errors import ImageSourceError, RequestValidationError
 
@@ -141,6 +143,38 @@ def test_resume_reads_ids_as_written_and_refuses_a_non_string_id(tmp_path: Path)
     out.write_text('{"id": 7, "source": "/a.png", "error": null}\n')
     with pytest.raises(RequestValidationError, match="line 1"):
         load_resume_state(out)
+
+
+def test_read_results_changes_nothing_and_counts_a_torn_tail(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    data = b'{"source": "/a.png", "error": {"type": "X"}}\n{"source": "/a.png"}\n{"sou'
+    out.write_bytes(data)
+    state = read_results(out)
+    assert out.read_bytes() == data
+    assert state.torn_bytes == len(b'{"sou') and state.repaired_bytes == 0
+    # A source on two lines: two occurrences, two ids (the second one answered).
+    assert state.results == {image_id("/a.png"): True, image_id("/a.png", 2): False}
+    assert state.failed == {image_id("/a.png")} and state.repeated == set()
+
+
+def test_replace_results_swaps_lines_by_id_and_keeps_every_other_byte(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    lines = [
+        b'{"id": "k1", "source": "/a.png", "error": {"type": "X"}}\n',
+        b"\n",  # a blank line stays a blank line
+        b'{"source":"/b.png",  "answer": "spacing kept", "error": null}\r\n',
+        b'{"source": "/c.png", "error": {"type": "Y"}}\n',  # no id: it has /c.png's id
+    ]
+    out.write_bytes(b"".join(lines) + b'{"id": "torn')
+    new_a = {"id": "k1", "source": "/a.png", "answer": "A", "error": None}
+    new_c = {"id": image_id("/c.png"), "source": "/c.png", "answer": "C", "error": None}
+    gone = {"id": "not-in-file", "source": "/d.png", "answer": "D", "error": None}
+    replace_results(out, {image_id("/c.png"): new_c, "k1": new_a, "not-in-file": gone})
+    after = out.read_bytes().splitlines(keepends=True)
+    assert after[1:3] == lines[1:3]
+    assert [json.loads(after[i]) for i in (0, 3, 4)] == [new_a, new_c, gone]
+    assert len(after) == 5  # the torn tail is dropped, the unknown id added at the end
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
 
 
 @pytest.mark.parametrize(
