@@ -335,10 +335,10 @@ def replace_results(out: Path, replacements: Mapping[str, dict[str, Any]]) -> No
         record = pending.pop(line.id, None) if line.id is not None else None
         lines.append(line.raw if record is None else _json.dumps(record))
     lines += [_json.dumps(record) for record in pending.values()]
-    write_atomically(out, b"".join(line + b"\n" for line in lines))
+    _write_atomically(out, b"".join(line + b"\n" for line in lines))
 
 
-def write_atomically(path: Path, data: bytes) -> None:
+def _write_atomically(path: Path, data: bytes) -> None:
     """Replace ``path`` with ``data`` through a temporary file in the same folder (same mode)."""
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     try:

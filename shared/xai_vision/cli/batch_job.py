@@ -90,7 +90,8 @@ class BatchOutput:
         """The images this run sends: those without a line, or with ``--retry-failed`` those
         whose line holds an error."""
         if self.mode is OutputMode.RETRY_FAILED:
-            return [item for item in items if self.before.results.get(item.id) is True]
+            failed = self.before.failed
+            return [item for item in items if item.id in failed]
         return [item for item in items if item.id not in self.before.results]
 
     @contextmanager
@@ -151,7 +152,7 @@ def resolve_inputs(paths: Sequence[str]) -> list[BatchItem]:
     return batch_items(discover_images(paths))
 
 
-def open_output(out: Path, mode: OutputMode, items: Sequence[BatchItem] = ()) -> BatchOutput:
+def open_output(out: Path, mode: OutputMode, items: Sequence[BatchItem]) -> BatchOutput:
     """Check ``out`` against the mode; to resume or retry, read it and repair a torn last line.
 
     ``--retry-failed`` needs the file, and refuses one where an image to retry has two lines
