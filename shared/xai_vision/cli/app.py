@@ -1,4 +1,4 @@
-"""The ``xai-vision`` commands: ask, batch, tokens, emulator, demo (typer + rich).
+"""The ``xai-vision`` commands: ask, batch, tokens, emulator, demo, samples (typer + rich).
 
 Every command turns the core's typed errors into one clear line on stderr and an exit code
 from :class:`~xai_vision.cli.output.ExitCode`; no command prints a traceback for bad input.
@@ -6,7 +6,7 @@ from :class:`~xai_vision.cli.output.ExitCode`; no command prints a traceback for
 
 from __future__ import annotations
 
-import asyncio
+import shlex
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,33 +15,33 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 from rich.text import Text
 
 from xai_vision import _json
 from xai_vision.catalog import DEFAULT_MODEL
-from xai_vision.cli.batch import (
-    BatchOutcome,
-    BatchSettings,
-    BatchTotals,
-    JsonlWriter,
-    ResumeState,
-    discover_images,
-    load_resume_state,
-    run_batch,
+from xai_vision.cli.batch import BatchSettings
+from xai_vision.cli.batch_job import (
+    ClientSettings,
+    batch_exit_code,
+    open_output,
+    output_mode,
+    print_summary,
+    resolve_inputs,
+    run_local,
+    summarise,
 )
+from xai_vision.cli.connection import connect
 from xai_vision.cli.output import (
     ExitCode,
     exit_code_for,
-    format_usd,
     report_error,
     stderr_console,
     usage_record,
     usage_text,
 )
-from xai_vision.client import AsyncXAIClient, XAIClient
-from xai_vision.errors import RequestValidationError, XAIVisionError
+from xai_vision.client import XAIClient
+from xai_vision.errors import XAIVisionError
 from xai_vision.images import ImageOptions, PreparedImage, prepare_image
 from xai_vision.messages import ChatRequest, ImageCollector, text_part, user_message
 from xai_vision.stream import StreamAccumulator
@@ -113,6 +113,13 @@ OptimizeOption = Annotated[
 TimeoutOption = Annotated[
     float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each request.")
 ]
+EmulatorOption = Annotated[
+    bool,
+    typer.Option(
+        "--emulator",
+        help="Answer from the built-in emulator (offline, no key needed) instead of xAI.",
+    ),
+]
 
 
 @contextmanager
@@ -154,6 +161,7 @@ def ask(
     api_key: ApiKeyOption = None,
     base_url: BaseUrlOption = None,
     timeout: TimeoutOption = 60.0,
+    emulator: EmulatorOption = False,
 ) -> None:
     """Ask one question about one or more images; stream the answer, then print usage."""
     with _reporting():
@@ -162,7 +170,10 @@ def ask(
         parts = [collector.add(_image_source(argument), detail=level) for argument in images]
         request = ChatRequest(model=model, messages=[user_message([text_part(prompt), *parts])])
         accumulator = StreamAccumulator()
-        with XAIClient(api_key=api_key, base_url=base_url, timeout=timeout) as client:
+        with (
+            connect(api_key=api_key, base_url=base_url, emulator=emulator) as to,
+            XAIClient(api_key=to.api_key, base_url=to.base_url, timeout=timeout) as client,
+        ):
             for chunk in client.stream(request):
                 accumulator.add(chunk)
                 if chunk.content and not json_output:
@@ -337,6 +348,13 @@ def batch(
         bool,
         typer.Option("--resume", help="Continue --out: skip images already in it, repair its end."),
     ] = False,
+    retry_failed: Annotated[
+        bool,
+        typer.Option(
+            "--retry-failed",
+            help="Send again the images whose line in --out holds an error; replace those lines.",
+        ),
+    ] = False,
     overwrite: Annotated[
         bool, typer.Option("--overwrite", help="Start --out afresh if it already exists.")
     ] = False,
@@ -352,9 +370,9 @@ def batch(
     api_key: ApiKeyOption = None,
     base_url: BaseUrlOption = None,
     timeout: TimeoutOption = 60.0,
+    emulator: EmulatorOption = False,
 ) -> None:
     """Ask the same question about many images, writing one JSONL line per image."""
-    console = stderr_console()
     with _reporting():
         settings = BatchSettings(
             prompt=prompt,
@@ -363,128 +381,15 @@ def batch(
             concurrency=concurrency,
             image_options=ImageOptions(optimize=optimize),
         )
-        if resume and overwrite:
-            raise RequestValidationError("--resume and --overwrite exclude each other")
-        images = discover_images(paths)
-        if out.exists() and out.stat().st_size > 0 and not (resume or overwrite):
-            raise RequestValidationError(
-                f"--out {out} already exists: pass --resume to continue it, "
-                "or --overwrite to start over"
-            )
-        state = load_resume_state(out) if resume else ResumeState()
-        if state.repaired_bytes:
-            console.print(
-                f"repaired {out}: removed a half-written last line ({state.repaired_bytes} bytes)"
-            )
-        todo = [path for path in images if str(path) not in state.done]
-        skipped = len(images) - len(todo)
-        console.print(
-            f"{len(images)} images: {skipped} already in {out}, {len(todo)} to do "
-            f"(concurrency {concurrency})"
-        )
-        outcome = BatchOutcome()
-        interrupted = False
-        with JsonlWriter(out, truncate=overwrite) as writer:
-            try:
-                asyncio.run(
-                    _run_batch(
-                        todo,
-                        writer,
-                        settings,
-                        outcome,
-                        api_key=api_key,
-                        base_url=base_url,
-                        timeout=timeout,
-                        max_retries=max_retries,
-                    )
-                )
-            except KeyboardInterrupt:
-                interrupted = True
-        _print_batch_summary(outcome, state, skipped, resume=resume)
-        if interrupted:
-            left = len(todo) - outcome.totals.written
-            console.print(
-                Text(
-                    f"interrupted: {outcome.totals.written} lines written this run, {left} images "
-                    f"left; run the same command with --resume to finish",
-                    style="bold yellow",
-                )
-            )
-            raise typer.Exit(ExitCode.INTERRUPTED)
-        for source, error in outcome.undone[:5]:
-            console.print(Text(f"not done: {source}: {error}", style="yellow"))
-        if outcome.undone:
-            console.print(
-                Text(
-                    f"{len(outcome.undone)} images hit temporary errors and were not written; "
-                    "run again with --resume to retry them",
-                    style="bold yellow",
-                )
-            )
-        undone_codes = {exit_code_for(error) for _, error in outcome.undone}
-        if len(undone_codes) == 1 and not outcome.totals.failed:
-            raise typer.Exit(undone_codes.pop())  # e.g. all network failures: NETWORK
-        if outcome.undone or outcome.totals.failed:
-            raise typer.Exit(ExitCode.FAILED)
-
-
-async def _run_batch(
-    todo: list[Path],
-    writer: JsonlWriter,
-    settings: BatchSettings,
-    outcome: BatchOutcome,
-    *,
-    api_key: str | None,
-    base_url: str | None,
-    timeout: float,
-    max_retries: int,
-) -> None:
-    async with AsyncXAIClient(
-        api_key=api_key, base_url=base_url, timeout=timeout, max_retries=max_retries
-    ) as client:
-        if not todo:
-            return
-        with Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr_console(),
-        ) as progress:
-            task = progress.add_task("images", total=len(todo))
-
-            def advance(source: str, record: dict[str, Any] | None) -> None:
-                progress.advance(task)
-
-            await run_batch(client, todo, writer, settings, on_done=advance, outcome=outcome)
-
-
-def _totals_line(label: str, totals: BatchTotals) -> Text:
-    text = Text(f"{label}: ", style="bold")
-    text.append(
-        f"image tokens {totals.image_tokens} · prompt {totals.prompt_tokens} · "
-        f"completion {totals.completion_tokens} · "
-        + (f"reasoning {totals.reasoning_tokens} · " if totals.reasoning_tokens else "")
-        + f"total {totals.total_tokens}"
-    )
-    if totals.cost_usd is not None:
-        text.append(f" · cost {format_usd(totals.cost_usd)}")
-    return text
-
-
-def _print_batch_summary(
-    outcome: BatchOutcome, state: ResumeState, skipped: int, *, resume: bool
-) -> None:
-    console = stderr_console()
-    run = outcome.totals
-    console.print(
-        f"this run: {run.succeeded} answered, {run.failed} failed, "
-        f"{len(outcome.undone)} left for --resume, {skipped} skipped"
-    )
-    console.print(_totals_line("tokens (this run)", run))
-    if resume and state.totals.written:
-        whole = state.totals.merged(run)
-        console.print(_totals_line(f"tokens (whole file, {whole.written} lines)", whole))
+        mode = output_mode(resume=resume, overwrite=overwrite, retry_failed=retry_failed)
+        items = resolve_inputs(paths)
+        output = open_output(out, mode, items)
+        with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
+            client = ClientSettings(to.api_key, to.base_url, timeout, max_retries)
+            run = run_local(items, output, settings, client)
+        summary = summarise(items, out)
+        print_summary(summary, run, output)
+        raise typer.Exit(batch_exit_code(summary, run))
 
 
 # --------------------------------------------------------------------------- emulator, demo
@@ -536,3 +441,45 @@ def demo(
     with _reporting():
         code = run_demo(model=model, api_key=api_key, base_url=base_url, timeout=timeout)
     raise typer.Exit(code)
+
+
+# --------------------------------------------------------------------------- samples
+
+
+@app.command()
+def samples(
+    folder: Annotated[
+        Path,
+        typer.Argument(
+            metavar="DIR", help="Folder to copy them into (created if missing).", show_default=False
+        ),
+    ] = Path("."),
+    force: Annotated[
+        bool, typer.Option("--force", help="Overwrite files of the same name that differ.")
+    ] = False,
+) -> None:
+    """Copy the bundled sample images (apple.png, sky.jpg, ...) into DIR (default: here)."""
+    from xai_vision.cli.samples import copy_samples
+
+    console = stderr_console()
+    with _reporting():
+        try:
+            copied = copy_samples(folder, force=force)
+        except OSError as error:
+            console.print(Text(f"error: cannot write into {folder}: {error}", style="bold red"))
+            raise typer.Exit(ExitCode.USAGE) from None
+    for path in copied.written:
+        sys.stdout.write(f"wrote {path}\n")
+    for path in copied.unchanged:
+        sys.stdout.write(f"unchanged {path} (already the sample)\n")
+    for path in copied.skipped:
+        console.print(
+            Text(
+                f"skipped {path}: something different is there; --force overwrites it",
+                style="yellow",
+            )
+        )
+    if copied.skipped:
+        raise typer.Exit(ExitCode.FAILED)
+    apple = shlex.quote(str(folder / "apple.png"))
+    console.print(Text(f'Try: xai-vision ask {apple} -p "What is this?" --emulator', style="dim"))

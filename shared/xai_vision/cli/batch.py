@@ -1,19 +1,28 @@
 """``xai-vision batch``: one prompt over many images, one JSONL line per image, resumable.
 
+The results contract (every engine writes it): one JSON object per line and per image, with
+``id`` (see :func:`image_id`), ``source``, ``answer``, ``usage`` and ``error``.
+
 Each finished image becomes one line written with a single unbuffered ``write`` on an
 ``O_APPEND`` descriptor, so a crash can tear at most the last line; ``--resume`` cuts that
 torn tail off and skips every image that already has a line. Transient failures that outlive
 the client's retries (429, 5xx, timeouts, connection errors) are not written: the image stays
 undone for the next ``--resume``. Failures that would hit every image (bad key, no permission,
-unknown model) stop the whole batch.
+unknown model) stop the whole batch. ``--retry-failed`` sends again the images whose line holds
+an error and swaps the new lines in with :func:`replace_results` (one atomic replace).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import glob
+import hashlib
 import os
-from collections.abc import Callable, Iterable, Iterator, Sequence
+import stat
+import tempfile
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -41,12 +50,18 @@ from xai_vision.tokens import Detail
 
 __all__ = [
     "IMAGE_SUFFIXES",
+    "BatchItem",
+    "BatchOutcome",
     "BatchSettings",
     "BatchTotals",
     "JsonlWriter",
     "ResumeState",
+    "batch_items",
     "discover_images",
+    "image_id",
     "load_resume_state",
+    "read_results",
+    "replace_results",
     "run_batch",
 ]
 
@@ -106,6 +121,43 @@ def discover_images(arguments: Sequence[str]) -> list[Path]:
         for file in files:
             found.setdefault(file.resolve(), None)
     return list(found)
+
+
+# --------------------------------------------------------------------------- image ids
+
+
+def image_id(source: str, occurrence: int = 1) -> str:
+    """The stable id of an image in a batch: the first 16 hex digits of SHA-256 of ``source``.
+
+    It depends on nothing but the source (not on the image's position), so it is the same on
+    every run and resume. The ``occurrence``-th listing of the same source in one job gets
+    ``-2``, ``-3``, ..., so ids are unique within a job.
+    """
+    digest = hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()[:16]
+    return digest if occurrence == 1 else f"{digest}-{occurrence}"
+
+
+@dataclass(frozen=True)
+class BatchItem:
+    """One image of a batch job: its id and the file it is read from."""
+
+    id: str
+    path: Path
+
+    @property
+    def source(self) -> str:
+        """The image as written in the ``source`` field: its absolute path."""
+        return str(self.path)
+
+
+def batch_items(paths: Iterable[Path]) -> list[BatchItem]:
+    """Give each path its id, in order (a path listed again gets the next occurrence)."""
+    seen: Counter[str] = Counter()
+    items = []
+    for path in paths:
+        seen[str(path)] += 1
+        items.append(BatchItem(image_id(str(path), seen[str(path)]), path))
+    return items
 
 
 # --------------------------------------------------------------------------- output file
@@ -178,42 +230,128 @@ class BatchTotals:
 class ResumeState:
     """What an existing output file already holds."""
 
-    done: set[str] = field(default_factory=set)
+    #: image id -> whether its line holds an error (the last line, should an id repeat)
+    results: dict[str, bool] = field(default_factory=dict)
+    #: ids found on more than one line (a file written by two runs at once, or edited)
+    repeated: set[str] = field(default_factory=set)
     totals: BatchTotals = field(default_factory=BatchTotals)
+    #: bytes of a torn last line: cut off by :func:`load_resume_state`, counted by both readers
+    torn_bytes: int = 0
     repaired_bytes: int = 0
 
+    @property
+    def failed(self) -> set[str]:
+        """The ids whose line holds an error."""
+        return {image for image, error in self.results.items() if error}
 
-def load_resume_state(out: Path) -> ResumeState:
-    """Read ``out``, cut off a torn last line (no trailing newline), and collect its sources.
 
-    A complete line that is not a JSON object with a ``source`` means the file is not ours or
-    was edited: that raises :class:`RequestValidationError` rather than guessing.
+@dataclass(frozen=True)
+class ResultLine:
+    """One complete line of an output file: its bytes as they are, and what it says."""
+
+    number: int
+    raw: bytes
+    record: dict[str, Any] | None  # None for a blank line
+    id: str | None  # None for a blank line
+
+
+def read_result_lines(out: Path, data: bytes) -> Iterator[ResultLine]:
+    """The complete lines of ``data`` (the bytes of ``out``), each with its image id.
+
+    A line written before ids existed has none: it gets the id its ``source`` has (the n-th
+    line of a source, the n-th occurrence). A line that is not a JSON object with a ``source``
+    means the file is not ours or was edited: that raises :class:`RequestValidationError`
+    rather than guessing. A torn last line (no trailing newline) is not yielded.
+    """
+    seen: Counter[str] = Counter()
+    complete = data[: data.rfind(b"\n") + 1]
+    for number, raw in enumerate(complete.split(b"\n")[:-1], start=1):
+        if not raw.strip():
+            yield ResultLine(number, raw, None, None)
+            continue
+        try:
+            record = _json.loads(raw)
+        except _json.JSONDecodeError:
+            record = None
+        if (
+            not isinstance(record, dict)
+            or not isinstance(record.get("source"), str)
+            or not isinstance(record.get("id", ""), str)
+        ):
+            raise RequestValidationError(
+                f"--out {out}: line {number} is not a batch result (a JSON object with a "
+                "'source'); fix or move the file before resuming"
+            )
+        source: str = record["source"]
+        seen[source] += 1
+        yield ResultLine(number, raw, record, record.get("id") or image_id(source, seen[source]))
+
+
+def read_results(out: Path) -> ResumeState:
+    """What ``out`` holds, read without changing it (a missing file holds nothing).
+
+    A complete line that is not a batch result raises :class:`RequestValidationError` (see
+    :func:`read_result_lines`).
     """
     state = ResumeState()
     if not out.exists():
         return state
     data = out.read_bytes()
-    keep = data.rfind(b"\n") + 1
-    for number, line in enumerate(data[:keep].split(b"\n"), start=1):
-        if not line.strip():
+    for line in read_result_lines(out, data):
+        if line.record is None or line.id is None:
             continue
-        try:
-            record = _json.loads(line)
-        except _json.JSONDecodeError:
-            record = None
-        if not isinstance(record, dict) or not isinstance(record.get("source"), str):
-            raise RequestValidationError(
-                f"--out {out}: line {number} is not a batch result (a JSON object with a "
-                "'source'); fix or move the file before resuming"
-            )
-        state.done.add(record["source"])
-        state.totals.add_record(record)
-    # Cut only once every complete line checked out: a file we do not understand stays as it is.
-    if keep < len(data):
-        with out.open("r+b") as handle:
-            handle.truncate(keep)
-        state.repaired_bytes = len(data) - keep
+        if line.id in state.results:
+            state.repeated.add(line.id)
+        state.results[line.id] = bool(line.record.get("error"))
+        state.totals.add_record(line.record)
+    state.torn_bytes = len(data) - (data.rfind(b"\n") + 1)
     return state
+
+
+def load_resume_state(out: Path) -> ResumeState:
+    """Read ``out`` (see :func:`read_results`) and cut off a torn last line (no newline).
+
+    Cut only once every complete line checked out: a file we do not understand stays as it is.
+    """
+    state = read_results(out)
+    if state.torn_bytes:
+        with out.open("r+b") as handle:
+            handle.truncate(out.stat().st_size - state.torn_bytes)
+        state.repaired_bytes = state.torn_bytes
+    return state
+
+
+def replace_results(out: Path, replacements: Mapping[str, dict[str, Any]]) -> None:
+    """Rewrite ``out`` with the line of each id in ``replacements`` swapped for its new record.
+
+    Every other line stays byte for byte where it was; a replacement whose id has no line
+    (the file changed meanwhile) is added at the end, so nothing is lost. The new file is
+    written beside ``out`` and moved over it with ``os.replace``: a reader sees the old file
+    or the new one, never half of each. A torn last line is dropped.
+    """
+    pending = dict(replacements)
+    lines = []
+    for line in read_result_lines(out, out.read_bytes()):
+        record = pending.pop(line.id, None) if line.id is not None else None
+        lines.append(line.raw if record is None else _json.dumps(record))
+    lines += [_json.dumps(record) for record in pending.values()]
+    _write_atomically(out, b"".join(line + b"\n" for line in lines))
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Replace ``path`` with ``data`` through a temporary file in the same folder (same mode)."""
+    fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(temporary, stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644)
+        os.replace(temporary, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temporary)
+        raise
 
 
 class JsonlWriter:
@@ -272,13 +410,14 @@ class BatchOutcome:
     """The result of one run: this run's totals, and images left undone by transient errors."""
 
     totals: BatchTotals = field(default_factory=BatchTotals)
-    undone: list[tuple[str, XAIVisionError]] = field(default_factory=list)
+    undone: list[tuple[BatchItem, XAIVisionError]] = field(default_factory=list)
 
 
-def success_record(source: str, completion: ChatCompletion) -> dict[str, Any]:
+def success_record(item: BatchItem, completion: ChatCompletion) -> dict[str, Any]:
     """The JSONL line of an answered image."""
     return {
-        "source": source,
+        "id": item.id,
+        "source": item.source,
         "answer": completion.content,
         "usage": usage_record(completion.usage),
         "error": None,
@@ -286,9 +425,15 @@ def success_record(source: str, completion: ChatCompletion) -> dict[str, Any]:
     }
 
 
-def failure_record(source: str, error: XAIVisionError) -> dict[str, Any]:
+def failure_record(item: BatchItem, error: XAIVisionError) -> dict[str, Any]:
     """The JSONL line of an image that failed for good (unreadable, rejected by xAI)."""
-    return {"source": source, "answer": None, "usage": None, "error": error_record(error)}
+    return {
+        "id": item.id,
+        "source": item.source,
+        "answer": None,
+        "usage": None,
+        "error": error_record(error),
+    }
 
 
 async def _answer(client: AsyncXAIClient, path: Path, settings: BatchSettings) -> ChatCompletion:
@@ -301,42 +446,42 @@ async def _answer(client: AsyncXAIClient, path: Path, settings: BatchSettings) -
 
 async def run_batch(
     client: AsyncXAIClient,
-    images: Iterable[Path],
-    writer: JsonlWriter,
+    items: Iterable[BatchItem],
+    write: Callable[[dict[str, Any]], None],
     settings: BatchSettings,
     *,
-    on_done: Callable[[str, dict[str, Any] | None], None] | None = None,
+    on_done: Callable[[BatchItem, dict[str, Any] | None], None] | None = None,
     outcome: BatchOutcome | None = None,
 ) -> BatchOutcome:
     """Answer every image with at most ``settings.concurrency`` requests in flight.
 
-    ``outcome`` (created if not given) is updated as lines are written, so a caller that is
-    interrupted still knows what was done. ``on_done(source, record)`` runs after each image
+    Each image's line goes to ``write`` (e.g. :meth:`JsonlWriter.write`) as soon as it is
+    known. ``outcome`` (created if not given) is updated as lines are written, so a caller that
+    is interrupted still knows what was done. ``on_done(item, record)`` runs after each image
     (``record`` is None when the image was left undone). A fatal error cancels the rest and
     propagates.
     """
     outcome = outcome if outcome is not None else BatchOutcome()
-    queue: Iterator[Path] = iter(images)
+    queue: Iterator[BatchItem] = iter(items)
 
     async def worker() -> None:
         # One shared iterator: next() runs without an await, so no two workers take one image.
-        for path in queue:
-            source = str(path)
+        for item in queue:
             record: dict[str, Any] | None
             try:
-                record = success_record(source, await _answer(client, path, settings))
+                record = success_record(item, await _answer(client, item.path, settings))
             except FATAL_ERRORS:
                 raise
             except TRANSIENT_ERRORS as error:
-                outcome.undone.append((source, error))
+                outcome.undone.append((item, error))
                 record = None
             except XAIVisionError as error:  # this image's own problem: unreadable, rejected
-                record = failure_record(source, error)
+                record = failure_record(item, error)
             if record is not None:
-                writer.write(record)
+                write(record)
                 outcome.totals.add_record(record)
             if on_done is not None:
-                on_done(source, record)
+                on_done(item, record)
 
     workers = [asyncio.create_task(worker()) for _ in range(settings.concurrency)]
     try:

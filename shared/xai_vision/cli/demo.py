@@ -10,7 +10,6 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Callable
-from contextlib import ExitStack
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -19,6 +18,7 @@ from rich.console import Console
 from rich.rule import Rule
 from rich.text import Text
 
+from xai_vision.cli.connection import connect
 from xai_vision.cli.output import ExitCode, format_usd, report_error, stderr_console
 from xai_vision.errors import XAIVisionError
 from xai_vision.models import USD_PER_TICK
@@ -181,22 +181,14 @@ def run_demo(*, model: str, api_key: str | None, base_url: str | None, timeout: 
     """Run every adapter over the samples; start the emulator when no key is configured."""
     console = Console(file=sys.stdout, highlight=False, soft_wrap=True, markup=False)
     key = api_key or os.environ.get("XAI_API_KEY", "").strip() or None
-    with ExitStack() as stack:
-        if key is None and base_url is None:
-            from xai_vision.emulator import Emulator
-
-            emulator = stack.enter_context(Emulator())
-            base_url, key = emulator.base_url, emulator.api_key
-            stderr_console().print(
-                Text(
-                    f"No XAI_API_KEY: answering from the local emulator at {base_url}", style="dim"
-                )
-            )
-        else:
+    emulator = key is None and base_url is None
+    with connect(api_key=key, base_url=base_url, emulator=emulator, why="No XAI_API_KEY") as to:
+        if not emulator:
             where = base_url or os.environ.get("XAI_BASE_URL") or "xAI"
             stderr_console().print(Text(f"Asking {where} with model {model}", style="dim"))
         failure: ExitCode | None = None
         for title, extra, factory in ADAPTERS:
-            code = _run_adapter(console, title, extra, factory, (model, key, base_url, timeout))
+            settings = (model, to.api_key, to.base_url, timeout)
+            code = _run_adapter(console, title, extra, factory, settings)
             failure = failure or code
     return failure or ExitCode.OK

@@ -32,7 +32,7 @@ class ExitCode(IntEnum):
     """The CLI's exit statuses, one per kind of failure a script may want to tell apart."""
 
     OK = 0
-    FAILED = 1  # xAI answered an error, or a batch left images failed or undone
+    FAILED = 1  # xAI answered an error, a batch left images failed or undone, samples skipped
     USAGE = 2  # bad command line or option value (also click's own usage errors)
     MISSING_KEY = 3
     IMAGE = 4  # an image could not be read or used
@@ -67,9 +67,8 @@ def error_hint(error: BaseException) -> str | None:
     """A line on what to do about an error, when there is something useful to say."""
     if isinstance(error, MissingAPIKeyError):
         return (
-            "Set XAI_API_KEY or pass --api-key. To try things offline, run "
-            "`xai-vision emulator` and pass --base-url http://127.0.0.1:<port>/v1 with any key, "
-            "or run `xai-vision demo`."
+            "Set XAI_API_KEY (or pass --api-key) to ask xAI, "
+            "or pass --emulator to try it offline on the built-in emulator, no key needed."
         )
     if isinstance(error, APITimeoutError):
         return "The request timed out: raise --timeout, or try again later."

@@ -91,7 +91,26 @@ def test_ask_without_key_exits_3_before_any_request(xai_emulator: Emulator, tmp_
     result = _ask(xai_emulator.base_url, str(image), "-p", "hi", key=None)
     assert result.exit_code == ExitCode.MISSING_KEY
     assert "XAI_API_KEY" in result.stderr and "--api-key" in result.stderr
+    assert "--emulator" in result.stderr  # both ways out are named
     assert len(xai_emulator.requests) == before
+
+
+def test_ask_emulator_answers_without_a_key(tmp_path: Path) -> None:
+    image = _png(tmp_path / "red.png", (64, 48), "red")
+    result = runner.invoke(app, ["ask", str(image), "-p", "Offline?", "--emulator"], env=_env())
+    assert result.exit_code == 0, result.output
+    assert "64x48 png" in result.stdout and "You asked: Offline?" in result.stdout
+    assert "--emulator: answering from the local emulator at http://127.0.0.1:" in result.stderr
+    assert f"image tokens {estimate_image_tokens((64, 48))}" in result.stderr
+
+
+def test_ask_emulator_with_a_key_or_url_is_a_usage_error(tmp_path: Path) -> None:
+    image = _png(tmp_path / "red.png", (64, 48), "red")
+    for extra in (["--api-key", KEY], ["--base-url", "http://127.0.0.1:9/v1"]):
+        result = runner.invoke(app, ["ask", str(image), "-p", "x", "--emulator", *extra])
+        assert result.exit_code == ExitCode.USAGE, result.output
+        assert "--emulator" in result.stderr and extra[0] in result.stderr
+        assert KEY not in result.output
 
 
 def test_ask_unreadable_image_exits_4_naming_it(xai_emulator: Emulator, tmp_path: Path) -> None:
@@ -140,7 +159,7 @@ def test_ask_rate_limit_is_retried(xai_emulator: Emulator, tmp_path: Path) -> No
     assert "You asked: still there?" in result.stdout
 
 
-@pytest.mark.parametrize("command", ["ask", "batch", "tokens", "emulator", "demo"])
+@pytest.mark.parametrize("command", ["ask", "batch", "tokens", "emulator", "demo", "samples"])
 def test_every_command_has_help(command: str) -> None:
     result = runner.invoke(app, [command, "--help"])
     assert result.exit_code == 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -17,6 +18,7 @@ from typing import Any
 from PIL import Image
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
+from xai_vision.cli.batch import image_id
 from xai_vision.cli.output import ExitCode
 from xai_vision.emulator import Emulator
 
@@ -88,6 +90,12 @@ def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
         written = out.read_bytes()
         done_first = _records(out)
         assert 10 <= len(done_first) < 50, "the interrupt must land mid-batch"
+        # One summary, one count: what the file holds, and what is left for --resume.
+        left = 50 - len(done_first)
+        summary = first_err.decode()
+        assert f"{len(done_first)} answered, 0 failed, {left} left, of 50 images" in summary
+        assert f"interrupted: {left} images left" in summary
+        assert set(re.findall(r"(\d+) (?:images )?left", summary)) == {str(left)}
 
         # A torn write from a crash: half a line with no newline at the end.
         pending = next(
@@ -136,8 +144,10 @@ def test_batch_writes_failures_once_and_resume_skips_them(
     requests_before = len(xai_emulator.requests)
 
     again = runner.invoke(app, [*_batch_args(xai_emulator, folder, out), "--resume"])
-    assert again.exit_code == 0, again.output
+    # The file still holds an error line: --resume exits 1 too, as the first run did.
+    assert again.exit_code == ExitCode.FAILED, again.output
     assert "4 already in" in again.stderr
+    assert "1 image failed" in again.stderr and "--retry-failed" in again.stderr
     assert len(_records(out)) == 4
     assert len(xai_emulator.requests) == requests_before
 
@@ -224,7 +234,22 @@ def test_batch_without_key_exits_3(tmp_path: Path) -> None:
         env={"XAI_API_KEY": None},
     )
     assert result.exit_code == ExitCode.MISSING_KEY, result.output
-    assert "XAI_API_KEY" in result.stderr
+    assert "XAI_API_KEY" in result.stderr and "--emulator" in result.stderr
+
+
+def test_batch_emulator_runs_without_a_key(tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    paths = _images(folder, 3)
+    out = tmp_path / "out.jsonl"
+    no_key: dict[str, str | None] = {"XAI_API_KEY": None, "XAI_BASE_URL": None}
+    result = runner.invoke(
+        app, ["batch", str(folder), "-p", PROMPT, "--out", str(out), "--emulator"], env=no_key
+    )
+    assert result.exit_code == 0, result.output
+    assert "--emulator: answering from the local emulator" in result.stderr
+    records = _records(out)
+    assert sorted(r["source"] for r in records) == [str(p.resolve()) for p in paths]
+    assert all(r["error"] is None and f"You asked: {PROMPT}" in r["answer"] for r in records)
 
 
 def test_batch_summary_totals_tokens(xai_emulator: Emulator, tmp_path: Path) -> None:
@@ -252,3 +277,29 @@ def test_batch_prints_paths_with_brackets_as_they_are(
     assert result.exit_code == 0, result.output
     assert "[out].jsonl" in result.stderr  # rich markup would have eaten "[out]"
     assert {Path(r["source"]).parent.name for r in _records(out)} == {"[red] shots"}
+
+
+def test_every_line_has_an_id_that_stays_across_runs_and_resumes(
+    xai_emulator: Emulator, tmp_path: Path
+) -> None:
+    folder = tmp_path / "imgs"
+    paths = _images(folder, 3)
+    out = tmp_path / "out.jsonl"
+    args = _batch_args(xai_emulator, folder, out, "--concurrency", "1")
+    assert runner.invoke(app, args).exit_code == 0
+    first = _records(out)
+    assert [r["source"] for r in first] == [str(p.resolve()) for p in paths]  # as before ids
+    assert [r["id"] for r in first] == [image_id(str(p.resolve())) for p in paths]
+    assert len({r["id"] for r in first}) == 3
+
+    # Drop the middle line: --resume writes it again, with the same id.
+    lines = out.read_bytes().splitlines(keepends=True)
+    out.write_bytes(lines[0] + lines[2])
+    assert runner.invoke(app, [*args, "--resume"]).exit_code == 0
+    assert _records(out)[-1]["id"] == first[1]["id"]
+
+    # A fresh run over the same images (listed twice, in another order) gives the same ids.
+    again = _batch_args(xai_emulator, folder, out, "--overwrite", "--concurrency", "1")
+    again[1:2] = [str(paths[2]), str(folder), str(paths[0])]
+    assert runner.invoke(app, again).exit_code == 0
+    assert [r["id"] for r in _records(out)] == [first[2]["id"], first[0]["id"], first[1]["id"]]

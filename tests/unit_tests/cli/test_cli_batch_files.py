@@ -9,8 +9,12 @@ import pytest
 from xai_vision.cli.batch import (
     BatchSettings,
     JsonlWriter,
+    batch_items,
     discover_images,
+    image_id,
     load_resume_state,
+    read_results,
+    replace_results,
 )
 from xai_vision.errors import ImageSourceError, RequestValidationError
 
@@ -95,7 +99,8 @@ def test_resume_cuts_a_torn_last_line_and_collects_sources(tmp_path: Path) -> No
     torn = b'{"source": "/c.png", "answ'
     out.write_bytes(complete + torn)
     state = load_resume_state(out)
-    assert state.done == {"/a.png", "/b.png"}
+    # Lines written before ids existed get the id their source has: the same images are done.
+    assert state.results == {image_id("/a.png"): False, image_id("/b.png"): True}
     assert state.repaired_bytes == len(torn)
     assert out.read_bytes() == complete
     assert (state.totals.succeeded, state.totals.failed) == (1, 1)
@@ -105,9 +110,9 @@ def test_resume_cuts_a_torn_last_line_and_collects_sources(tmp_path: Path) -> No
 
 
 def test_resume_of_a_missing_or_empty_file_is_empty(tmp_path: Path) -> None:
-    assert load_resume_state(tmp_path / "none.jsonl").done == set()
+    assert load_resume_state(tmp_path / "none.jsonl").results == {}
     (tmp_path / "empty.jsonl").write_bytes(b"")
-    assert load_resume_state(tmp_path / "empty.jsonl").done == set()
+    assert load_resume_state(tmp_path / "empty.jsonl").results == {}
 
 
 def test_resume_refuses_a_file_that_is_not_batch_output(tmp_path: Path) -> None:
@@ -117,6 +122,59 @@ def test_resume_refuses_a_file_that_is_not_batch_output(tmp_path: Path) -> None:
     with pytest.raises(RequestValidationError, match="line 2"):
         load_resume_state(out)
     assert out.read_bytes() == original  # nothing cut from a file we do not understand
+
+
+def test_image_ids_are_stable_and_unique_within_a_job(tmp_path: Path) -> None:
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    first = batch_items([a, b, a])
+    assert [item.source for item in first] == [str(a), str(b), str(a)]
+    assert len({item.id for item in first}) == 3  # the same file listed twice: two ids
+    assert first[2].id == f"{first[0].id}-2"
+    # Derived from the source alone: the same in another run, whatever the position.
+    assert [item.id for item in batch_items([b, a])] == [first[1].id, first[0].id]
+    assert first[0].id == image_id(str(a)) != image_id(str(b))
+    assert len(image_id(str(a))) == 16 and int(image_id(str(a)), 16) >= 0
+
+
+def test_resume_reads_ids_as_written_and_refuses_a_non_string_id(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    out.write_text('{"id": "custom-1", "source": "/a.png", "error": null}\n')
+    assert load_resume_state(out).results == {"custom-1": False}
+    out.write_text('{"id": 7, "source": "/a.png", "error": null}\n')
+    with pytest.raises(RequestValidationError, match="line 1"):
+        load_resume_state(out)
+
+
+def test_read_results_changes_nothing_and_counts_a_torn_tail(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    data = b'{"source": "/a.png", "error": {"type": "X"}}\n{"source": "/a.png"}\n{"sou'
+    out.write_bytes(data)
+    state = read_results(out)
+    assert out.read_bytes() == data
+    assert state.torn_bytes == len(b'{"sou') and state.repaired_bytes == 0
+    # A source on two lines: two occurrences, two ids (the second one answered).
+    assert state.results == {image_id("/a.png"): True, image_id("/a.png", 2): False}
+    assert state.failed == {image_id("/a.png")} and state.repeated == set()
+
+
+def test_replace_results_swaps_lines_by_id_and_keeps_every_other_byte(tmp_path: Path) -> None:
+    out = tmp_path / "out.jsonl"
+    lines = [
+        b'{"id": "k1", "source": "/a.png", "error": {"type": "X"}}\n',
+        b"\n",  # a blank line stays a blank line
+        b'{"source":"/b.png",  "answer": "spacing kept", "error": null}\r\n',
+        b'{"source": "/c.png", "error": {"type": "Y"}}\n',  # no id: it has /c.png's id
+    ]
+    out.write_bytes(b"".join(lines) + b'{"id": "torn')
+    new_a = {"id": "k1", "source": "/a.png", "answer": "A", "error": None}
+    new_c = {"id": image_id("/c.png"), "source": "/c.png", "answer": "C", "error": None}
+    gone = {"id": "not-in-file", "source": "/d.png", "answer": "D", "error": None}
+    replace_results(out, {image_id("/c.png"): new_c, "k1": new_a, "not-in-file": gone})
+    after = out.read_bytes().splitlines(keepends=True)
+    assert after[1:3] == lines[1:3]
+    assert [json.loads(after[i]) for i in (0, 3, 4)] == [new_a, new_c, gone]
+    assert len(after) == 5  # the torn tail is dropped, the unknown id added at the end
+    assert [p.name for p in tmp_path.iterdir()] == ["out.jsonl"]
 
 
 @pytest.mark.parametrize(

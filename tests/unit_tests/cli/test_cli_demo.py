@@ -88,7 +88,7 @@ def test_python_dash_m_runs_the_cli() -> None:
         capture_output=True, text=True, timeout=60,
     )  # fmt: skip
     assert completed.returncode == 0, completed.stderr
-    for command in ("ask", "batch", "tokens", "emulator", "demo"):
+    for command in ("ask", "batch", "tokens", "emulator", "demo", "samples"):
         assert command in completed.stdout
 
 

@@ -1,0 +1,353 @@
+"""The steps of ``xai-vision batch``: resolve inputs, open the output, run, summarise, exit code.
+
+The command owns the output file and the summary; an engine only turns images into result
+lines, handed to a ``write`` callable (see :mod:`xai_vision.cli.batch` for the contract). The
+local engine runs the requests from this process with
+:class:`~xai_vision.client.AsyncXAIClient`.
+
+The summary and the exit status come from what the output file holds once the run is over,
+counted over the job's images: answered (a line without an error), failed (a line with one),
+left (no line yet). Exit 0 only when every image is answered.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from enum import Enum
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.text import Text
+
+from xai_vision.cli.batch import (
+    BatchItem,
+    BatchOutcome,
+    BatchSettings,
+    BatchTotals,
+    JsonlWriter,
+    ResumeState,
+    batch_items,
+    discover_images,
+    load_resume_state,
+    read_results,
+    replace_results,
+    run_batch,
+)
+from xai_vision.cli.output import ExitCode, exit_code_for, format_usd, stderr_console
+from xai_vision.client import AsyncXAIClient
+from xai_vision.errors import RequestValidationError
+
+__all__ = [
+    "BatchOutput",
+    "BatchRun",
+    "BatchSummary",
+    "ClientSettings",
+    "OutputMode",
+    "batch_exit_code",
+    "open_output",
+    "output_mode",
+    "print_summary",
+    "resolve_inputs",
+    "run_local",
+    "summarise",
+]
+
+Write = Callable[[dict[str, Any]], None]
+
+
+class OutputMode(Enum):
+    """What to do with an existing ``--out`` file (one flag each; at most one is given)."""
+
+    NEW = "new"  # refuse a non-empty file
+    OVERWRITE = "overwrite"  # start it afresh
+    RESUME = "resume"  # keep its lines, add the images it lacks
+    RETRY_FAILED = "retry-failed"  # send again the images whose line holds an error
+
+
+@dataclass(frozen=True)
+class ClientSettings:
+    """How the local engine reaches xAI (or the emulator)."""
+
+    api_key: str | None
+    base_url: str | None
+    timeout: float
+    max_retries: int
+
+
+@dataclass
+class BatchOutput:
+    """The ``--out`` file of a job: where it is, how it is opened, what it held before."""
+
+    path: Path
+    mode: OutputMode
+    before: ResumeState
+
+    def todo(self, items: Sequence[BatchItem]) -> list[BatchItem]:
+        """The images this run sends: those without a line, or with ``--retry-failed`` those
+        whose line holds an error."""
+        if self.mode is OutputMode.RETRY_FAILED:
+            failed = self.before.failed
+            return [item for item in items if item.id in failed]
+        return [item for item in items if item.id not in self.before.results]
+
+    @contextmanager
+    def writing(self) -> Iterator[Write]:
+        """Where the run's lines go: appended as they come; with ``--retry-failed`` kept until
+        the run ends (however it ends), then swapped in for the old lines in one replace."""
+        if self.mode is not OutputMode.RETRY_FAILED:
+            with JsonlWriter(self.path, truncate=self.mode is OutputMode.OVERWRITE) as writer:
+                yield writer.write
+            return
+        replacements: dict[str, dict[str, Any]] = {}
+        try:
+            yield lambda record: replacements.__setitem__(record["id"], record)
+        finally:
+            if replacements:
+                replace_results(self.path, replacements)
+
+
+@dataclass
+class BatchRun:
+    """What one run did: the images it set out to do and what became of them."""
+
+    todo: list[BatchItem]
+    outcome: BatchOutcome = field(default_factory=BatchOutcome)
+    interrupted: bool = False
+
+
+@dataclass(frozen=True)
+class BatchSummary:
+    """The job's images by what the output file holds for them after the run."""
+
+    images: int
+    answered: int
+    failed: int
+    left: int
+    other_lines: int  # lines for images not in this job (e.g. from other inputs)
+    file_totals: BatchTotals
+
+
+def output_mode(*, resume: bool, overwrite: bool, retry_failed: bool = False) -> OutputMode:
+    """The mode the flags ask for; two of them at once is a usage error."""
+    given = [
+        (flag, mode)
+        for flag, mode, on in (
+            ("--resume", OutputMode.RESUME, resume),
+            ("--overwrite", OutputMode.OVERWRITE, overwrite),
+            ("--retry-failed", OutputMode.RETRY_FAILED, retry_failed),
+        )
+        if on
+    ]
+    if len(given) > 1:
+        raise RequestValidationError(f"{given[0][0]} and {given[1][0]} exclude each other")
+    return given[0][1] if given else OutputMode.NEW
+
+
+def resolve_inputs(paths: Sequence[str]) -> list[BatchItem]:
+    """Files, folders and globs -> the job's images, each with its stable id."""
+    return batch_items(discover_images(paths))
+
+
+def open_output(out: Path, mode: OutputMode, items: Sequence[BatchItem]) -> BatchOutput:
+    """Check ``out`` against the mode; to resume or retry, read it and repair a torn last line.
+
+    ``--retry-failed`` needs the file, and refuses one where an image to retry has two lines
+    (replacing both would write it twice).
+    """
+    if mode is OutputMode.NEW and out.exists() and out.stat().st_size > 0:
+        raise RequestValidationError(
+            f"--out {out} already exists: pass --resume to continue it, "
+            "or --overwrite to start over"
+        )
+    if mode is OutputMode.RETRY_FAILED and not out.is_file():
+        raise RequestValidationError(f"--out {out} does not exist: there is nothing to retry")
+    continuing = mode in (OutputMode.RESUME, OutputMode.RETRY_FAILED)
+    before = load_resume_state(out) if continuing else ResumeState()
+    if before.repaired_bytes:
+        stderr_console().print(
+            f"repaired {out}: removed a half-written last line ({before.repaired_bytes} bytes)"
+        )
+    output = BatchOutput(out, mode, before)
+    if mode is OutputMode.RETRY_FAILED:
+        repeated = [item.source for item in output.todo(items) if item.id in before.repeated]
+        if repeated:
+            raise RequestValidationError(
+                f"--out {out}: {repeated[0]} has more than one line; keep one of them "
+                "before --retry-failed"
+            )
+    return output
+
+
+def run_local(
+    items: Sequence[BatchItem],
+    output: BatchOutput,
+    settings: BatchSettings,
+    client: ClientSettings,
+) -> BatchRun:
+    """Send the images ``output`` calls for from this process, one line per image.
+
+    Ctrl-C stops the run and is recorded in the result (lines written so far stay); a fatal
+    error (bad key, unknown model) propagates.
+    """
+    run = BatchRun(todo=output.todo(items))
+    console, todo = stderr_console(), len(run.todo)
+    if output.mode is OutputMode.RETRY_FAILED:
+        console.print(
+            f"{_images(len(items))}: {todo} with an error line in {output.path} to try again; "
+            f"the other lines stay as they are (concurrency {settings.concurrency})"
+        )
+    else:
+        console.print(
+            f"{_images(len(items))}: {len(items) - todo} already in {output.path}, {todo} to do "
+            f"(concurrency {settings.concurrency})"
+        )
+    with output.writing() as write:
+        try:
+            asyncio.run(_run_with_progress(run.todo, write, settings, run.outcome, client))
+        except KeyboardInterrupt:
+            run.interrupted = True
+    return run
+
+
+async def _run_with_progress(
+    todo: list[BatchItem],
+    write: Write,
+    settings: BatchSettings,
+    outcome: BatchOutcome,
+    client_settings: ClientSettings,
+) -> None:
+    async with AsyncXAIClient(
+        api_key=client_settings.api_key,
+        base_url=client_settings.base_url,
+        timeout=client_settings.timeout,
+        max_retries=client_settings.max_retries,
+    ) as client:
+        if not todo:
+            return
+        with Progress(
+            TextColumn("[progress.description]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=stderr_console(),
+        ) as progress:
+            task = progress.add_task("images", total=len(todo))
+
+            def advance(item: BatchItem, record: dict[str, Any] | None) -> None:
+                progress.advance(task)
+
+            await run_batch(client, todo, write, settings, on_done=advance, outcome=outcome)
+
+
+def summarise(items: Sequence[BatchItem], out: Path) -> BatchSummary:
+    """Count the job's images by what ``out`` holds now."""
+    after = read_results(out)
+    ids = {item.id for item in items}
+    answered = sum(1 for item in items if after.results.get(item.id) is False)
+    failed = sum(1 for item in items if after.results.get(item.id) is True)
+    return BatchSummary(
+        images=len(items),
+        answered=answered,
+        failed=failed,
+        left=len(items) - answered - failed,
+        other_lines=len(after.results.keys() - ids),
+        file_totals=after.totals,
+    )
+
+
+def _images(count: int) -> str:
+    return f"{count} image" if count == 1 else f"{count} images"
+
+
+def _totals_line(label: str, totals: BatchTotals) -> Text:
+    text = Text(f"{label}: ", style="bold")
+    text.append(
+        f"image tokens {totals.image_tokens} · prompt {totals.prompt_tokens} · "
+        f"completion {totals.completion_tokens} · "
+        + (f"reasoning {totals.reasoning_tokens} · " if totals.reasoning_tokens else "")
+        + f"total {totals.total_tokens}"
+    )
+    if totals.cost_usd is not None:
+        text.append(f" · cost {format_usd(totals.cost_usd)}")
+    return text
+
+
+def print_summary(summary: BatchSummary, run: BatchRun, output: BatchOutput) -> None:
+    """The job's counts, this run's, tokens, then what to do about what is not answered."""
+    console = stderr_console()
+    totals, undone = run.outcome.totals, run.outcome.undone
+    others = f" (and {summary.other_lines} lines for other images)" if summary.other_lines else ""
+    console.print(
+        Text(
+            f"{output.path}: {summary.answered} answered, {summary.failed} failed, "
+            f"{summary.left} left, of {_images(summary.images)}{others}",
+            style="bold",
+        )
+    )
+    console.print(
+        f"this run: {totals.succeeded} answered, {totals.failed} failed, "
+        f"{len(undone)} hit temporary errors, of {len(run.todo)} to do"
+        + (" (interrupted)" if run.interrupted else "")
+    )
+    console.print(_totals_line("tokens (this run)", totals))
+    if summary.file_totals.written > totals.written:
+        whole = summary.file_totals
+        console.print(_totals_line(f"tokens (whole file, {whole.written} lines)", whole))
+    _print_next_steps(summary, run, retry=output.mode is OutputMode.RETRY_FAILED)
+
+
+def _print_next_steps(summary: BatchSummary, run: BatchRun, *, retry: bool) -> None:
+    """What stopped the run, and which flag finishes the job: --resume for images without a
+    line, --retry-failed for lines that hold an error."""
+    console, undone = stderr_console(), run.outcome.undone
+    if run.interrupted:
+        left = (
+            f": {_images(summary.left)} left; run the same command with --resume to finish"
+            if summary.left
+            else ""
+        )
+        console.print(Text(f"interrupted{left}", style="bold yellow"))
+    elif undone:
+        for item, error in undone[:5]:
+            console.print(Text(f"not done: {item.source}: {error}", style="yellow"))
+        again = "--retry-failed" if retry else "--resume"
+        console.print(
+            Text(
+                f"{_images(len(undone))} hit temporary errors and were not written; "
+                f"run again with {again} to retry them",
+                style="bold yellow",
+            )
+        )
+    if retry and summary.left and not run.interrupted:
+        console.print(
+            Text(
+                f"{_images(summary.left)} without a line yet; run the same command with --resume "
+                "to do them",
+                style="bold yellow",
+            )
+        )
+    if summary.failed:
+        console.print(
+            Text(
+                f"{_images(summary.failed)} failed (their lines hold an error); run the same "
+                "command with --retry-failed to try them again",
+                style="bold yellow",
+            )
+        )
+
+
+def batch_exit_code(summary: BatchSummary, run: BatchRun) -> ExitCode:
+    """130 interrupted; 1 when lines hold errors; images left by temporary errors: their code
+    when all agree (e.g. 5 for the network), else 1; 0 when every image is answered."""
+    if run.interrupted:
+        return ExitCode.INTERRUPTED
+    if summary.failed:
+        return ExitCode.FAILED
+    undone_codes = {exit_code_for(error) for _, error in run.outcome.undone}
+    if len(undone_codes) == 1:
+        return undone_codes.pop()
+    return ExitCode.FAILED if summary.left else ExitCode.OK
