@@ -41,6 +41,7 @@ from xai_vision.cli.output import (
     usage_text,
 )
 from xai_vision.client import XAIClient
+from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import XAIVisionError
 from xai_vision.images import ImageOptions, PreparedImage, prepare_image
 from xai_vision.messages import ChatRequest, ImageCollector, text_part, user_message
@@ -113,6 +114,22 @@ OptimizeOption = Annotated[
 TimeoutOption = Annotated[
     float, typer.Option("--timeout", min=0.1, help="Seconds to wait for each request.")
 ]
+
+
+class API(str, Enum):
+    """The wire form ``--api`` chooses."""
+
+    chat_completions = "chat-completions"
+    responses = "responses"
+
+
+APIOption = Annotated[
+    API,
+    typer.Option(
+        "--api",
+        help="xAI endpoint: chat-completions (OpenAI-compatible) or responses (xAI's recommended).",
+    ),
+]
 EmulatorOption = Annotated[
     bool,
     typer.Option(
@@ -162,6 +179,7 @@ def ask(
     base_url: BaseUrlOption = None,
     timeout: TimeoutOption = 60.0,
     emulator: EmulatorOption = False,
+    api: APIOption = API.chat_completions,
 ) -> None:
     """Ask one question about one or more images; stream the answer, then print usage."""
     with _reporting():
@@ -172,7 +190,12 @@ def ask(
         accumulator = StreamAccumulator()
         with (
             connect(api_key=api_key, base_url=base_url, emulator=emulator) as to,
-            XAIClient(api_key=to.api_key, base_url=to.base_url, timeout=timeout) as client,
+            XAIClient(
+                api_key=to.api_key,
+                base_url=to.base_url,
+                timeout=timeout,
+                endpoint=endpoint_for(api.value),
+            ) as client,
         ):
             for chunk in client.stream(request):
                 accumulator.add(chunk)
@@ -371,6 +394,7 @@ def batch(
     base_url: BaseUrlOption = None,
     timeout: TimeoutOption = 60.0,
     emulator: EmulatorOption = False,
+    api: APIOption = API.chat_completions,
 ) -> None:
     """Ask the same question about many images, writing one JSONL line per image."""
     with _reporting():
@@ -385,7 +409,7 @@ def batch(
         items = resolve_inputs(paths)
         output = open_output(out, mode, items)
         with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
-            client = ClientSettings(to.api_key, to.base_url, timeout, max_retries)
+            client = ClientSettings(to.api_key, to.base_url, timeout, max_retries, api.value)
             run = run_local(items, output, settings, client)
         summary = summarise(items, out)
         print_summary(summary, run, output)

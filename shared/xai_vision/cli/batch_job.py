@@ -39,6 +39,7 @@ from xai_vision.cli.batch import (
 )
 from xai_vision.cli.output import ExitCode, exit_code_for, format_usd, stderr_console
 from xai_vision.client import AsyncXAIClient
+from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import RequestValidationError
 
 __all__ = [
@@ -76,6 +77,8 @@ class ClientSettings:
     base_url: str | None
     timeout: float
     max_retries: int
+    #: The wire form: ``chat_completions`` or ``responses`` (see :func:`endpoint_for`).
+    api: str = "chat_completions"
 
 
 @dataclass
@@ -225,6 +228,7 @@ async def _run_with_progress(
         base_url=client_settings.base_url,
         timeout=client_settings.timeout,
         max_retries=client_settings.max_retries,
+        endpoint=endpoint_for(client_settings.api),
     ) as client:
         if not todo:
             return
