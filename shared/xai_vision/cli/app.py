@@ -428,25 +428,57 @@ def emulator(
     latency: Annotated[
         float, typer.Option("--latency", min=0.0, help="Seconds added before every answer.")
     ] = 0.0,
+    stand_ins: Annotated[
+        bool,
+        typer.Option(
+            "--stand-ins/--no-stand-ins",
+            help="Answer the README's example image URLs (Wikimedia) with a bundled sample.",
+        ),
+    ] = True,
+    log_requests: Annotated[
+        bool,
+        typer.Option(
+            "--log-requests",
+            help="One line per request on stderr: method, path, model, images, status, tokens.",
+        ),
+    ] = False,
 ) -> None:
-    """Serve the local xAI emulator (an offline stand-in for api.x.ai) until Ctrl-C."""
-    from xai_vision.emulator import DEFAULT_API_KEY, EmulatorSettings, serve
+    """Serve the local xAI emulator (an offline stand-in for api.x.ai) until Ctrl-C.
+
+    Prints two `export` lines on stdout to paste into another shell; everything else on stderr.
+    """
+    import shlex
+
+    from xai_vision.emulator import DEFAULT_API_KEY, README_STAND_INS, EmulatorSettings, serve
 
     console = stderr_console()
+    settings = EmulatorSettings(
+        latency=latency,
+        stand_ins=README_STAND_INS if stand_ins else (),
+        log_requests=log_requests,
+    )
 
     def ready(url: str) -> None:
-        console.print(Text.assemble(("xAI emulator listening on ", "bold"), url))
-        console.print(
-            Text(
-                f"Point clients at it:  export XAI_BASE_URL={url} XAI_API_KEY={DEFAULT_API_KEY}"
-                "\nStop with Ctrl-C.",
-                style="dim",
-            )
+        sys.stdout.write(
+            f"export XAI_BASE_URL={shlex.quote(url)}\n"
+            f"export XAI_API_KEY={shlex.quote(DEFAULT_API_KEY)}\n"
         )
+        sys.stdout.flush()
+        console.print(Text.assemble(("xAI emulator listening on ", "bold"), url))
+        notes = ["Point clients at it: run the two export lines above (stdout) in their shell."]
+        notes += [
+            f"Image URLs under {prefix} are answered with the bundled sample {sample}, offline"
+            " (--no-stand-ins: refused instead)."
+            for prefix, sample in settings.stand_ins
+        ]
+        if log_requests:
+            notes.append("Logging one line per request here.")
+        notes.append("Stop with Ctrl-C.")
+        console.print(Text("\n".join(notes), style="dim"))
 
     with _reporting():
         try:
-            serve(host=host, port=port, settings=EmulatorSettings(latency=latency), on_ready=ready)
+            serve(host=host, port=port, settings=settings, on_ready=ready)
         except OSError as error:
             console.print(Text(f"error: cannot listen on {host}:{port}: {error}", style="bold red"))
             raise typer.Exit(ExitCode.USAGE) from None

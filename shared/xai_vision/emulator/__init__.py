@@ -19,10 +19,11 @@ module; a built-in validator, so no ``jsonschema`` dependency) and xAI's image r
 from magic bytes: JPEG, PNG, WebP, static GIF; data-URI MIME agreeing with the bytes; strict
 base64; 20 MiB; ``detail`` auto|low|high; 10 images a message; no images to text-only models;
 URL images fetched only from loopback hosts, with a 5 s timeout; ``url_aliases`` lets a
-public URL prefix stand for a loopback one, so offline tests can send the URLs real code
-sends). Rejections use xAI's flat ``{"code", "error"}`` bodies: 401 without credentials,
-400 for a key configured as invalid, 404 unknown model, 405, 413, 415, 422 for schema
-violations, 400 for the rest.
+public URL prefix stand for a loopback one, and ``stand_ins`` answers one with a bundled sample
+image (``README_STAND_INS``: the README's Wikimedia photos, served by default by ``xai-vision
+emulator``), so offline code can send the URLs real code sends). Rejections use xAI's flat
+``{"code", "error"}`` bodies: 401 without credentials, 400 for a key configured as invalid,
+404 unknown model, 405, 413, 415, 422 for schema violations, 400 for the rest.
 
 Answers are deterministic, computed from what was received::
 
@@ -53,10 +54,15 @@ Drive it: ``queue_reply(...)`` (text, tool calls, reasoning, or an error status/
 reset before any byte), ``truncate_next(n)`` (body cut short of its Content-Length),
 ``slow_next(seconds, n)``, ``set_fault_rate(0.1, statuses=(429, 503), seed=...)`` (a seeded
 random share of requests fails), ``fault_counts()``, ``reset()``.
+
+Watch it: ``log_requests=True`` (a setting and an ``Emulator`` argument) prints one line per
+request on stderr: method, path, model, image count, status, tokens; never the key, headers,
+message text or image data. Images answered from a stand-in are reported there too.
 """
 
 from xai_vision.emulator.config import (
     DEFAULT_API_KEY,
+    README_STAND_INS,
     EmulatorConfigError,
     EmulatorError,
     EmulatorSettings,
@@ -68,6 +74,7 @@ from xai_vision.emulator.state import RecordedRequest
 
 __all__ = [
     "DEFAULT_API_KEY",
+    "README_STAND_INS",
     "Emulator",
     "EmulatorConfigError",
     "EmulatorError",

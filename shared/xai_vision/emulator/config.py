@@ -8,9 +8,11 @@ from urllib.parse import urlsplit
 
 from xai_vision.emulator.prompt_cache import DEFAULT_MAX_ENTRIES, DEFAULT_MIN_TOKENS
 from xai_vision.errors import XAIVisionError
+from xai_vision.samples import SAMPLE_NAMES
 
 __all__ = [
     "DEFAULT_API_KEY",
+    "README_STAND_INS",
     "EmulatorConfigError",
     "EmulatorError",
     "EmulatorSettings",
@@ -22,6 +24,10 @@ ToolCallMode = Literal["whole", "split"]
 
 #: A key tests can use; any non-empty Bearer key is accepted unless configured otherwise.
 DEFAULT_API_KEY = "xai-emulator-key"
+
+#: The public image URLs README's examples send (Wikimedia Commons photos), each answered with a
+#: bundled sample (:mod:`xai_vision.samples`): ``xai-vision emulator`` serves these by default.
+README_STAND_INS: tuple[tuple[str, str], ...] = (("https://upload.wikimedia.org/", "sky.jpg"),)
 
 
 class EmulatorError(XAIVisionError):
@@ -65,6 +71,14 @@ class EmulatorSettings:
     #: Stand-ins for public hosts in offline tests: ``(public prefix, loopback prefix)`` pairs.
     #: An image URL that starts with a public prefix is fetched from the loopback one instead.
     url_aliases: tuple[tuple[str, str], ...] = ()
+    #: Public image URLs answered offline from a bundled sample: ``(URL prefix, sample name)``
+    #: pairs (names from :data:`xai_vision.samples.SAMPLE_NAMES`). An image URL that starts with
+    #: a prefix is never fetched; the sample's bytes are used, and a ``stand-in:`` line on
+    #: stderr says so. Checked before ``url_aliases``.
+    stand_ins: tuple[tuple[str, str], ...] = ()
+    #: Print one line per API request on stderr (method, path, model, image count, status,
+    #: tokens); never the key, headers or image data.
+    log_requests: bool = False
     #: Report ``cached_tokens`` for prompt prefixes seen before (same key and model); see
     #: :mod:`xai_vision.emulator.prompt_cache` for the rule. False: always 0.
     prompt_cache: bool = True
@@ -101,6 +115,18 @@ class EmulatorSettings:
             if not public or host not in ("127.0.0.1", "localhost", "::1"):
                 raise EmulatorConfigError(
                     f"url_aliases: {public!r} must map to a loopback URL, got {local!r}"
+                )
+        stand_ins = tuple((str(prefix), str(sample)) for prefix, sample in self.stand_ins)
+        object.__setattr__(self, "stand_ins", stand_ins)
+        for prefix, sample in stand_ins:
+            if urlsplit(prefix).scheme not in ("http", "https") or not urlsplit(prefix).hostname:
+                raise EmulatorConfigError(
+                    f"stand_ins: {prefix!r} must be an http(s) URL prefix with a host"
+                )
+            if sample not in SAMPLE_NAMES:
+                raise EmulatorConfigError(
+                    f"stand_ins: {sample!r} is not a bundled sample; "
+                    f"choose one of {', '.join(SAMPLE_NAMES)}"
                 )
         if not self.image_formats:
             raise EmulatorConfigError("image_formats must name at least one format")

@@ -38,7 +38,8 @@ class Emulator:
     (``emu.api_key`` is one). ``mode="thread"`` runs the server on an event loop in a
     background thread; ``mode="subprocess"`` runs ``python -m xai_vision.emulator`` (for
     benchmarks, so the server does not share the client's GIL). Scripted replies, faults and
-    the request log work the same in both modes.
+    the request log work the same in both modes. ``log_requests=True`` prints one line per
+    request on stderr (see :mod:`xai_vision.emulator.request_log`).
     """
 
     def __init__(
@@ -53,6 +54,7 @@ class Emulator:
         valid_keys: Sequence[str] | None = None,
         latency: float | None = None,
         max_images_per_message: int | Literal["default"] | None = "default",
+        log_requests: bool | None = None,
         startup_timeout: float = 15.0,
     ) -> None:
         if mode not in ("thread", "subprocess"):
@@ -69,6 +71,8 @@ class Emulator:
             changes["latency"] = latency
         if max_images_per_message != "default":
             changes["max_images_per_message"] = max_images_per_message
+        if log_requests is not None:
+            changes["log_requests"] = log_requests
         self.settings = dataclasses.replace(base, **changes)
         self.host = host
         self.mode = mode

@@ -1,19 +1,24 @@
-"""Image URLs: the emulator fetches loopback URLs only (and public ones aliased to loopback).
+"""Image URLs: the emulator fetches loopback URLs only, never the internet.
 
-Like xAI it downloads an image URL itself, with a timeout (5 s by default) and a size limit,
-but never from the internet: ``url_aliases`` lets a public URL prefix stand for a loopback
-one, so offline tests can send the URLs real code sends.
+Like xAI it downloads an image URL itself, with a timeout (5 s by default) and a size limit.
+So that offline code can send the public URLs real code sends, ``stand_ins`` answers a public
+URL prefix with a bundled sample image (no fetch at all), and ``url_aliases`` lets a public URL
+prefix stand for a loopback one.
 """
 
 from __future__ import annotations
 
+import functools
 import ipaddress
+from collections.abc import Callable
 from urllib.parse import urlsplit
 
 import httpx
 
 from xai_vision.emulator.config import EmulatorSettings
+from xai_vision.emulator.request_log import loggable_url
 from xai_vision.emulator.validation import Rejection
+from xai_vision.samples import sample_path
 
 __all__ = ["ImageFetcher", "is_loopback_url"]
 
@@ -40,19 +45,35 @@ def _aliased(url: str, aliases: tuple[tuple[str, str], ...]) -> str:
     return url
 
 
-class ImageFetcher:
-    """Downloads image URLs for the request checks; one connection pool, closed with the server."""
+@functools.cache
+def _sample_bytes(name: str) -> bytes:
+    return sample_path(name).read_bytes()
 
-    def __init__(self, settings: EmulatorSettings) -> None:
+
+class ImageFetcher:
+    """Downloads image URLs for the request checks; one connection pool, closed with the server.
+
+    ``log`` receives a line for each image answered from a stand-in.
+    """
+
+    def __init__(self, settings: EmulatorSettings, log: Callable[[str], None]) -> None:
         self._settings = settings
+        self._log = log
         self._http: httpx.AsyncClient | None = None
 
     async def fetch(self, url: str, where: str) -> bytes:
         """The bytes at ``url`` (an http(s) URL of the image part at ``where``).
 
-        Raises Rejection (400) for a URL that is not loopback after aliasing, a status other
-        than 200, a body over the image size limit, a timeout or a connection failure.
+        A URL under a stand-in prefix gets the sample's bytes. Raises Rejection (400) for a
+        URL that is not loopback after aliasing, a status other than 200, a body over the
+        image size limit, a timeout or a connection failure.
         """
+        for prefix, sample in self._settings.stand_ins:
+            if url.startswith(prefix):
+                self._log(
+                    f"stand-in: {loggable_url(url)} answered with the bundled sample {sample}"
+                )
+                return _sample_bytes(sample)
         url = _aliased(url, self._settings.url_aliases)
         if not is_loopback_url(url):
             raise Rejection(

@@ -27,6 +27,7 @@ from xai_vision.emulator.http11 import (
     write_response,
 )
 from xai_vision.emulator.image_fetch import ImageFetcher
+from xai_vision.emulator.request_log import log_to_stderr, request_line
 from xai_vision.emulator.routes import find_route
 from xai_vision.emulator.state import EmulatorState, RecordedRequest, redact_headers
 from xai_vision.emulator.validation import Rejection
@@ -42,12 +43,21 @@ def _mask_key(key: str) -> str:
 class EmulatorServer:
     """The asyncio server; all methods except :meth:`control` run on its event loop."""
 
-    def __init__(self, settings: EmulatorSettings, state: EmulatorState) -> None:
+    def __init__(
+        self,
+        settings: EmulatorSettings,
+        state: EmulatorState,
+        *,
+        log: Callable[[str], None] = log_to_stderr,
+    ) -> None:
+        """``log`` receives the emulator's log lines: requests (with ``log_requests``) and
+        stand-ins served."""
         self.settings = settings
         self.state = state
+        self._log = log
         self._server: asyncio.base_events.Server | None = None
         self._writers: set[asyncio.StreamWriter] = set()
-        self._fetcher = ImageFetcher(settings)
+        self._fetcher = ImageFetcher(settings, log)
         self._context = HandlerContext(settings, state, self._fetcher.fetch)
         self.port = 0
 
@@ -105,7 +115,8 @@ class EmulatorServer:
         if request.path.startswith(CONTROL_PREFIX):
             await self._control_route(exchange)
             return
-        self.state.record(_recorded(request))
+        recorded = _recorded(request)
+        self.state.record(recorded)
         try:
             route, params = find_route(request.method, request.path)
             self._authenticate(request)
@@ -117,6 +128,18 @@ class EmulatorServer:
         except Exception as exc:  # an emulator bug: answer 500 rather than drop the connection
             exchange.keep_alive = False
             await exchange.reject(Rejection(500, f"emulator error: {type(exc).__name__}: {exc}"))
+        finally:
+            if self.settings.log_requests:
+                self._log(
+                    request_line(
+                        request.method,
+                        request.path,
+                        recorded.body,
+                        exchange.status,
+                        exchange.usage,
+                        key=request.bearer_key(),
+                    )
+                )
 
     def _authenticate(self, request: HTTPRequest) -> None:
         header = request.headers.get("authorization")
