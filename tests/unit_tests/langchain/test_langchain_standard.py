@@ -89,3 +89,11 @@ class TestChatXAIVisionStandard(ChatModelUnitTests):
         assert isinstance(restored, ChatXAIVision)
         assert model.asdict() == restored.asdict()
         assert "test" not in str(serialised)  # the key itself is never in the dump
+
+
+class TestChatXAIVisionResponsesStandard(TestChatXAIVisionStandard):
+    """The same standard unit suite with ``use_responses_api=True``."""
+
+    @property
+    def chat_model_params(self) -> dict[str, object]:
+        return {**super().chat_model_params, "use_responses_api": True}
