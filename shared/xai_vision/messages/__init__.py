@@ -22,7 +22,12 @@ from xai_vision.messages.parts import (
     image_part,
     text_part,
 )
-from xai_vision.messages.request import CHAT_REQUEST_PARAMS, REASONING_EFFORTS, ChatRequest
+from xai_vision.messages.request import (
+    CHAT_REQUEST_PARAMS,
+    REASONING_EFFORTS,
+    REQUEST_SETTINGS,
+    ChatRequest,
+)
 from xai_vision.messages.tools import (
     function_tool,
     json_schema_response_format,
@@ -47,6 +52,7 @@ from xai_vision.tokens import estimate_prompt_tokens
 __all__ = [
     "CHAT_REQUEST_PARAMS",
     "REASONING_EFFORTS",
+    "REQUEST_SETTINGS",
     "ROLES",
     "AssistantMessage",
     "ChatRequest",

@@ -20,6 +20,9 @@ from xai_vision.messages.wire import WireMessage, check_message
 #: The values xAI documents (its spec: "low" or "high").
 REASONING_EFFORTS: tuple[str, ...] = ("low", "high")
 _RESERVED = frozenset({"model", "messages", "stream", "stream_options"})
+#: :class:`ChatRequest` fields that are not chat-completions body parameters but that
+#: :meth:`ChatRequest.build` takes from ``options`` too (each endpoint sends them its way).
+REQUEST_SETTINGS: tuple[str, ...] = ("conversation_id", "store", "previous_response_id")
 #: Default images-per-message limit (xAI's stricter source; :class:`ImageOptions` has the same).
 MAX_IMAGES_PER_MESSAGE: int | None = ImageOptions().max_images_per_message
 #: The :class:`ChatRequest` fields that are body parameters, in body order. The one list of them:
@@ -62,6 +65,14 @@ class ChatRequest:
     extra: Mapping[str, Any] = field(default_factory=dict)
     #: Not a body field: the most images one message may carry (None: no limit), checked here.
     max_images_per_message: int | None = MAX_IMAGES_PER_MESSAGE
+    #: A stable key for one conversation, so its turns reach the same prompt cache: sent as the
+    #: ``x-grok-conv-id`` header (chat completions) or ``prompt_cache_key`` (responses).
+    conversation_id: str | None = None
+    #: Responses only: keep the response on xAI's side (None: False when the request holds an
+    #: image, as xAI advises, else xAI's default, True).
+    store: bool | None = None
+    #: Responses only: continue the stored response with this id (``messages`` are the new ones).
+    previous_response_id: str | None = None
 
     def __post_init__(self) -> None:
         if not isinstance(self.model, str) or not self.model.strip():
@@ -105,7 +116,7 @@ class ChatRequest:
         owned = sorted(set(self.extra) & _RESERVED)
         if owned:
             raise RequestValidationError(f"extra may not set {', '.join(owned)}: the endpoint does")
-        fields = sorted(_PARAM_NAMES.intersection(self.extra))
+        fields = sorted((_PARAM_NAMES | set(REQUEST_SETTINGS)).intersection(self.extra))
         if fields:
             raise RequestValidationError(
                 f"extra may not set {', '.join(fields)}: use the ChatRequest fields"
@@ -113,6 +124,15 @@ class ChatRequest:
         object.__setattr__(self, "extra", dict(self.extra))
         self._check_images_per_message()
         self._check_model_takes_request()
+        self._check_conversation()
+
+    def _check_conversation(self) -> None:
+        for name in ("conversation_id", "previous_response_id"):
+            value = getattr(self, name)
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                raise RequestValidationError(f"{name} must be a non-empty str, got {value!r}")
+        if self.store is not None and not isinstance(self.store, bool):
+            raise RequestValidationError(f"store must be a bool, got {self.store!r}")
 
     def _check_images_per_message(self) -> None:
         limit = self.max_images_per_message
@@ -195,7 +215,7 @@ class ChatRequest:
         for key, value in (options or {}).items():
             if key == "model":
                 model = value
-            elif key in _PARAM_NAMES:
+            elif key in _PARAM_NAMES or key in REQUEST_SETTINGS:
                 fields[key] = value
             else:
                 body_extra[key] = value

@@ -58,6 +58,8 @@ class AssistantMessage(TypedDict):
     name: NotRequired[str]
     tool_calls: NotRequired[list[WireToolCall]]
     reasoning_content: NotRequired[str]
+    #: The responses endpoint's encrypted reasoning for this turn (chat completions leaves it out).
+    reasoning_encrypted_content: NotRequired[str]
 
 
 class ToolMessage(TypedDict):
@@ -100,6 +102,7 @@ def assistant_message(
     tool_calls: Sequence[ToolCall | Mapping[str, Any]] | None = None,
     reasoning_content: str | None = None,
     name: str | None = None,
+    reasoning_encrypted_content: str | None = None,
 ) -> AssistantMessage:
     """An earlier assistant turn: text and/or images, tool calls (``ToolCall`` or dicts), reasoning.
 
@@ -119,6 +122,12 @@ def assistant_message(
         if not isinstance(reasoning_content, str):
             raise RequestValidationError("assistant message: reasoning_content must be a str")
         message["reasoning_content"] = reasoning_content
+    if reasoning_encrypted_content is not None:
+        if not isinstance(reasoning_encrypted_content, str):
+            raise RequestValidationError(
+                "assistant message: reasoning_encrypted_content must be a str"
+            )
+        message["reasoning_encrypted_content"] = reasoning_encrypted_content
     return message
 
 

@@ -9,15 +9,16 @@ from typing import Any
 import pytest
 from xai_vision.endpoints import ChatCompletionsEndpoint
 from xai_vision.errors import RequestValidationError
-from xai_vision.messages import CHAT_REQUEST_PARAMS, ChatRequest, user_message
+from xai_vision.messages import CHAT_REQUEST_PARAMS, REQUEST_SETTINGS, ChatRequest, user_message
 
 MESSAGES = [user_message("hi")]
 
 
 def test_params_list_names_every_body_field_of_chat_request() -> None:
     fields = [f.name for f in dataclasses.fields(ChatRequest)]
-    not_body = ("model", "messages", "extra", "max_images_per_message")
+    not_body = ("model", "messages", "extra", "max_images_per_message", *REQUEST_SETTINGS)
     assert [f for f in fields if f not in not_body] == list(CHAT_REQUEST_PARAMS)
+    assert set(REQUEST_SETTINGS) <= set(fields)
 
 
 def test_build_routes_known_options_to_fields_and_the_rest_to_extra() -> None:
