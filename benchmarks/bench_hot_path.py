@@ -23,9 +23,12 @@ from PIL import Image
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from run import jpeg_near
-from xai_vision import _json, images
+from xai_vision import _json
 from xai_vision.endpoints import ChatCompletionsEndpoint
-from xai_vision.images import parse_data_uri, prepare_image
+from xai_vision.images import ImageOptions, parse_data_uri, prepare_image
+from xai_vision.images.checks import verify_structure
+from xai_vision.images.options import ImageContext
+from xai_vision.images.sources import encode_data_uri
 from xai_vision.messages import ChatRequest, user_message
 
 
@@ -48,10 +51,10 @@ def main() -> None:
     request = ChatRequest("grok-4", [user_message(["What is in this image?", prepared])])
     body_dict = request.to_body()
     endpoint = ChatCompletionsEndpoint()
-    ctx = images._Context("bench", None, None, images.ImageOptions())
+    ctx = ImageContext("bench", None, None, ImageOptions())
 
     def verify() -> None:
-        images._verify_passthrough(data, "jpeg", ctx)
+        verify_structure(data, "jpeg", ctx)
 
     rows = [
         ("caller: base64 of the image (every client)", lambda: base64.b64encode(data)),
@@ -63,10 +66,10 @@ def main() -> None:
             lambda: base64.b64decode(payload, validate=True),
         ),
         ("core: Image.open (header)", lambda: Image.open(io.BytesIO(data))),
-        ("core: _verify_passthrough (JPEG)", verify),
+        ("core: verify_structure (JPEG)", verify),
         (
-            "core: _prepared (base64 of bytes for the data URI)",
-            lambda: images._prepared(data, "image/jpeg", 1024, 768, ctx),
+            "core: encode_data_uri (base64 for the data URI)",
+            lambda: encode_data_uri(data, "image/jpeg"),
         ),
         ("core: prepare_image(bytes), all steps", lambda: prepare_image(data)),
         ("core: prepare_image(data URI), all steps", lambda: prepare_image(uri)),

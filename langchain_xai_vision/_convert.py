@@ -37,6 +37,7 @@ from xai_vision.messages import (
     WireMessage,
     assistant_message,
     function_tool,
+    normalise_tool_choice,
     system_message,
     text_part,
     tool_message,
@@ -382,20 +383,7 @@ def wire_tool(
 
 
 def wire_tool_choice(choice: str | bool | dict[str, Any], names: list[str]) -> Any:
-    """LangChain's ``tool_choice`` spellings as xAI's."""
-    if choice is True or choice in ("any", "required"):
-        return "required"
-    if choice in ("auto", "none"):
-        return choice
-    if isinstance(choice, str):
-        if choice not in names:
-            raise RequestValidationError(
-                f"tool_choice {choice!r} names no bound tool; bound tools: {names}"
-            )
-        return {"type": "function", "function": {"name": choice}}
-    if isinstance(choice, dict):
-        return choice
-    raise RequestValidationError(
-        f"tool_choice must be 'auto', 'none', 'any', 'required', a tool name, True or a dict; "
-        f"got {choice!r}"
-    )
+    """LangChain's ``tool_choice`` spellings as xAI's: ``"any"`` and ``True`` mean "required"."""
+    if choice is True or choice == "any":
+        choice = "required"
+    return normalise_tool_choice(choice, names)

@@ -9,20 +9,27 @@ was put; the core (:class:`xai_vision.messages.ImageCollector`) then checks and 
 from __future__ import annotations
 
 import binascii
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from xai_vision._base64 import b64decode_strict
 from xai_vision.errors import ImageSourceError, RequestValidationError
-from xai_vision.images import ImageOptions, ImageSource, prepare_image
-from xai_vision.tokens import DETAILS, Detail
+from xai_vision.images import (
+    ImageOptions,
+    ImageSource,
+    base64_data_uri,
+    is_data_uri,
+    is_http_url,
+    prepare_image,
+    url_scheme,
+)
+from xai_vision.messages import image_part
+from xai_vision.tokens import Detail, check_detail
 
 __all__ = ["ImageReference", "image_block", "image_reference", "is_image_block"]
 
 _IMAGE_TYPES = frozenset({"image_url", "image", "input_image"})
-_URL_PREFIXES = ("http://", "https://", "data:")
 
 
 @dataclass(frozen=True)
@@ -44,11 +51,7 @@ def image_block(
     The image is read and checked now (format, size, policy in ``options``), so a bad file
     fails here, naming it, rather than inside a chain. Remote URLs are kept as URLs.
     """
-    prepared = prepare_image(source, detail=detail, options=options)
-    image_url: dict[str, Any] = {"url": prepared.url}
-    if prepared.detail is not None:
-        image_url["detail"] = prepared.detail
-    return {"type": "image_url", "image_url": image_url}
+    return dict(image_part(prepare_image(source, detail=detail, options=options)))
 
 
 def is_image_block(block: Mapping[str, Any]) -> bool:
@@ -66,7 +69,9 @@ def image_reference(block: Mapping[str, Any], *, where: str = "content") -> Imag
     if kind == "image_url":
         return _openai_image(block, where)
     if kind == "input_image":
-        return ImageReference(_url(block, "image_url", where), _detail(block.get("detail"), where))
+        return ImageReference(
+            _url(block, "image_url", where), check_detail(block.get("detail"), where)
+        )
     if kind == "image":
         if "source" in block:
             return _anthropic_image(block, where)
@@ -80,7 +85,7 @@ def _openai_image(block: Mapping[str, Any], where: str) -> ImageReference:
     """``{"type": "image_url", "image_url": {"url": ..., "detail": ...}}``, or a bare URL."""
     image_url = block.get("image_url")
     if isinstance(image_url, str):
-        return ImageReference(image_url, _detail(block.get("detail"), where))
+        return ImageReference(image_url, check_detail(block.get("detail"), where))
     if not isinstance(image_url, Mapping):
         raise RequestValidationError(
             f"{where}: image_url block needs an 'image_url' object with a 'url'"
@@ -89,7 +94,7 @@ def _openai_image(block: Mapping[str, Any], where: str) -> ImageReference:
         raise _file_id_error(where)
     return ImageReference(
         _url(image_url, "url", where),
-        _detail(image_url.get("detail", block.get("detail")), where),
+        check_detail(image_url.get("detail", block.get("detail")), where),
     )
 
 
@@ -102,7 +107,7 @@ def _v1_image(block: Mapping[str, Any], where: str) -> ImageReference:
     raw_detail = block.get("detail")
     if raw_detail is None and isinstance(extras, Mapping):
         raw_detail = extras.get("detail")
-    detail = _detail(raw_detail, where)
+    detail = check_detail(raw_detail, where)
     if block.get("url") is not None:
         return ImageReference(_url(block, "url", where), detail)
     if block.get("base64") is not None:
@@ -116,7 +121,7 @@ def _v1_image(block: Mapping[str, Any], where: str) -> ImageReference:
 
 def _v0_image(block: Mapping[str, Any], where: str) -> ImageReference:
     """Legacy v0 ``{"type": "image", "source_type": "url" | "base64" | "id", ...}``."""
-    detail = _detail(block.get("detail"), where)
+    detail = check_detail(block.get("detail"), where)
     source_type = block.get("source_type")
     if source_type == "url":
         return ImageReference(_url(block, "url", where), detail)
@@ -134,7 +139,7 @@ def _anthropic_image(block: Mapping[str, Any], where: str) -> ImageReference:
     source = block.get("source")
     if not isinstance(source, Mapping):
         raise RequestValidationError(f"{where}: image 'source' must be an object")
-    detail = _detail(block.get("detail"), where)
+    detail = check_detail(block.get("detail"), where)
     source_kind = source.get("type")
     if source_kind == "base64":
         return _base64_image(source.get("data"), source.get("media_type"), detail, where)
@@ -148,11 +153,11 @@ def _anthropic_image(block: Mapping[str, Any], where: str) -> ImageReference:
 
 
 def _base64_image(data: Any, mime_type: Any, detail: Detail | None, where: str) -> ImageReference:
-    """Base64 image data: a data URI when the MIME type is given, else the decoded bytes."""
+    """Base64 image data: a data URI when a MIME type is given, else the decoded bytes."""
     if not isinstance(data, str) or not data:
         raise ImageSourceError("base64 image data must be a non-empty string", source=where)
     if isinstance(mime_type, str) and mime_type:
-        return ImageReference(f"data:{mime_type};base64,{data}", detail)
+        return ImageReference(base64_data_uri(data, mime_type, source=where), detail)
     try:
         decoded = b64decode_strict(data)
     except binascii.Error as exc:
@@ -160,17 +165,6 @@ def _base64_image(data: Any, mime_type: Any, detail: Detail | None, where: str) 
             f"base64 image data is not valid base64 ({exc})", source=where
         ) from exc
     return ImageReference(decoded, detail)
-
-
-def _detail(value: Any, where: str) -> Detail | None:
-    """A checked detail level (``auto``, ``low`` or ``high``), or None when absent."""
-    if value is None:
-        return None
-    if value not in DETAILS:
-        raise RequestValidationError(
-            f"{where}: image detail {value!r} is not one of {', '.join(DETAILS)}"
-        )
-    return value  # type: ignore[no-any-return]
 
 
 def _url(mapping: Mapping[str, Any], key: str, where: str) -> str:
@@ -183,18 +177,15 @@ def _url(mapping: Mapping[str, Any], key: str, where: str) -> str:
     value = mapping.get(key)
     if not isinstance(value, str) or not value:
         raise RequestValidationError(f"{where}: image '{key}' must be a non-empty string")
-    if not value[:8].lower().startswith(_URL_PREFIXES):  # never lower-case a whole data URI
-        scheme = _SCHEME.match(value)
-        what = f"unsupported URL scheme {scheme[1]!r}" if scheme else "not a URL"
+    if not (is_http_url(value) or is_data_uri(value)):
+        scheme = url_scheme(value)
+        what = f"unsupported URL scheme {scheme!r}" if scheme else "not a URL"
         raise ImageSourceError(
             f"{what}: image '{key}' must be an http(s) URL or a data: URI, got "
             f"{value[:40]!r}; for a local file use image_block(path)",
             source=where,
         )
     return value
-
-
-_SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.\-]*):")
 
 
 def _file_id_error(where: str) -> RequestValidationError:

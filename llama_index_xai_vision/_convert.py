@@ -31,8 +31,8 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.schema import BaseNode, ImageNode, MediaResource
 from pydantic import BaseModel
-from xai_vision.errors import RequestValidationError
-from xai_vision.images import MIME_TYPES, ImageSource
+from xai_vision.errors import ImageSourceError, RequestValidationError
+from xai_vision.images import ImageSource, base64_data_uri
 from xai_vision.messages import (
     ImageCollector,
     ImagePart,
@@ -47,7 +47,7 @@ from xai_vision.messages import (
 )
 from xai_vision.models import ChatCompletion, ChatCompletionChunk, ToolCall, Usage
 from xai_vision.stream import StreamAccumulator
-from xai_vision.tokens import DETAILS, Detail
+from xai_vision.tokens import Detail, check_detail
 
 __all__ = [
     "ImageInput",
@@ -74,40 +74,16 @@ ImageInput = ImageBlock | ImageNode | BaseNode
 Part = TextPart | ImagePart
 
 
-def check_detail(value: object, where: str) -> Detail | None:
-    """``value`` as a :data:`Detail`, or a RequestValidationError naming ``where``."""
-    if value is None:
-        return None
-    if isinstance(value, str) and value in DETAILS:
-        return value
-    raise RequestValidationError(
-        f"{where}: detail must be one of {', '.join(DETAILS)}, got {value!r}"
-    )
-
-
-_IMAGE_MIMES = frozenset(MIME_TYPES.values())
-
-
 def _b64_data_uri(data: bytes | str, mime: object, where: str) -> str:
     """A data URI around the base64 LlamaIndex stores image bytes as, for the core to decode once.
 
-    Only its shape is checked here (ASCII, whole 4-character groups); the core validates every
-    character as it decodes, and sends this very string when the claimed type is right.
+    The core's one rule (:func:`~xai_vision.images.base64_data_uri`); a misshapen payload is
+    a RequestValidationError naming the block, as for every other malformed LlamaIndex input.
     """
     try:
-        text = data if isinstance(data, str) else data.decode("ascii")
-    except UnicodeDecodeError:
-        raise RequestValidationError(
-            f"{where}: image data is not valid base64 (non-ASCII bytes)"
-        ) from None
-    if not text.isascii() or len(text) % 4:
-        raise RequestValidationError(
-            f"{where}: image data is not valid base64 ({len(text)} characters, "
-            "not ASCII in whole 4-character groups)"
-        )
-    # The core trusts the bytes, not this type; a right one only lets it reuse the string.
-    kind = mime if isinstance(mime, str) and mime in _IMAGE_MIMES else "application/octet-stream"
-    return f"data:{kind};base64,{text}"
+        return base64_data_uri(data, mime, source=where)
+    except ImageSourceError as exc:
+        raise RequestValidationError(f"{where}: {exc.reason}") from None
 
 
 def _block_source(block: ImageBlock, where: str) -> ImageSource:

@@ -34,7 +34,7 @@ from llama_index.core.program.streaming_utils import process_streaming_content_i
 from llama_index.core.program.utils import FlexibleModel
 from llama_index.core.types import Model, PydanticProgramMode
 from xai_vision.errors import ResponseParseError
-from xai_vision.messages import ChatRequest, function_tool
+from xai_vision.messages import ChatRequest, function_tool, normalise_tool_choice
 
 from llama_index_xai_vision._base import XAISettings
 from llama_index_xai_vision._convert import pydantic_response_format, tool_selections
@@ -51,13 +51,13 @@ def _template(prompt: BasePromptTemplate) -> PromptTemplate:
     return cast("PromptTemplate", prompt)
 
 
-def _tool_choice(tool_choice: str | dict[str, Any] | None, tool_required: bool) -> Any:
-    """xAI's ``tool_choice``: a mode, or a tool name turned into a function choice."""
+def _tool_choice(
+    tool_choice: str | dict[str, Any] | None, tool_required: bool, names: list[str]
+) -> Any:
+    """xAI's ``tool_choice``: LlamaIndex's default from ``tool_required``, else the core's rule."""
     if tool_choice is None:
         return "required" if tool_required else "auto"
-    if isinstance(tool_choice, str) and tool_choice not in ("auto", "none", "required"):
-        return {"type": "function", "function": {"name": tool_choice}}
-    return tool_choice
+    return normalise_tool_choice(tool_choice, names)
 
 
 class XAIVision(XAISettings, FunctionCallingLLM):
@@ -170,7 +170,8 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         prepared: dict[str, Any] = {"messages": messages, **kwargs}
         if specs:
             prepared["tools"] = specs
-            prepared["tool_choice"] = _tool_choice(tool_choice, tool_required)
+            names = [spec["function"]["name"] for spec in specs]
+            prepared["tool_choice"] = _tool_choice(tool_choice, tool_required, names)
             prepared["parallel_tool_calls"] = allow_parallel_tool_calls
         return prepared
 

@@ -7,12 +7,15 @@ Images: xAI documents: an image is cut into 448x448 tiles, 256 tokens a tile plu
 at most 6 tiles, so 256 to 1,792 tokens an image. The exact server-side resize is not
 published, so these are estimates. ``low`` detail is charged as one tile without the extra.
 ``auto`` is estimated as ``high`` (the conservative choice).
+
+:data:`Detail` lives here (the estimates depend on it), with :func:`check_detail`, the one check
+of a detail level that the core and both adapters call.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from xai_vision import _json
@@ -30,6 +33,25 @@ MAX_IMAGE_TOKENS = (MAX_TILES + 1) * TOKENS_PER_TILE
 #: The text estimate's rule: characters a token, and tokens of overhead a message.
 CHARS_PER_TOKEN = 4
 MESSAGE_OVERHEAD_TOKENS = 3
+
+
+def check_detail(value: object, where: str | None = None) -> Detail | None:
+    """``value`` as a :data:`Detail` (None stays None: no detail), else an error naming ``where``.
+
+    The one detail check: the core's builders and both adapters call it.
+    """
+    if value is None:
+        return None
+    if isinstance(value, str) and value in DETAILS:
+        return value
+    raise _detail_error(value, where)
+
+
+def _detail_error(value: object, where: str | None = None) -> RequestValidationError:
+    prefix = f"{where}: " if where else ""
+    return RequestValidationError(
+        f"{prefix}detail must be one of {', '.join(DETAILS)}, got {value!r}"
+    )
 
 
 def estimate_text_tokens(text: str) -> int:
@@ -92,7 +114,7 @@ class HasSize(Protocol):
 
 def _check_size(width: int, height: int) -> None:
     if width < 1 or height < 1:
-        raise ValueError(f"image size must be positive, got {width}x{height}")
+        raise RequestValidationError(f"image size must be positive, got {width}x{height}")
 
 
 def _tiles(width: int, height: int) -> int:
@@ -133,9 +155,41 @@ def estimate_image_tokens(image: tuple[int, int] | HasSize, detail: Detail = "au
     ``low`` costs 256; otherwise ``(tiles + 1) * 256`` with at most 6 tiles (<= 1,792).
     """
     if detail not in DETAILS:
-        raise ValueError(f"detail must be one of {', '.join(DETAILS)}, got {detail!r}")
+        raise _detail_error(detail)
     width, height = image if isinstance(image, tuple) else image.size
     if detail == "low":
         _check_size(width, height)
         return TOKENS_PER_TILE
     return (tile_count(width, height, detail) + 1) * TOKENS_PER_TILE
+
+
+class EstimatedImage(Protocol):
+    """A prepared image as estimates see it (a :class:`~xai_vision.images.PreparedImage`)."""
+
+    @property
+    def detail(self) -> Detail | None: ...
+
+    @property
+    def estimated_tokens(self) -> int | None: ...
+
+
+def estimate_prompt_tokens(
+    messages: Sequence[Mapping[str, Any]],
+    images: Sequence[EstimatedImage] = (),
+    tools: Sequence[Mapping[str, Any]] | None = None,
+) -> int:
+    """Estimated prompt tokens of a request, by the rule the emulator bills by.
+
+    The text of ``messages`` and the JSON of ``tools`` by the text rule; each of ``images``
+    (an :class:`~xai_vision.messages.ImageCollector`'s) by the image rule, an image sent by URL
+    (not sizeable offline) at the most an image costs at its detail.
+    """
+    total = estimate_messages_text_tokens(messages)
+    if tools:
+        total += estimate_tools_tokens(tools)
+    for image in images:
+        tokens = image.estimated_tokens
+        if tokens is None:
+            tokens = TOKENS_PER_TILE if image.detail == "low" else MAX_IMAGE_TOKENS
+        total += tokens
+    return total

@@ -26,6 +26,7 @@ from xai_vision.errors import (
     InvalidAPIKeyError,
     NotFoundError,
     RateLimitError,
+    RequestValidationError,
 )
 
 from llama_index_xai_vision import XAIVision
@@ -196,6 +197,11 @@ def test_tool_required_and_named_choice(llm: XAIVision, xai_emulator: Emulator) 
         "type": "function",
         "function": {"name": "weather"},
     }
+    sent = len(xai_emulator.requests)
+    # The core's one tool_choice rule: a name no given tool has fails before any request.
+    with pytest.raises(RequestValidationError, match="'nope' names no bound tool"):
+        llm.chat_with_tools([tool], user_msg="hi", tool_choice="nope")
+    assert len(xai_emulator.requests) == sent
 
 
 def test_parallel_calls_are_cut_to_one_unless_allowed(

@@ -116,27 +116,6 @@ def test_parse_data_uri_is_case_insensitive_in_scheme_and_mime_and_allows_params
     assert parse_data_uri(uri) == ("image/png", payload)
 
 
-@pytest.mark.parametrize(
-    ("uri", "reason"),
-    [
-        ("data:image/png;base64", "no ','"),
-        ("data:image/png,iVBORw0KGgo=", "only ';base64,'"),
-        ("data:image/png;base64,", "payload is empty"),
-        ("data:image/png;base64,abc", "Incorrect padding"),
-        ("data:image/png;base64,ab$c", "unexpected character '$'"),
-        ("data:image/png;base64,ab-_", "unexpected character '-'"),
-        ("data:image/png;base64,iVBO Rw==", "unexpected character ' '"),
-        ("data:;base64,AAAA", "not a MIME type"),
-        ("data:png;base64,AAAA", "not a MIME type"),
-        ("image/png;base64,AAAA", "must start with 'data:'"),
-    ],
-)
-def test_parse_data_uri_rejects_malformed(uri: str, reason: str) -> None:
-    with pytest.raises(ImageSourceError) as info:
-        parse_data_uri(uri)
-    assert reason in str(info.value)
-
-
 # --------------------------------------------------------------------------- sources
 
 
@@ -238,21 +217,6 @@ def test_http_urls_are_kept_as_they_are(url: str) -> None:
     assert (prepared.width, prepared.height, prepared.byte_size) == (None, None, None)
     assert prepared.detail == "low"
     assert prepared.index == 3
-
-
-@pytest.mark.parametrize(
-    ("url", "reason"),
-    [
-        ("https://", "no host"),
-        ("https:///path/only.png", "no host"),
-        ("https://exa mple.com/a.png", "whitespace"),
-        ("https://example.com:99999999/a.png", "malformed URL"),
-    ],
-)
-def test_bad_http_urls(url: str, reason: str) -> None:
-    with pytest.raises(ImageSourceError) as info:
-        prepare_image(url)
-    assert reason in str(info.value)
 
 
 def test_data_uri_source_is_decoded_and_reemitted() -> None:
@@ -381,22 +345,6 @@ def test_directory(tmp_path: Path) -> None:
         prepare_image(tmp_path)
     with pytest.raises(ImageSourceError, match="is a directory"):
         prepare_image(str(tmp_path))
-
-
-@pytest.mark.parametrize(
-    ("source", "scheme"),
-    [
-        ("file:///etc/passwd", "file"),
-        ("ftp://example.com/a.png", "ftp"),
-        ("javascript:alert(1)", "javascript"),
-        ("s3://bucket/key.png", "s3"),
-        ("gs://bucket/key.png", "gs"),
-        ("mailto:someone@example.com", "mailto"),
-    ],
-)
-def test_unsupported_schemes(source: str, scheme: str) -> None:
-    with pytest.raises(ImageSourceError, match=f"unsupported URL scheme '{scheme}'"):
-        prepare_image(source)
 
 
 def test_empty_string_and_unknown_types() -> None:

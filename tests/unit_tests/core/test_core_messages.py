@@ -23,7 +23,6 @@ from xai_vision.messages import (
     assistant_message,
     function_tool,
     image_part,
-    json_schema_response_format,
     system_message,
     text_part,
     tool_message,
@@ -127,6 +126,17 @@ def test_chat_request_checks_names() -> None:
             "grok-4",
             [{"role": "tool", "tool_call_id": "c", "content": "x", "name": "t"}],  # type: ignore[typeddict-unknown-key]
         )
+
+
+def test_an_image_url_is_recognised_in_any_case_by_builders_and_request_alike() -> None:
+    """prepare_image keeps "HTTPS://..." as a URL; the request's part check agrees with it."""
+    prepared = prepare_image("HTTPS://example.com/cat.png", detail="low")
+    part = {"type": "image_url", "image_url": {"url": "Http://example.com/dog.png"}}
+    request = ChatRequest("grok-4", [user_message(["Both?", prepared, part])])
+    assert [image["url"] for image in request.images()] == [
+        "HTTPS://example.com/cat.png",
+        "Http://example.com/dog.png",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -270,33 +280,6 @@ def test_collector_uses_its_options_and_renumbers_prepared_images() -> None:
 
 
 # --------------------------------------------------------------------------- tools, formats
-
-
-def test_function_tool_shape_and_validation() -> None:
-    schema = {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]}
-    assert function_tool("weather", "Current weather", schema) == {
-        "type": "function",
-        "function": {"name": "weather", "description": "Current weather", "parameters": schema},
-    }
-    assert function_tool("noop")["function"] == {
-        "name": "noop",
-        "parameters": {"type": "object", "properties": {}},
-    }
-    with pytest.raises(RequestValidationError, match="1-64 characters"):
-        function_tool("has space")
-    with pytest.raises(RequestValidationError, match="type 'object'"):
-        function_tool("f", "d", {"type": "string"})
-
-
-def test_json_schema_response_format() -> None:
-    schema = {"type": "object", "properties": {"n": {"type": "integer"}}}
-    assert json_schema_response_format(schema, "count", strict=True) == {
-        "type": "json_schema",
-        "json_schema": {"name": "count", "schema": schema, "strict": True},
-    }
-    assert "strict" not in json_schema_response_format(schema)["json_schema"]
-    with pytest.raises(RequestValidationError, match="non-empty JSON Schema"):
-        json_schema_response_format({})
 
 
 # --------------------------------------------------------------------------- ChatRequest

@@ -27,18 +27,8 @@ from xai_vision.stream import StreamAccumulator
 
 RECORDED = Path(__file__).parents[2] / "data" / "recorded"
 CASSETTES = sorted(RECORDED.glob("*.yaml"))
-REQUEST_FIELDS = (
-    "temperature",
-    "top_p",
-    "max_tokens",
-    "stop",
-    "seed",
-    "tools",
-    "tool_choice",
-    "parallel_tool_calls",
-    "response_format",
-    "reasoning_effort",
-)
+#: Body fields the endpoint owns (the request refuses them as options).
+ENDPOINT_FIELDS = frozenset({"stream", "stream_options"})
 
 
 @dataclass(frozen=True)
@@ -131,13 +121,9 @@ def replay() -> Iterator[Replay]:
 
 
 def chat_request(recorded: dict[str, Any]) -> ChatRequest:
-    known = {"model", "messages", "stream", "stream_options", *REQUEST_FIELDS}
-    return ChatRequest(
-        model=recorded["model"],
-        messages=recorded["messages"],
-        **{name: recorded[name] for name in REQUEST_FIELDS if name in recorded},
-        extra={k: v for k, v in recorded.items() if k not in known},
-    )
+    """The recorded body as a request, routed the way the adapters route options."""
+    options = {k: v for k, v in recorded.items() if k not in ENDPOINT_FIELDS | {"messages"}}
+    return ChatRequest.build(recorded["model"], recorded["messages"], options)
 
 
 # --------------------------------------------------------------------------- expectations

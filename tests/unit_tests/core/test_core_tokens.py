@@ -3,22 +3,28 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from PIL import Image
 from xai_vision.errors import RequestValidationError
+from xai_vision.images import prepare_image
 from xai_vision.tokens import (
+    DETAILS,
     MAX_IMAGE_TOKENS,
     MAX_TILES,
     MESSAGE_OVERHEAD_TOKENS,
     MIN_IMAGE_TOKENS,
     TILE_SIZE,
     TOKENS_PER_TILE,
+    check_detail,
     estimate_image_tokens,
     estimate_messages_text_tokens,
+    estimate_prompt_tokens,
     estimate_text_tokens,
+    estimate_tools_tokens,
     message_text,
     processed_size,
     tile_count,
@@ -66,15 +72,55 @@ def test_estimate_from_an_object_with_a_size() -> None:
 
 @pytest.mark.parametrize("size", [(0, 10), (10, 0), (-5, 5)])
 def test_non_positive_sizes_are_refused(size: tuple[int, int]) -> None:
-    with pytest.raises(ValueError, match="must be positive"):
+    # A typed error, still a ValueError for callers that catch that.
+    with pytest.raises(RequestValidationError, match="must be positive") as info:
         estimate_image_tokens(size)
-    with pytest.raises(ValueError, match="must be positive"):
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(RequestValidationError, match="must be positive"):
         estimate_image_tokens(size, "low")
 
 
 def test_unknown_detail_is_refused() -> None:
-    with pytest.raises(ValueError, match="detail must be one of"):
+    with pytest.raises(RequestValidationError, match="detail must be one of") as info:
         estimate_image_tokens((10, 10), "ultra")  # type: ignore[arg-type]
+    assert isinstance(info.value, ValueError)
+    with pytest.raises(RequestValidationError, match="detail must be one of"):
+        estimate_image_tokens((10, 10), None)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("detail", [*DETAILS, None])
+def test_check_detail_passes_every_level_and_none(detail: str | None) -> None:
+    assert check_detail(detail) == detail
+    assert check_detail(detail, "message 2, block 1") == detail
+
+
+@pytest.mark.parametrize("bad", ["huge", "AUTO", "", 1, ["low"]])
+def test_check_detail_refuses_anything_else_naming_where(bad: object) -> None:
+    with pytest.raises(RequestValidationError) as info:
+        check_detail(bad, "message 2, block 1")
+    assert str(info.value) == (
+        f"message 2, block 1: detail must be one of auto, low, high, got {bad!r}"
+    )
+    with pytest.raises(RequestValidationError, match=r"^detail must be one of"):
+        check_detail(bad)
+
+
+def test_prompt_estimate_counts_text_tools_and_images_by_their_rules(
+    image_bytes: Callable[..., bytes],
+) -> None:
+    sized = prepare_image(image_bytes(size=(900, 500)), detail="high")
+    remote_low = prepare_image("https://example.com/a.png", detail="low")
+    remote = prepare_image("https://example.com/b.png")
+    messages = [{"role": "user", "content": "abcd"}]
+    tools = [{"type": "function", "function": {"name": "f"}}]
+    assert estimate_prompt_tokens(messages) == estimate_messages_text_tokens(messages)
+    assert estimate_prompt_tokens(messages, [sized, remote_low, remote], tools) == (
+        estimate_messages_text_tokens(messages)
+        + estimate_tools_tokens(tools)
+        + estimate_image_tokens((900, 500), "high")
+        + TOKENS_PER_TILE
+        + MAX_IMAGE_TOKENS
+    )
 
 
 def test_processed_size_never_upscales_and_low_fits_one_tile() -> None:

@@ -99,7 +99,9 @@ def test_file_id_forms_are_refused_clearly(block: dict[str, Any]) -> None:
 
 
 def test_errors_name_the_block() -> None:
-    with pytest.raises(RequestValidationError, match=r"message 3, block 1: image detail 'huge'"):
+    with pytest.raises(
+        RequestValidationError, match=r"message 3, block 1: detail must be .*'huge'"
+    ):
         image_reference(
             {"type": "image_url", "image_url": {"url": URL, "detail": "huge"}},
             where="message 3, block 1",
@@ -179,3 +181,24 @@ def test_image_block_rejects_non_images_naming_the_source(tmp_path: Any) -> None
 def test_malformed_base64_padding_or_whitespace_is_refused(payload: str) -> None:
     with pytest.raises(ImageSourceError, match="not valid base64"):
         image_reference({"type": "image", "base64": payload})
+
+
+@pytest.mark.parametrize("claimed", ["image/jpg", "image/png; charset=x", "text/plain", "png"])
+def test_a_wrong_or_odd_claimed_type_never_breaks_a_block(
+    image_bytes: Callable[..., bytes], claimed: str
+) -> None:
+    """The core's one base64 rule: a type it does not name is not spliced into the URI."""
+    png = image_bytes()
+    ref = image_reference({"type": "image", "base64": _b64(png), "mime_type": claimed})
+    assert isinstance(ref.source, str)
+    assert ref.source.startswith("data:application/octet-stream;base64,")
+    block = image_block(ref.source)
+    assert parse_data_uri(block["image_url"]["url"]) == ("image/png", png)
+
+
+def test_misshapen_base64_with_a_type_is_refused_naming_the_block() -> None:
+    with pytest.raises(ImageSourceError, match="not valid base64") as info:
+        image_reference(
+            {"type": "image", "base64": "YWJj=", "mime_type": "image/png"}, where="message 1"
+        )
+    assert info.value.source == "message 1"
