@@ -31,7 +31,7 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.schema import BaseNode, ImageNode, MediaResource
 from pydantic import BaseModel
-from xai_vision.errors import ImageSourceError, RequestValidationError
+from xai_vision.errors import ImageSourceError, NoToolCallError, RequestValidationError
 from xai_vision.images import ImageSource, base64_data_uri
 from xai_vision.messages import (
     ImageCollector,
@@ -442,5 +442,5 @@ def tool_selections(response: ChatResponse, *, error_on_no_tool_call: bool) -> l
             )
         )
     if not selections and error_on_no_tool_call:
-        raise ValueError("Expected at least one tool call, but the response has none.")
+        raise NoToolCallError("Expected at least one tool call, but the response has none.")
     return selections

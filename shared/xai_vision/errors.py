@@ -53,6 +53,10 @@ class RequestValidationError(XAIVisionError, ValueError):
     """A request parameter or message is invalid; raised before anything is sent."""
 
 
+class NoToolCallError(XAIVisionError, ValueError):
+    """An answer that had to call a tool called none (e.g. a function-calling program)."""
+
+
 # --------------------------------------------------------------------------- API errors
 
 

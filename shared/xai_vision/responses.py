@@ -32,9 +32,10 @@ from xai_vision._wire import (
 )
 from xai_vision.catalog import model_facts
 from xai_vision.errors import APIError, RequestValidationError, ResponseParseError
+from xai_vision.images import is_data_uri
 from xai_vision.models import ChatCompletion, ChatCompletionChunk, ToolCall, ToolCallDelta, Usage
 from xai_vision.sse import DONE, SSEEvent
-from xai_vision.tokens import MAX_IMAGE_TOKENS, TOKENS_PER_TILE, estimate_image_tokens
+from xai_vision.tokens import estimate_image_tokens, most_image_tokens
 
 if TYPE_CHECKING:
     from xai_vision.messages import ChatRequest
@@ -268,11 +269,8 @@ def estimate_request_image_tokens(request: ChatRequest) -> int | None:
     total = 0
     for image in images:
         detail = image.get("detail", "auto")
-        size = _inline_image_size(image["url"]) if image["url"].startswith("data:") else None
-        if size is not None:
-            total += estimate_image_tokens(size, detail)
-        else:
-            total += TOKENS_PER_TILE if detail == "low" else MAX_IMAGE_TOKENS
+        size = _inline_image_size(image["url"]) if is_data_uri(image["url"]) else None
+        total += most_image_tokens(detail) if size is None else estimate_image_tokens(size, detail)
     return total
 
 

@@ -173,6 +173,11 @@ class EstimatedImage(Protocol):
     def estimated_tokens(self) -> int | None: ...
 
 
+def most_image_tokens(detail: str | None) -> int:
+    """The most one image can cost at ``detail``: the estimate for an image not sized offline."""
+    return TOKENS_PER_TILE if detail == "low" else MAX_IMAGE_TOKENS
+
+
 def estimate_prompt_tokens(
     messages: Sequence[Mapping[str, Any]],
     images: Sequence[EstimatedImage] = (),
@@ -189,7 +194,5 @@ def estimate_prompt_tokens(
         total += estimate_tools_tokens(tools)
     for image in images:
         tokens = image.estimated_tokens
-        if tokens is None:
-            tokens = TOKENS_PER_TILE if image.detail == "low" else MAX_IMAGE_TOKENS
-        total += tokens
+        total += most_image_tokens(image.detail) if tokens is None else tokens
     return total

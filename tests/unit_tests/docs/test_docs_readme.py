@@ -177,9 +177,10 @@ def test_readme_block_runs(
     if "XAI_API_KEY" in code:
         # A block that talks to xAI (here: the emulator) shows a real exchange with images.
         requests = readme_emulator.requests
-        assert any("image_url" in str(r.body.get("messages")) for r in requests), (
-            f"README block {index} sent no image to the emulator"
-        )
+        assert any(
+            "image_url" in str(r.body.get("messages")) or "input_image" in str(r.body.get("input"))
+            for r in requests
+        ), f"README block {index} sent no image to the emulator"
     public_urls = set(PUBLIC_URL.findall(code))
     if public_urls:
         # The URL went out as that URL (not fetched client-side into a data URI), and the

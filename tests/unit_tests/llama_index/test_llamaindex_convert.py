@@ -27,6 +27,7 @@ from llama_index.core.schema import Document, ImageDocument, ImageNode, MediaRes
 from xai_vision.errors import (
     ImageDecodeError,
     ImageError,
+    NoToolCallError,
     RequestValidationError,
     TooManyImagesError,
 )
@@ -326,5 +327,6 @@ def test_tool_selections_parse_whole_and_partial_arguments() -> None:
 def test_tool_selections_without_calls() -> None:
     response = ChatResponse(message=ChatMessage(role="assistant", content="no tools"))
     assert tool_selections(response, error_on_no_tool_call=False) == []
-    with pytest.raises(ValueError, match="at least one tool call"):
+    with pytest.raises(ValueError, match="at least one tool call") as caught:
         tool_selections(response, error_on_no_tool_call=True)
+    assert isinstance(caught.value, NoToolCallError)  # typed, and still LlamaIndex's ValueError
