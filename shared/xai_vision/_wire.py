@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any, Final, Protocol, runtime_checkable
 from xai_vision import _json
 from xai_vision.errors import ResponseParseError, StreamError
 from xai_vision.models import ChatCompletion, ChatCompletionChunk
-from xai_vision.sse import SSEEvent
+from xai_vision.sse import DONE, SSEEvent
 
 if TYPE_CHECKING:
     from xai_vision.messages import ChatRequest
@@ -256,6 +256,20 @@ def stream_error(data: Mapping[str, Any], error: Any = None) -> StreamError:
         code=str(code) if code is not None else None,
         body=dict(data),
     )
+
+
+#: An endpoint's headers when it adds none.
+NO_HEADERS: Final[Mapping[str, str]] = {}
+
+
+def event_json(event: SSEEvent) -> Any:
+    """An event's decoded JSON; STREAM_DONE at ``[DONE]``; None for an empty frame."""
+    data = event.data
+    if data == DONE:
+        return STREAM_DONE
+    if not data or data.isspace():
+        return None
+    return decode_event_json(data)
 
 
 def decode_event_json(data: str) -> Any:

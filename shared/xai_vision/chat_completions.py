@@ -11,13 +11,14 @@ from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Final
 
 from xai_vision._wire import (
+    NO_HEADERS,
     STREAM_DONE,
     RequestBody,
     StreamDone,
     arguments_text,
     as_int,
-    decode_event_json,
     describe_request,
+    event_json,
     id_and_model,
     json_body,
     str_or_none,
@@ -25,7 +26,7 @@ from xai_vision._wire import (
 )
 from xai_vision.errors import RequestValidationError, ResponseParseError
 from xai_vision.models import ChatCompletion, ChatCompletionChunk, ToolCall, ToolCallDelta, Usage
-from xai_vision.sse import DONE, SSEEvent
+from xai_vision.sse import SSEEvent
 
 if TYPE_CHECKING:
     from xai_vision.messages import ChatRequest
@@ -35,7 +36,6 @@ __all__ = ["CONVERSATION_HEADER", "ChatCompletionsEndpoint", "parse_usage"]
 #: The header that routes one conversation's requests to the same prompt cache.
 CONVERSATION_HEADER: Final = "x-grok-conv-id"
 _EMPTY: Final[dict[str, Any]] = {}
-_NO_HEADERS: Final[Mapping[str, str]] = {}
 
 
 def _image_url_of(part: Mapping[str, Any]) -> str | None:
@@ -168,7 +168,7 @@ class ChatCompletionsEndpoint:
     def headers(self, request: ChatRequest) -> Mapping[str, str]:
         """``x-grok-conv-id`` when the request names a conversation (prompt-cache routing)."""
         key = request.conversation_id
-        return {CONVERSATION_HEADER: key} if key else _NO_HEADERS
+        return {CONVERSATION_HEADER: key} if key else NO_HEADERS
 
     def stream_parser(self, request: ChatRequest | None = None) -> ChatCompletionsEndpoint:
         """Chunks carry everything they need: this endpoint parses every stream itself."""
@@ -249,12 +249,8 @@ class ChatCompletionsEndpoint:
 
     def parse_event(self, event: SSEEvent) -> ChatCompletionChunk | StreamDone | None:
         """``[DONE]`` ends the stream; other frames are JSON chunks; empty frames are skipped."""
-        data = event.data
-        if data == DONE:
-            return STREAM_DONE
-        if not data or data.isspace():
-            return None
-        return self.parse_chunk(decode_event_json(data))
+        data = event_json(event)
+        return data if data is None or data is STREAM_DONE else self.parse_chunk(data)
 
     def describe(self, request: ChatRequest) -> str:
         """Model, message / image counts and the set options; never text or image payloads."""

@@ -17,24 +17,12 @@ from typing import TYPE_CHECKING, Any, Final
 
 from PIL import Image
 
-from xai_vision._wire import (
-    STREAM_DONE,
-    RequestBody,
-    StreamDone,
-    arguments_text,
-    as_int,
-    decode_event_json,
-    describe_request,
-    id_and_model,
-    json_body,
-    str_or_none,
-    stream_error,
-)
+from xai_vision import _wire as wire
 from xai_vision.catalog import model_facts
 from xai_vision.errors import APIError, RequestValidationError, ResponseParseError
 from xai_vision.images import is_data_uri
 from xai_vision.models import ChatCompletion, ChatCompletionChunk, ToolCall, ToolCallDelta, Usage
-from xai_vision.sse import DONE, SSEEvent
+from xai_vision.sse import SSEEvent
 from xai_vision.tokens import estimate_image_tokens, most_image_tokens
 
 if TYPE_CHECKING:
@@ -286,9 +274,9 @@ def parse_responses_usage(raw: Mapping[str, Any], image_tokens: int | None = Non
     output_details = raw.get("output_tokens_details")
     if not isinstance(output_details, Mapping):
         output_details = {}
-    prompt = as_int(raw.get("input_tokens"))
-    completion = as_int(raw.get("output_tokens"))
-    reasoning = as_int(output_details.get("reasoning_tokens"))
+    prompt = wire.as_int(raw.get("input_tokens"))
+    completion = wire.as_int(raw.get("output_tokens"))
+    reasoning = wire.as_int(output_details.get("reasoning_tokens"))
     total = raw.get("total_tokens")
     cost = raw.get("cost_in_usd_ticks")
     return Usage(
@@ -297,7 +285,7 @@ def parse_responses_usage(raw: Mapping[str, Any], image_tokens: int | None = Non
         total_tokens=total if type(total) is int else prompt + completion + reasoning,
         image_tokens=image_tokens or 0,
         image_tokens_estimated=image_tokens is not None,
-        cached_tokens=as_int(input_details.get("cached_tokens")),
+        cached_tokens=wire.as_int(input_details.get("cached_tokens")),
         reasoning_tokens=reasoning,
         cost_in_usd_ticks=cost if type(cost) is int else None,
         raw=dict(raw),
@@ -315,7 +303,7 @@ def _finish_reason(data: Mapping[str, Any], has_calls: bool) -> str | None:
         return "content_filter" if reason == "content_filter" else "length"
     if status in ("completed", None):
         return "tool_calls" if has_calls else "stop"
-    return str_or_none(status)
+    return wire.str_or_none(status)
 
 
 def _failure(data: Mapping[str, Any], what: str) -> APIError:
@@ -381,12 +369,12 @@ def _function_call(item: Mapping[str, Any], position: int) -> ToolCall:
     return ToolCall(
         id=call_id if isinstance(call_id, str) else f"call_{position}",
         name=name,
-        arguments=arguments_text(item.get("arguments")) or "",
+        arguments=wire.arguments_text(item.get("arguments")) or "",
     )
 
 
 def _completion(data: Any, request: ChatRequest | None) -> ChatCompletion:
-    response_id, model = id_and_model(data, "the response")
+    response_id, model = wire.id_and_model(data, "the response")
     if data.get("status") == "failed":
         raise _failure(data, "the response")
     output = _Output(data.get("output"))
@@ -434,36 +422,33 @@ class ResponsesStreamParser:
         self._sent[key] = max(sent, len(text))
         return text[sent:] if len(text) > sent else ""
 
-    def parse_event(self, event: SSEEvent) -> ChatCompletionChunk | StreamDone | None:
+    def parse_event(self, event: SSEEvent) -> ChatCompletionChunk | wire.StreamDone | None:
         """One event as a chunk; STREAM_DONE at ``[DONE]``; None for bookkeeping events."""
-        data = event.data
-        if data == DONE:
-            return STREAM_DONE
-        if not data or data.isspace():
-            return None
-        obj = decode_event_json(data)
+        obj = wire.event_json(event)
+        if obj is None or obj is wire.STREAM_DONE:
+            return obj
         if not isinstance(obj, dict):
-            raise ResponseParseError(f"a stream event is not a JSON object: {data[:200]!r}")
+            raise ResponseParseError(f"a stream event is not a JSON object: {event.data[:200]!r}")
         kind = obj.get("type") or event.event
         if kind == "error" or (kind is None and "error" in obj):
-            raise stream_error(obj, obj.get("error") or obj.get("message"))
+            raise wire.stream_error(obj, obj.get("error") or obj.get("message"))
         if not isinstance(kind, str) or not kind.startswith("response."):
             return None
         return self._event(kind[len("response.") :], obj)
 
     def _event(self, kind: str, obj: dict[str, Any]) -> ChatCompletionChunk | None:
-        output_index = as_int(obj.get("output_index"))
+        output_index = wire.as_int(obj.get("output_index"))
         if kind in ("created", "in_progress"):
             self._start(obj.get("response"))
             return self._chunk(role="assistant") if kind == "created" else None
         if kind in ("output_text.delta", "output_text.done"):
-            key = ("text", output_index, as_int(obj.get("content_index")))
+            key = ("text", output_index, wire.as_int(obj.get("content_index")))
             text = obj.get("delta" if kind.endswith("delta") else "text")
             piece = self._piece(key, text, delta=kind.endswith("delta"))
             return self._chunk(content=piece) if piece else None
         if kind.startswith(("reasoning_summary_text.", "reasoning_text.")):
             index = obj.get("summary_index", obj.get("content_index"))
-            key = ("reasoning", output_index, as_int(index))
+            key = ("reasoning", output_index, wire.as_int(index))
             delta = kind.endswith(".delta")
             text = obj.get("delta" if delta else "text")
             piece = self._piece(key, text, delta=delta) if kind.endswith(("delta", "done")) else ""
@@ -478,7 +463,7 @@ class ResponsesStreamParser:
         if kind == "failed":
             response = obj.get("response")
             error = response.get("error") if isinstance(response, Mapping) else None
-            raise stream_error(obj, error or "the response failed")
+            raise wire.stream_error(obj, error or "the response failed")
         return None
 
     def _piece(self, key: tuple[str, int, int], text: Any, *, delta: bool) -> str:
@@ -491,8 +476,8 @@ class ResponsesStreamParser:
 
     def _start(self, response: Any) -> None:
         if isinstance(response, Mapping):
-            self._id = str_or_none(response.get("id")) or self._id
-            self._model = str_or_none(response.get("model")) or self._model
+            self._id = wire.str_or_none(response.get("id")) or self._id
+            self._model = wire.str_or_none(response.get("model")) or self._model
             created = response.get("created_at")
             self._created = created if type(created) is int else self._created
 
@@ -501,7 +486,7 @@ class ResponsesStreamParser:
             return None
         kind = item.get("type")
         if kind == "function_call":
-            arguments = arguments_text(item.get("arguments")) or ""
+            arguments = wire.arguments_text(item.get("arguments")) or ""
             if output_index not in self._calls:
                 self._calls[output_index] = len(self._calls)
                 index = self._calls[output_index]
@@ -510,7 +495,7 @@ class ResponsesStreamParser:
                 delta = ToolCallDelta(
                     index=index,
                     id=call_id if isinstance(call_id, str) else None,
-                    name=str_or_none(item.get("name")),
+                    name=wire.str_or_none(item.get("name")),
                     arguments=arguments or None,
                     type="function",
                 )
@@ -565,9 +550,6 @@ def _with_image_url(part: Mapping[str, Any], url: str) -> dict[str, Any]:
     return {**part, "image_url": url}
 
 
-_NO_HEADERS: Final[Mapping[str, str]] = {}
-
-
 class ResponsesEndpoint:
     """``POST /responses``: xAI's recommended endpoint (``input_image`` parts, output items)."""
 
@@ -575,18 +557,18 @@ class ResponsesEndpoint:
 
     def build_body(
         self, request: ChatRequest, *, stream: bool = False, include_usage: bool = True
-    ) -> RequestBody:
+    ) -> wire.RequestBody:
         """The JSON body (:func:`responses_body`) in pieces; usage always comes with
         ``response.completed``, so ``include_usage`` has nothing to switch."""
         body = responses_body(request, stream=stream)
         try:
-            return json_body(body, "input", _image_url_of, _with_image_url)
+            return wire.json_body(body, "input", _image_url_of, _with_image_url)
         except (TypeError, ValueError) as exc:
             raise RequestValidationError(f"the request cannot be encoded as JSON: {exc}") from exc
 
     def headers(self, request: ChatRequest) -> Mapping[str, str]:
         """None: the conversation key travels in the body (``prompt_cache_key``)."""
-        return _NO_HEADERS
+        return wire.NO_HEADERS
 
     def parse_response(self, data: Any, request: ChatRequest | None = None) -> ChatCompletion:
         """A ``response`` object as a ChatCompletion (image tokens estimated from ``request``)."""
@@ -598,7 +580,7 @@ class ResponsesEndpoint:
 
     def describe(self, request: ChatRequest) -> str:
         """Model, message / image counts and the set options; never text or image payloads."""
-        return "responses " + describe_request(request)
+        return "responses " + wire.describe_request(request)
 
     def __repr__(self) -> str:
         return "ResponsesEndpoint()"

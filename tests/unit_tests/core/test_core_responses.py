@@ -372,6 +372,12 @@ def _stream(events: list[SSEEvent], request: ChatRequest | None = None) -> Strea
     return acc
 
 
+def _call_event(stage: str, index: int, call_id: str, name: str, arguments: str) -> Any:
+    """A ``response.output_item.<stage>`` event for a function call at output ``index``."""
+    item = {"type": "function_call", "call_id": call_id, "name": name, "arguments": arguments}
+    return (f"response.output_item.{stage}", {"output_index": index, "item": item})
+
+
 CREATED = ("response.created", {"response": {"id": "r-1", "model": "grok-4", "created_at": 5}})
 
 
@@ -390,32 +396,10 @@ def test_a_stream_of_text_reasoning_and_a_split_call_assembles() -> None:
             ("response.output_text.delta", {"output_index": 1, "content_index": 0, "delta": "Hi"}),
             ("response.output_text.delta", {"output_index": 1, "content_index": 0, "delta": "!"}),
             ("response.output_text.done", {"output_index": 1, "content_index": 0, "text": "Hi!"}),
-            (
-                "response.output_item.added",
-                {
-                    "output_index": 2,
-                    "item": {
-                        "type": "function_call",
-                        "call_id": "c1",
-                        "name": "f",
-                        "arguments": "",
-                    },
-                },
-            ),
+            _call_event("added", 2, "c1", "f", ""),
             ("response.function_call_arguments.delta", {"output_index": 2, "delta": '{"a"'}),
             ("response.function_call_arguments.done", {"output_index": 2, "arguments": '{"a": 1}'}),
-            (
-                "response.output_item.done",
-                {
-                    "output_index": 2,
-                    "item": {
-                        "type": "function_call",
-                        "call_id": "c1",
-                        "name": "f",
-                        "arguments": '{"a": 1}',
-                    },
-                },
-            ),
+            _call_event("done", 2, "c1", "f", '{"a": 1}'),
             ("response.completed", {"response": done}),
         )
     )
@@ -432,30 +416,8 @@ def test_text_sent_only_in_done_events_is_not_lost() -> None:
         _events(
             CREATED,
             ("response.output_text.done", {"output_index": 0, "content_index": 0, "text": "Whole"}),
-            (
-                "response.output_item.added",
-                {
-                    "output_index": 1,
-                    "item": {
-                        "type": "function_call",
-                        "call_id": "c",
-                        "name": "g",
-                        "arguments": '{"b": 2}',
-                    },
-                },
-            ),
-            (
-                "response.output_item.done",
-                {
-                    "output_index": 1,
-                    "item": {
-                        "type": "function_call",
-                        "call_id": "c",
-                        "name": "g",
-                        "arguments": '{"b": 2}',
-                    },
-                },
-            ),
+            _call_event("added", 1, "c", "g", '{"b": 2}'),
+            _call_event("done", 1, "c", "g", '{"b": 2}'),
             ("response.completed", {"response": _response([])}),
         )
     )

@@ -6,15 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from langchain_core.exceptions import (
-    ContextOverflowError,
-    ModelAPIError,
-    ModelAuthenticationError,
-    ModelConnectionError,
-    ModelInvalidRequestError,
-    ModelNotFoundError,
-    ModelRateLimitError,
-)
+from langchain_core import exceptions as lc
 from xai_vision import errors
 from xai_vision.emulator import Emulator
 
@@ -29,7 +21,7 @@ def _model(emulator: Emulator, **fields: Any) -> ChatXAIVision:
 
 def test_a_prompt_over_the_context_window_is_a_context_overflow(xai_emulator: Emulator) -> None:
     model = _model(xai_emulator, model="grok-2-vision-1212")  # 32,768 tokens
-    with pytest.raises(ContextOverflowError) as caught:
+    with pytest.raises(lc.ContextOverflowError) as caught:
         model.invoke("word " * 40_000)
     assert isinstance(caught.value, errors.ContextOverflowError)
     assert isinstance(caught.value, errors.BadRequestError)
@@ -40,7 +32,7 @@ def test_a_prompt_over_the_context_window_is_a_context_overflow(xai_emulator: Em
 
 def test_rate_limit_is_both_types_and_keeps_its_fields(xai_emulator: Emulator) -> None:
     xai_emulator.fail_next(1, status=429, retry_after=7)
-    with pytest.raises(ModelRateLimitError) as caught:
+    with pytest.raises(lc.ModelRateLimitError) as caught:
         _model(xai_emulator).invoke("hi")
     error = caught.value
     assert isinstance(error, errors.RateLimitError)
@@ -52,9 +44,9 @@ def test_rate_limit_is_both_types_and_keeps_its_fields(xai_emulator: Emulator) -
 @pytest.mark.parametrize(
     ("status", "langchain_type", "core_type"),
     [
-        (400, ModelInvalidRequestError, errors.BadRequestError),
-        (404, ModelNotFoundError, errors.NotFoundError),
-        (503, ModelAPIError, errors.InternalServerError),
+        (400, lc.ModelInvalidRequestError, errors.BadRequestError),
+        (404, lc.ModelNotFoundError, errors.NotFoundError),
+        (503, lc.ModelAPIError, errors.InternalServerError),
     ],
 )
 async def test_http_errors_map_on_every_path(
@@ -82,7 +74,7 @@ async def test_http_errors_map_on_every_path(
 def test_a_refused_key_is_an_authentication_error() -> None:
     with Emulator(invalid_keys=["xai-refused-key-000"]) as refusing:
         model = ChatXAIVision(api_key="xai-refused-key-000", base_url=refusing.base_url)
-        with pytest.raises(ModelAuthenticationError) as caught:
+        with pytest.raises(lc.ModelAuthenticationError) as caught:
             model.invoke("hi")
     assert isinstance(caught.value, errors.InvalidAPIKeyError)
     assert "xai-refused-key-000" not in str(caught.value)
@@ -90,7 +82,7 @@ def test_a_refused_key_is_an_authentication_error() -> None:
 
 def test_a_cut_stream_is_a_connection_error(xai_emulator: Emulator) -> None:
     xai_emulator.cut_stream(after_frames=2)
-    with pytest.raises(ModelConnectionError) as caught:
+    with pytest.raises(lc.ModelConnectionError) as caught:
         list(_model(xai_emulator).stream("tell me more"))
     assert isinstance(caught.value, errors.StreamInterruptedError)
 
@@ -108,7 +100,7 @@ def test_to_langchain_error_copies_every_attribute() -> None:
         "slow down", status_code=429, code="x", request_id="r1", body={"a": 1}, retry_after=2.0
     )
     converted = to_langchain_error(original)
-    assert isinstance(converted, ModelRateLimitError)
+    assert isinstance(converted, lc.ModelRateLimitError)
     assert vars(converted) == vars(original) and converted.args == original.args
     assert to_langchain_error(converted) is converted
     assert to_langchain_error(errors.XAIVisionError("x")).__class__ is errors.XAIVisionError
