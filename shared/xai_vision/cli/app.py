@@ -536,3 +536,46 @@ def demo(
     with _reporting():
         code = run_demo(model=model, api_key=api_key, base_url=base_url, timeout=timeout)
     raise typer.Exit(code)
+
+
+# --------------------------------------------------------------------------- report
+
+
+@app.command()
+def report(
+    results: Annotated[
+        Path,
+        typer.Argument(help="A batch results file (JSONL), from any engine.", show_default=False),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="HTML file to write. Default: the results file with .html.",
+            show_default=False,
+        ),
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option("--title", help="Page title. Default: 'Batch report: <file name>'."),
+    ] = None,
+) -> None:
+    """Write a batch's results as one self-contained HTML page (works offline, mails as is)."""
+    console = stderr_console()
+    with _reporting():
+        try:
+            from xai_vision.report import write_report
+
+            summary = write_report(results, out or results.with_suffix(".html"), title=title)
+        except ImportError as error:
+            console.print(Text(f"error: {error}", style="bold red"))
+            raise typer.Exit(ExitCode.USAGE) from None
+    for notice in summary.notices:
+        console.print(Text(f"note: {notice}", style="yellow"))
+    cost = "" if summary.cost_usd is None else f", cost {format_usd(summary.cost_usd)}"
+    console.print(
+        f"wrote {summary.path} ({summary.size_bytes / 1024:,.0f} KiB): {summary.entries} images, "
+        f"{summary.answered} answered, {summary.failures} failed, "
+        f"{summary.usage.total_tokens:,} tokens{cost}"
+    )
