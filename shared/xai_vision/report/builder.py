@@ -35,6 +35,7 @@ TEMPLATE = "report.html.j2"
 SCRIPT = "report.js"
 #: Chart geometry: plot height in SVG units, and the widest a bar gets on screen (CSS px).
 CHART_HEIGHT = 100
+CHART_PLOT_HEIGHT = 92  # the rest, under the bars, holds the failure marks
 CHART_MAX_BAR_PX = 40
 #: How much of a long answer goes into the page's search data (the card shows all of it).
 SEARCH_TEXT_LIMIT = 20_000
@@ -276,8 +277,10 @@ class _Chart:
 
     width: int  # viewBox width: one unit per entry
     height: int
+    plot_height: int  # bars stand on this line; failure marks go under it
     max_width_px: int
-    max_tokens: int
+    max_tokens: int  # the tallest bar
+    mean_tokens: int  # over the entries with usage
     series: tuple[_Series, ...]
     bars: tuple[_Bar, ...]
     failures: str  # SVG path data: a red mark under each entry without an answer
@@ -289,7 +292,8 @@ class _Chart:
             for entry in entries
         ]
         highest = max((sum(stack) for stack in stacks), default=0)
-        plot = CHART_HEIGHT - 8  # room under the bars for failure marks
+        measured = [sum(stack) for stack, entry in zip(stacks, entries, strict=True) if entry.usage]
+        plot = CHART_PLOT_HEIGHT
         scale = plot / highest if highest else 0.0
         paths: list[list[str]] = [[] for _ in CHART_SERIES]
         for x, stack in enumerate(stacks):
@@ -315,8 +319,10 @@ class _Chart:
         return cls(
             width=max(1, len(entries)),
             height=CHART_HEIGHT,
+            plot_height=CHART_PLOT_HEIGHT,
             max_width_px=max(1, len(entries)) * CHART_MAX_BAR_PX,
             max_tokens=highest,
+            mean_tokens=round(sum(measured) / len(measured)) if measured else 0,
             series=series,
             bars=bars,
             failures=failures,

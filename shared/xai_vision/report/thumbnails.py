@@ -34,8 +34,8 @@ __all__ = [
 THUMBNAIL_EDGE = 160
 #: The largest long edge a preview may have, px.
 MAX_THUMBNAIL_EDGE = 256
-#: A preview over this many bytes is downscaled further: 1,000 photos make a report of a few MB.
-THUMBNAIL_MAX_BYTES = 8 * 1024
+#: A preview over this many bytes is downscaled further: 1,000 photos stay under 10 MB.
+THUMBNAIL_MAX_BYTES = 6 * 1024
 #: The MIME types a preview is written in.
 THUMBNAIL_TYPES = frozenset({"image/jpeg", "image/png"})
 
@@ -70,6 +70,8 @@ def make_thumbnail(source: str, base: Path, *, edge: int = THUMBNAIL_EDGE) -> Th
     or unreadable file and bytes that are not an image all give a Thumbnail with a reason.
     """
     options = thumbnail_options(edge)
+    if not source:
+        return Thumbnail(reason="no source on this line")
     if source[:8].lower().startswith(("http://", "https://")):
         return Thumbnail(reason="remote URL: not downloaded (the report works offline)")
     if source[:5].lower() == "data:":

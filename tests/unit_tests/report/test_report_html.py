@@ -261,6 +261,11 @@ def test_unreadable_sources_get_an_inline_placeholder_and_urls_are_never_fetched
         assert placeholder is not None and placeholder.find("svg") is not None
         assert reason in placeholder.text(), (reason, placeholder.text())
     assert hits == []
+    # A broken line with no source to recover: a placeholder, not the results folder.
+    broken = write_jsonl(tmp_path / "broken.jsonl", [answered("gone.png"), "{not json"])
+    write_report(broken, tmp_path / "broken.html")
+    last = entries(read_page(tmp_path / "broken.html"))[1]
+    assert "no source on this line" in last.find("figure", "placeholder").text()
     # The URL source is a link to click, never a resource the page loads.
     link = entries(page)[1].find("a", "name")
     assert link is not None and link.attrs["href"] == f"{host}/cat.png"
