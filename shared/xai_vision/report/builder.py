@@ -23,7 +23,12 @@ from xai_vision.errors import RequestValidationError
 from xai_vision.images import data_uri_label
 from xai_vision.models import Usage
 from xai_vision.report.results import ResultEntry, ResultsFile, read_results
-from xai_vision.report.thumbnails import THUMBNAIL_EDGE, Thumbnail, make_thumbnails
+from xai_vision.report.thumbnails import (
+    THUMBNAIL_EDGE,
+    Thumbnail,
+    make_thumbnails,
+    thumbnail_options,
+)
 
 if TYPE_CHECKING:
     import jinja2
@@ -93,6 +98,7 @@ def write_report(
     :class:`RequestValidationError` naming the file for an unreadable or foreign results file
     or an unwritable ``out_path``, and ImportError naming the extra when Jinja2 is missing.
     """
+    thumbnail_options(thumbnail_edge)  # a bad edge fails before any work
     out = Path(out_path)
     results_file = Path(results_path)
     if out.exists() and results_file.exists() and out.resolve() == results_file.resolve():
@@ -198,12 +204,10 @@ def _render(
             "previews": sum(1 for t in thumbnails if t.data_uri is not None),
         },
         "usage": usage,
-        "any_usage": any(entry.usage is not None for entry in entries),
         "notices": results.notices,
         "chart": _Chart.of(entries) if entries else None,
         "page_data": {"entries": [view.search_record() for view in views]},
         "script_hash": _script_hash(),
-        "thumbnail_edge": thumbnail_edge,
     }
     html = environment.get_template(TEMPLATE).render(context)
     return html, thumbnails

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PIL import Image
 
-from xai_vision.errors import XAIVisionError
+from xai_vision.errors import RequestValidationError, XAIVisionError
 from xai_vision.images import ImageOptions, detect_image_format, parse_data_uri, prepare_image
 
 __all__ = [
@@ -57,7 +57,9 @@ class Thumbnail:
 def thumbnail_options(edge: int = THUMBNAIL_EDGE) -> ImageOptions:
     """The core image options that turn any image into a preview of long edge ``edge``."""
     if not 16 <= edge <= MAX_THUMBNAIL_EDGE:
-        raise ValueError(f"thumbnail edge must be 16 to {MAX_THUMBNAIL_EDGE} px, got {edge}")
+        raise RequestValidationError(
+            f"thumbnail_edge must be 16 to {MAX_THUMBNAIL_EDGE} px, got {edge}"
+        )
     return ImageOptions(
         max_edge=edge, max_bytes=THUMBNAIL_MAX_BYTES, optimize=True, animated="first_frame"
     )

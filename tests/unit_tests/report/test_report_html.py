@@ -464,6 +464,9 @@ def test_write_report_replaces_the_file_whole_and_refuses_bad_targets(tmp_path: 
         write_report(results, tmp_path / "nowhere" / "report.html")
     with pytest.raises(RequestValidationError, match="is a folder"):
         write_report(results, tmp_path)
+    with pytest.raises(RequestValidationError, match="thumbnail_edge must be 16 to 256 px"):
+        write_report(results, tmp_path / "big.html", thumbnail_edge=512)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "results.jsonl"]
     assert read_results(results).entries[0].source == "a.png"  # untouched
 
 
