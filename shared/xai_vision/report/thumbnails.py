@@ -34,7 +34,7 @@ __all__ = [
 THUMBNAIL_EDGE = 160
 #: The largest long edge a preview may have, px.
 MAX_THUMBNAIL_EDGE = 256
-#: A preview over this many bytes is downscaled further: 1,000 photos stay under 10 MB.
+#: A preview over this many bytes is downscaled further: 1,000 previews take 8 MB at most.
 THUMBNAIL_MAX_BYTES = 6 * 1024
 #: The MIME types a preview is written in.
 THUMBNAIL_TYPES = frozenset({"image/jpeg", "image/png"})
