@@ -35,6 +35,7 @@ from xai_vision.cli.connection import connect
 from xai_vision.cli.output import (
     ExitCode,
     exit_code_for,
+    format_usd,
     report_error,
     stderr_console,
     usage_record,
@@ -539,3 +540,46 @@ def samples(
         raise typer.Exit(ExitCode.FAILED)
     apple = shlex.quote(str(folder / "apple.png"))
     console.print(Text(f'Try: xai-vision ask {apple} -p "What is this?" --emulator', style="dim"))
+
+
+# --------------------------------------------------------------------------- report
+
+
+@app.command()
+def report(
+    results: Annotated[
+        Path,
+        typer.Argument(help="A batch results file (JSONL), from any engine.", show_default=False),
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="HTML file to write. Default: the results file with .html.",
+            show_default=False,
+        ),
+    ] = None,
+    title: Annotated[
+        str | None,
+        typer.Option("--title", help="Page title. Default: 'Batch report: <file name>'."),
+    ] = None,
+) -> None:
+    """Write a batch's results as one self-contained HTML page (works offline, mails as is)."""
+    console = stderr_console()
+    with _reporting():
+        try:
+            from xai_vision.report import write_report
+
+            summary = write_report(results, out or results.with_suffix(".html"), title=title)
+        except ImportError as error:
+            console.print(Text(f"error: {error}", style="bold red"))
+            raise typer.Exit(ExitCode.USAGE) from None
+    for notice in summary.notices:
+        console.print(Text(f"note: {notice}", style="yellow"))
+    cost = "" if summary.cost_usd is None else f", cost {format_usd(summary.cost_usd)}"
+    console.print(
+        f"wrote {summary.path} ({summary.size_bytes / 1024:,.0f} KiB): {summary.entries} images, "
+        f"{summary.answered} answered, {summary.failures} failed, "
+        f"{summary.usage.total_tokens:,} tokens{cost}"
+    )
