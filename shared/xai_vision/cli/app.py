@@ -396,6 +396,14 @@ def batch(
     timeout: TimeoutOption = 60.0,
     emulator: EmulatorOption = False,
     api: APIOption = API.chat_completions,
+    report_path: Annotated[
+        Path | None,
+        typer.Option(
+            "--report",
+            help="Also write the results as one self-contained HTML page (see 'report').",
+            show_default=False,
+        ),
+    ] = None,
 ) -> None:
     """Ask the same question about many images, writing one JSONL line per image."""
     with _reporting():
@@ -414,6 +422,8 @@ def batch(
             run = run_local(items, output, settings, client)
         summary = summarise(items, out)
         print_summary(summary, run, output)
+        if report_path is not None:
+            _write_report(out, report_path, title=None)
         raise typer.Exit(batch_exit_code(summary, run))
 
 
@@ -566,15 +576,20 @@ def report(
     ] = None,
 ) -> None:
     """Write a batch's results as one self-contained HTML page (works offline, mails as is)."""
-    console = stderr_console()
     with _reporting():
-        try:
-            from xai_vision.report import write_report
+        _write_report(results, out or results.with_suffix(".html"), title=title)
 
-            summary = write_report(results, out or results.with_suffix(".html"), title=title)
-        except ImportError as error:
-            console.print(Text(f"error: {error}", style="bold red"))
-            raise typer.Exit(ExitCode.USAGE) from None
+
+def _write_report(results: Path, out: Path, *, title: str | None) -> None:
+    """Write the HTML report of ``results`` to ``out``; say what it holds on stderr."""
+    console = stderr_console()
+    try:
+        from xai_vision.report import write_report
+
+        summary = write_report(results, out, title=title)
+    except ImportError as error:
+        console.print(Text(f"error: {error}", style="bold red"))
+        raise typer.Exit(ExitCode.USAGE) from None
     for notice in summary.notices:
         console.print(Text(f"note: {notice}", style="yellow"))
     cost = "" if summary.cost_usd is None else f", cost {format_usd(summary.cost_usd)}"

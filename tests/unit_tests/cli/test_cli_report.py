@@ -105,3 +105,22 @@ def test_report_errors_are_one_line_and_exit_2(tmp_path: Path) -> None:
     assert same.exit_code == ExitCode.USAGE
     assert "would overwrite the results file" in same.stderr
     assert results.read_text().startswith('{"source": "a.png"')
+
+
+def test_batch_writes_the_report_at_its_end(xai_emulator: Emulator, tmp_path: Path) -> None:
+    out, page = tmp_path / "results.jsonl", tmp_path / "page.html"
+    result = runner.invoke(
+        app,
+        [
+            "batch", str(_folder(tmp_path / "imgs")), "-p", "What colour?", "--out", str(out),
+            "--base-url", xai_emulator.base_url, "--api-key", xai_emulator.api_key,
+            "--report", str(page),
+        ],
+    )  # fmt: skip
+    assert result.exit_code == ExitCode.FAILED, result.output  # broken.png: the batch's own code
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+    html = page.read_text(encoding="utf-8")
+    assert sorted(_cards(html)) == sorted(
+        (str(n), "failed" if r["error"] else "answered") for n, r in enumerate(records, 1)
+    )
+    assert f"wrote {page}" in result.output.replace("\n", "")
