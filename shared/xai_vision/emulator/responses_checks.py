@@ -113,8 +113,8 @@ def _content_part(part: Any, where: str) -> dict[str, Any]:
         )
     if kind != "input_image":
         raise _unknown_variant(f"{where}.type", kind, _PART_TYPES)
-    url = part.get("image_url")
-    if not isinstance(url, str) or not url:
+    url = _string(part, "image_url", where)  # the spec requires it, file_id or not
+    if not url:
         raise Rejection(400, f"{where}.image_url: a url is required (file_id is not supported)")
     detail = part.get("detail")
     if detail is not None and detail not in DETAILS:

@@ -13,6 +13,7 @@ from typing import Any
 import httpx
 import pytest
 from xai_vision.emulator import Emulator, EmulatorSettings
+from xai_vision.emulator.validation import spec_schema, spec_validator
 
 from tests.unit_tests.emulator.conftest import SchemaValidator, split_events
 
@@ -524,6 +525,11 @@ def test_image_rules_are_the_chat_rules_named_by_input_path(
         400,
         "does not support image inputs (input[0].content[1])",
     )
+    rejected(
+        respond(client, [{"role": "user", "content": [{"type": "input_image", "file_id": "f"}]}]),
+        422,
+        "input[0].content[0]: missing field `image_url`",
+    )
     low = ok(respond(client, [_image_item(png, detail="low")]))
     assert "detail low" in text_of(low)
 
@@ -740,6 +746,16 @@ def test_faults_apply_to_responses_requests(xai_emulator: Emulator, client: http
     assert xai_emulator.fault_counts() == {"429": 1, "reset": 1, "malformed_json": 1}
 
 
+def test_random_and_slow_faults_apply_too(xai_emulator: Emulator, client: httpx.Client) -> None:
+    xai_emulator.set_fault_rate(1.0, statuses=(503,))
+    rejected(respond(client, "hi"), 503, "emulated fault")
+    xai_emulator.set_fault_rate(0)
+    xai_emulator.slow_next(5)
+    with pytest.raises(httpx.ReadTimeout):
+        client.post("/responses", json={"model": MODEL, "input": "hi"}, timeout=0.2)
+    assert xai_emulator.fault_counts() == {"503": 1, "slow": 1}
+
+
 def test_a_failed_stream_ends_with_an_error_or_a_failed_response(
     xai_emulator: Emulator, client: httpx.Client, xai_schema: SchemaValidator
 ) -> None:
@@ -782,3 +798,64 @@ def test_a_cut_stream_stops_after_its_frames(xai_emulator: Emulator, client: htt
                 received += piece
     names = [line for line in received.decode().splitlines() if line.startswith("event: ")]
     assert names == ["event: response.created", "event: response.in_progress"]
+
+
+# --------------------------------------------------------------------------- vs jsonschema
+
+_REQUESTS: list[Any] = [
+    {"model": MODEL, "input": "hi"},
+    {
+        "model": MODEL,
+        "input": [
+            {"role": "developer", "content": "Be brief."},
+            {
+                "role": "user",
+                "content": [
+                    {"type": "input_text", "text": "a"},
+                    {"type": "input_image", "image_url": "https://e.com/a.png", "detail": "low"},
+                ],
+            },
+            {"type": "reasoning", "summary": [], "encrypted_content": "x"},
+            {"type": "function_call", "call_id": "c", "name": "f", "arguments": "{}"},
+            {"type": "function_call_output", "call_id": "c", "output": "r"},
+        ],
+        "tools": [{"type": "function", "name": "f", "parameters": {"type": "object"}}],
+        "tool_choice": {"type": "function", "name": "f"},
+        "text": {"format": {"type": "json_schema", "name": "n", "schema": {}}},
+        "include": ["reasoning.encrypted_content"],
+        "store": False,
+    },
+    {"model": MODEL, "input": 7},
+    {"model": MODEL, "input": "hi", "temperature": 3},
+    {"model": MODEL, "input": "hi", "tool_choice": {"type": "function"}},
+    {"model": MODEL, "input": "hi", "text": {"format": {"type": "json_schema"}}},
+    {"model": MODEL, "input": "hi", "tools": [{"type": "function", "name": "f"}]},
+    {"model": MODEL, "input": [{"role": "user", "content": [{"type": "input_image"}]}]},
+]
+
+
+@pytest.mark.parametrize("body", _REQUESTS)
+def test_builtin_validator_agrees_with_jsonschema_on_responses_requests(
+    body: Any, xai_schema: SchemaValidator
+) -> None:
+    ours = spec_validator().first_error(body, spec_schema("ModelRequest")) is None
+    assert ours == xai_schema("ModelRequest").is_valid(body)
+
+
+def test_a_subprocess_emulator_serves_and_stores_responses_and_takes_fail_stream(
+    image_bytes: ImageFactory,
+) -> None:
+    settings = EmulatorSettings(strict_image_store=True)
+    with Emulator(mode="subprocess", settings=settings) as emulator:
+        headers = {"Authorization": f"Bearer {emulator.api_key}"}
+        with httpx.Client(base_url=emulator.base_url, headers=headers, timeout=30) as http:
+            created = ok(respond(http, "hi"))
+            assert ok(http.get(f"/responses/{created['id']}")) == created
+            image = _image_item(data_uri(image_bytes()))
+            rejected(respond(http, [image]), 400, "store: storing")
+            emulator.fail_stream(2)
+            streamed = http.post("/responses", json={"model": MODEL, "input": "x", "stream": True})
+            assert (
+                streamed.text.rstrip("\n").split("\n\n")[-1].startswith("event: response.failed\n")
+            )
+            assert emulator.fault_counts() == {"fail_stream": 1}

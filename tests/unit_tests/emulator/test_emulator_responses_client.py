@@ -17,6 +17,7 @@ from xai_vision.endpoints import ChatCompletionsEndpoint, ResponsesEndpoint
 from xai_vision.errors import (
     InternalServerError,
     NotFoundError,
+    ResponseParseError,
     StreamError,
     StreamInterruptedError,
     UnprocessableEntityError,
@@ -24,6 +25,8 @@ from xai_vision.errors import (
 from xai_vision.messages import (
     ChatRequest,
     ImageCollector,
+    ImagePart,
+    TextPart,
     assistant_message,
     function_tool,
     json_schema_response_format,
@@ -95,14 +98,15 @@ async def answer(client: XAIClient, request: ChatRequest, way: Way = "create") -
 def image_request(image_bytes: ImageFactory, **fields: Any) -> ChatRequest:
     """A conversation with three inline images (one of several tiles) and a question."""
     collector = ImageCollector()
-    parts = [
+    parts: list[TextPart | ImagePart] = [
         text_part("What is in these images?"),
         collector.add(image_bytes(color="red", size=(64, 48)), detail="high"),
         collector.add(image_bytes(color="blue", size=(32, 32), fmt="JPEG")),
         collector.add(image_bytes(color="white", size=(1200, 700)), detail="high"),
     ]
-    messages = [system_message("Describe carefully."), user_message(parts)]
-    return ChatRequest(MODEL, messages, **fields)
+    return ChatRequest(
+        MODEL, [system_message("Describe carefully."), user_message(parts)], **fields
+    )
 
 
 @pytest.mark.parametrize("way", WAYS)
@@ -305,8 +309,10 @@ def _faulty(emulator: Emulator, fault: str) -> None:
         emulator.cut_stream(after_frames=4, reset=True)
     elif fault == "failed":
         emulator.fail_stream(4, message="the model crashed")
-    else:
+    elif fault == "error":
         emulator.fail_stream(0, status=503)
+    else:
+        emulator.malformed_next("sse")
 
 
 @pytest.mark.parametrize(
@@ -316,6 +322,7 @@ def _faulty(emulator: Emulator, fault: str) -> None:
         ("reset", StreamInterruptedError),
         ("failed", StreamError),
         ("error", StreamError),
+        ("malformed", ResponseParseError),
     ],
 )
 @pytest.mark.parametrize("way", ["stream", "astream"])
