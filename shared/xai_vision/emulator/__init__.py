@@ -1,4 +1,4 @@
-"""A faithful local xAI chat-completions endpoint for tests, demos and benchmarks.
+"""A faithful local xAI API (chat completions and responses) for tests, demos and benchmarks.
 
 Start it::
 
@@ -13,9 +13,11 @@ or as the pytest fixture ``xai_emulator`` (``xai_emulator_env`` also sets ``XAI_
 ``XAI_BASE_URL``), or ``Emulator(mode="subprocess")``, ``python -m xai_vision.emulator --port
 8765`` or ``xai-vision emulator --port 8765``.
 
-What it serves: ``POST /v1/chat/completions``, ``GET /v1/models`` and ``/v1/models/{id}``.
-Requests are validated against xAI's OpenAPI ``ChatRequest`` schema (packaged with this
-module; a built-in validator, so no ``jsonschema`` dependency) and xAI's image rules (format
+What it serves: ``POST /v1/chat/completions``, ``POST /v1/responses``, ``GET`` and ``DELETE
+/v1/responses/{id}``, ``GET /v1/models`` and ``/v1/models/{id}``. Requests are validated against
+xAI's OpenAPI ``ChatRequest`` / ``ModelRequest`` schemas (packaged with this module; a built-in
+validator, so no ``jsonschema`` dependency; a top-level field the schema does not list is a 422)
+and xAI's image rules (format
 from magic bytes: JPEG, PNG, WebP, static GIF; data-URI MIME agreeing with the bytes; strict
 base64; 20 MiB; ``detail`` auto|low|high; 10 images a message; no images to text-only models;
 URL images fetched only from loopback hosts, with a 5 s timeout; ``url_aliases`` lets a
@@ -48,12 +50,21 @@ from the prompt's numbers and quoted strings; a tool result gets an answer that 
 framed like recorded xAI traffic; tool calls stream whole (xAI) or, with
 ``stream_tool_calls="split"``, as OpenAI-style fragments.
 
+The responses endpoint gives the same answers and tokens for the same conversation, as a
+``response`` object (output items: reasoning, message, function calls; usage ``input_tokens``,
+``output_tokens`` without the reasoning, ``total_tokens`` with it) or as its named events
+(``response.created`` ... ``response.completed`` / ``response.incomplete``). Responses are
+stored unless ``store`` is false (``GET``/``DELETE`` by the key that created them;
+``previous_response_id`` continues one); ``strict_image_store=True`` refuses storing images.
+
 Drive it: ``queue_reply(...)`` (text, tool calls, reasoning, or an error status/body),
 ``fail_next(n, status=429|500|503, retry_after=...)``, ``set_latency(seconds, chunk_delay)``,
-``cut_stream(after_frames)``, ``malformed_next("json" | "sse")``, ``reset_next(n)`` (TCP
+``cut_stream(after_frames)``, ``fail_stream(after_frames)`` (an error inside the stream),
+``malformed_next("json" | "sse")``, ``reset_next(n)`` (TCP
 reset before any byte), ``truncate_next(n)`` (body cut short of its Content-Length),
 ``slow_next(seconds, n)``, ``set_fault_rate(0.1, statuses=(429, 503), seed=...)`` (a seeded
-random share of requests fails), ``fault_counts()``, ``reset()``.
+random share of requests fails), ``fault_counts()``, ``reset()`` (which also forgets stored
+responses).
 
 Watch it: ``log_requests=True`` (a setting and an ``Emulator`` argument) prints one line per
 request on stderr: method, path, model, image count, status, tokens; never the key, headers,

@@ -15,7 +15,8 @@ from xai_vision.emulator.server import serve
 def main(argv: Sequence[str] | None = None) -> None:
     """Parse the command line and serve until interrupted."""
     parser = argparse.ArgumentParser(
-        prog="python -m xai_vision.emulator", description="Local xAI chat-completions emulator."
+        prog="python -m xai_vision.emulator",
+        description="Local xAI API emulator (chat completions, responses, models).",
     )
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=8765, help="0 picks a free port")

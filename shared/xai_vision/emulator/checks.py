@@ -1,15 +1,17 @@
-"""Chat-completions request checks: accept or reject a request the way xAI does.
+"""Request checks: accept or reject a request the way xAI does.
 
-:func:`check_chat_request` validates a body against xAI's OpenAPI schema, the model's
-parameters, the tools and xAI's image rules, and returns a :class:`ChatCall` (what answer
-building needs) or raises :class:`~xai_vision.emulator.validation.Rejection`.
+:func:`check_chat_request` validates a chat-completions body against xAI's OpenAPI schema, then
+:func:`check_call` (shared with the responses endpoint, which first turns its ``input`` items
+into the same chat messages) checks the model's parameters, the tools and xAI's image rules.
+Either returns a :class:`ChatCall` (what answer building needs) or raises
+:class:`~xai_vision.emulator.validation.Rejection`.
 """
 
 from __future__ import annotations
 
 import asyncio
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, cast
 from urllib.parse import urlsplit
@@ -30,14 +32,24 @@ from xai_vision.tokens import (
     message_text,
 )
 
-__all__ = ["ChatCall", "Fetcher", "check_chat_request"]
+__all__ = [
+    "CHAT_FIELDS",
+    "DESERIALIZE",
+    "ChatCall",
+    "Fetcher",
+    "FieldNames",
+    "check_call",
+    "check_chat_request",
+    "check_known_fields",
+]
 
 #: Downloads an http(s) image URL (of the image part named by the second argument): returns its
 #: bytes or raises Rejection. The server's is :meth:`ImageFetcher.fetch
 #: <xai_vision.emulator.image_fetch.ImageFetcher.fetch>`.
 Fetcher = Callable[[str, str], Awaitable[bytes]]
 
-_DESERIALIZE = "Failed to deserialize the JSON body into the target type"
+#: How xAI's 422 answers begin (its deserialiser's words).
+DESERIALIZE = "Failed to deserialize the JSON body into the target type"
 _CAMEL = {
     "stop": "stop",
     "presence_penalty": "presencePenalty",
@@ -69,24 +81,79 @@ class ChatCall:
         return sum(image.tokens for image in self.images)
 
 
+@dataclass(frozen=True)
+class FieldNames:
+    """How one endpoint names, in its rejections, the fields the shared checks look at."""
+
+    #: The list of messages (``input`` on the responses endpoint).
+    messages: str = "messages"
+    #: The function of tool ``{i}``.
+    tool: str = "tools[{i}].function"
+    reasoning_effort: str = "reasoning_effort"
+    max_tokens: str = "max_tokens"
+
+
+#: Chat completions' own field names.
+CHAT_FIELDS = FieldNames()
+
+
 def _present(body: Mapping[str, Any], key: str) -> bool:
     return body.get(key) is not None
+
+
+def check_known_fields(body: Mapping[str, Any], schema: str) -> None:
+    """422 for a top-level field the spec's ``schema`` does not list (xAI's deserialiser
+    refuses unknown fields; the spec's request schemas leave ``additionalProperties`` open)."""
+    listed = spec_schema(schema)["properties"]
+    for name in body:
+        if name not in listed:
+            expected = ", ".join(f"`{field}`" for field in listed)
+            raise Rejection(
+                422,
+                f"{DESERIALIZE}: unknown field `{name}`, expected one of {expected}",
+            )
 
 
 async def check_chat_request(body: Any, settings: EmulatorSettings, fetch: Fetcher) -> ChatCall:
     """Validate ``body`` like xAI (schema, model, parameters, images); raise Rejection if not."""
     if not isinstance(body, dict):
         kind = "array" if isinstance(body, list) else type(body).__name__
-        raise Rejection(422, f"{_DESERIALIZE}: invalid type: {kind}, expected struct ChatRequest")
+        raise Rejection(422, f"{DESERIALIZE}: invalid type: {kind}, expected struct ChatRequest")
+    check_known_fields(body, "ChatRequest")
     problem = spec_validator().first_error(body, spec_schema("ChatRequest"))
     if problem is not None:
-        raise Rejection(422, f"{_DESERIALIZE}: {problem}")
+        raise Rejection(422, f"{DESERIALIZE}: {problem}")
     for required in ("model", "messages"):
         if required not in body:
-            raise Rejection(422, f"{_DESERIALIZE}: missing field `{required}`")
+            raise Rejection(422, f"{DESERIALIZE}: missing field `{required}`")
+    stream = bool(body.get("stream"))
+    if _present(body, "stream_options") and not stream:
+        raise Rejection(400, "stream_options: only allowed when stream is true")
+    include_usage = stream and bool((body.get("stream_options") or {}).get("include_usage"))
+    return await check_call(body, settings, fetch, stream=stream, include_usage=include_usage)
+
+
+async def check_call(
+    body: dict[str, Any],
+    settings: EmulatorSettings,
+    fetch: Fetcher,
+    *,
+    stream: bool,
+    include_usage: bool,
+    fields: FieldNames = CHAT_FIELDS,
+    message_paths: Sequence[str] | None = None,
+) -> ChatCall:
+    """The checks every endpoint shares, on a chat-shaped ``body`` (model, messages, tools,
+    tool_choice, response_format, reasoning_effort, max_tokens): the model, its parameters,
+    the tools, the images and the prompt's length.
+
+    ``fields`` and ``message_paths`` (one path a message, e.g. ``input[2]``) name what a
+    rejection points at, for an endpoint whose body was turned into this shape.
+    """
     messages: list[dict[str, Any]] = body["messages"]
     if not messages:
-        raise Rejection(400, "messages: at least one message is required")
+        raise Rejection(400, f"{fields.messages}: at least one message is required")
+    paths = list(message_paths or [f"messages[{i}]" for i in range(len(messages))])
 
     effort = body.get("reasoning_effort")
     model = resolve_model(body["model"], effort if isinstance(effort, str) else None)
@@ -96,15 +163,10 @@ async def check_chat_request(body: Any, settings: EmulatorSettings, fetch: Fetch
             f"The model {body['model']} does not exist or your team does not have access to it "
             "(model not found).",
         )
-    _check_parameters(body, model)
-    tools = _check_tools(body)
+    _check_parameters(body, model, fields)
+    tools = _check_tools(body, fields)
 
-    stream = bool(body.get("stream"))
-    if _present(body, "stream_options") and not stream:
-        raise Rejection(400, "stream_options: only allowed when stream is true")
-    include_usage = stream and bool((body.get("stream_options") or {}).get("include_usage"))
-
-    images = await _check_images(messages, model, settings, fetch)
+    images = await _check_images(messages, paths, model, settings, fetch)
     text_tokens = estimate_messages_text_tokens(messages)
     text_tokens += estimate_tools_tokens(body.get("tools") or [])
     if _present(body, "response_format"):
@@ -123,7 +185,7 @@ async def check_chat_request(body: Any, settings: EmulatorSettings, fetch: Fetch
     if limit is None:
         limit = body.get("max_tokens")
     if limit is not None and limit < 1:
-        raise Rejection(400, f"max_tokens: must be at least 1, got {limit}")
+        raise Rejection(400, f"{fields.max_tokens}: must be at least 1, got {limit}")
     stop = body.get("stop") or []
     return ChatCall(
         body=body,
@@ -141,27 +203,28 @@ async def check_chat_request(body: Any, settings: EmulatorSettings, fetch: Fetch
     )
 
 
-def _check_parameters(body: Mapping[str, Any], model: ModelInfo) -> None:
+def _check_parameters(body: Mapping[str, Any], model: ModelInfo, fields: FieldNames) -> None:
     for key in model.rejected_params:
         if _present(body, key):
             raise Rejection(400, f"Model {model.name} does not support parameter {_CAMEL[key]}.")
     effort = body.get("reasoning_effort")
     if effort is not None and effort not in ("low", "high"):
-        raise Rejection(400, f"reasoning_effort: must be 'low' or 'high', got {effort!r}")
+        raise Rejection(400, f"{fields.reasoning_effort}: must be 'low' or 'high', got {effort!r}")
 
 
-def _check_tools(body: Mapping[str, Any]) -> list[dict[str, Any]]:
+def _check_tools(body: Mapping[str, Any], fields: FieldNames) -> list[dict[str, Any]]:
     """The function tools, after checking names and tool_choice against them."""
     tools = [t["function"] for t in body.get("tools") or [] if t.get("type") == "function"]
     names = [t["name"] for t in tools]
     for i, name in enumerate(names):
+        where = fields.tool.format(i=i)
         if not re.fullmatch(r"[A-Za-z0-9_.:-]{1,128}", name):
-            raise Rejection(400, f"tools[{i}].function.name: invalid function name {name!r}")
+            raise Rejection(400, f"{where}.name: invalid function name {name!r}")
         if names.index(name) != i:
-            raise Rejection(400, f"tools[{i}].function.name: duplicate function name {name!r}")
+            raise Rejection(400, f"{where}.name: duplicate function name {name!r}")
         parameters = tools[i].get("parameters")
         if not isinstance(parameters, (dict, bool)):
-            raise Rejection(400, f"tools[{i}].function.parameters: must be a JSON schema object")
+            raise Rejection(400, f"{where}.parameters: must be a JSON schema object")
     choice = body.get("tool_choice")
     if isinstance(choice, str):
         if choice not in ("none", "auto", "required"):
@@ -198,7 +261,11 @@ def _tool_results(messages: list[dict[str, Any]]) -> list[tuple[str, str]]:
 
 
 async def _check_images(
-    messages: list[dict[str, Any]], model: ModelInfo, settings: EmulatorSettings, fetch: Fetcher
+    messages: list[dict[str, Any]],
+    paths: Sequence[str],
+    model: ModelInfo,
+    settings: EmulatorSettings,
+    fetch: Fetcher,
 ) -> list[ImageFacts]:
     found: list[tuple[str, bytes, str | None, Detail]] = []
     for i, message in enumerate(messages):
@@ -207,11 +274,11 @@ async def _check_images(
             continue
         count = 0
         for j, part in enumerate(content):
-            where = f"messages[{i}].content[{j}]"
+            where = f"{paths[i]}.content[{j}]"
             kind = part.get("type")
             if kind == "text":
                 if not isinstance(part.get("text"), str):
-                    raise Rejection(422, f"{_DESERIALIZE}: {where}: missing field `text`")
+                    raise Rejection(422, f"{DESERIALIZE}: {where}: missing field `text`")
                 continue
             if kind != "image_url":
                 raise Rejection(
@@ -219,14 +286,14 @@ async def _check_images(
                 )
             image_url = part.get("image_url")
             if not isinstance(image_url, dict):
-                raise Rejection(422, f"{_DESERIALIZE}: {where}: missing field `image_url`")
+                raise Rejection(422, f"{DESERIALIZE}: {where}: missing field `image_url`")
             detail = image_url.get("detail", "auto")
             if detail is None:
                 detail = "auto"
             if detail not in DETAILS:
                 raise Rejection(
                     422,
-                    f"{_DESERIALIZE}: {where}.image_url.detail: unknown variant `{detail}`, "
+                    f"{DESERIALIZE}: {where}.image_url.detail: unknown variant `{detail}`, "
                     "expected one of `auto`, `low`, `high`",
                 )
             url = image_url.get("url")
@@ -238,7 +305,7 @@ async def _check_images(
             limit = settings.max_images_per_message
             if limit is not None and count > limit:
                 raise Rejection(
-                    400, f"messages[{i}]: too many images in one message (the maximum is {limit})"
+                    400, f"{paths[i]}: too many images in one message (the maximum is {limit})"
                 )
             if not model.takes_images:
                 raise Rejection(400, f"Model {model.name} does not support image inputs ({where}).")

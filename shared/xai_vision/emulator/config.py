@@ -57,7 +57,7 @@ class EmulatorSettings:
     invalid_keys: tuple[str, ...] = ()
     #: When set, only these keys are accepted; any other key is an incorrect key (400).
     valid_keys: tuple[str, ...] | None = None
-    #: Seconds added before each chat-completions answer.
+    #: Seconds added before each answer (chat completions and responses).
     latency: float = 0.0
     #: Seconds between streamed frames.
     chunk_delay: float = 0.0
@@ -87,6 +87,9 @@ class EmulatorSettings:
     prompt_cache_min_tokens: int = DEFAULT_MIN_TOKENS
     #: Prefix digests the cache keeps (an LRU); bounds its memory.
     prompt_cache_entries: int = DEFAULT_MAX_ENTRIES
+    #: ``POST /v1/responses`` with images and ``store`` true (the default): xAI says such a
+    #: request "may fail". False (default): it is answered and stored; True: 400.
+    strict_image_store: bool = False
 
     def __post_init__(self) -> None:
         if self.stream_tool_calls not in ("whole", "split"):

@@ -37,6 +37,7 @@ CONTROL_OPERATIONS: Mapping[str, Operation] = MappingProxyType(
         "queue_reply": _queue_reply,
         "fail_next": lambda state, args: state.faults.fail_next(**args),
         "cut_stream": lambda state, args: state.faults.cut_stream(**args),
+        "fail_stream": lambda state, args: state.faults.fail_stream(**args),
         "malformed_next": lambda state, args: state.faults.malformed_next(**args),
         "set_latency": lambda state, args: state.set_latency(**args),
         "reset_next": lambda state, args: state.faults.reset_next(**args),

@@ -32,7 +32,8 @@ _READY_PREFIX = "xai-vision emulator listening on "
 
 
 class Emulator:
-    """A local xAI chat-completions endpoint on 127.0.0.1 (ephemeral port by default).
+    """A local xAI API (chat completions, responses, models) on 127.0.0.1 (ephemeral port by
+    default).
 
     ``with Emulator() as emu:`` then point a client at ``emu.base_url`` with any non-empty key
     (``emu.api_key`` is one). ``mode="thread"`` runs the server on an event loop in a
@@ -253,8 +254,8 @@ class Emulator:
         self._call("clear_requests")
 
     def reset(self) -> None:
-        """Forget the request log, queued replies, faults, latency overrides and the prompt
-        cache (so the next request reports ``cached_tokens: 0``)."""
+        """Forget the request log, queued replies, faults, latency overrides, the prompt cache
+        (so the next request reports ``cached_tokens: 0``) and stored responses."""
         self._call("reset")
 
     def queue_reply(
@@ -270,7 +271,8 @@ class Emulator:
         body: Any = None,
         headers: dict[str, str] | None = None,
     ) -> None:
-        """Answer the next valid chat request exactly so (replies are used in queue order).
+        """Answer the next valid chat or responses request exactly so (replies are used in queue
+        order).
 
         Text: ``queue_reply("Hi")``. Tool calls: ``queue_reply(tool_calls=[{"name": "f",
         "arguments": {"x": 1}}])``. An error: ``queue_reply(status=400, error="...")``
@@ -305,7 +307,7 @@ class Emulator:
         retry_after_ms: int | None = None,
         message: str | None = None,
     ) -> None:
-        """The next ``n`` chat requests answer ``status`` (429 by default; 500, 503, ...)."""
+        """The next ``n`` requests answer ``status`` (429 by default; 500, 503, ...)."""
         self._call(
             "fail_next",
             n=n,
@@ -320,12 +322,20 @@ class Emulator:
         SSE frames."""
         self._call("cut_stream", after_frames=after_frames, n=n, reset=reset)
 
+    def fail_stream(
+        self, after_frames: int, n: int = 1, *, status: int = 500, message: str | None = None
+    ) -> None:
+        """The next ``n`` streams send ``after_frames`` frames, then an error inside the stream
+        (chat completions: xAI's flat ``{"code", "error"}`` as a data frame; responses: an
+        ``error`` event when ``after_frames`` is 0, else ``response.failed``), and end."""
+        self._call("fail_stream", after_frames=after_frames, n=n, status=status, message=message)
+
     def malformed_next(self, kind: Literal["json", "sse"] = "json", n: int = 1) -> None:
         """The next ``n`` JSON answers (``"json"``) or streams (``"sse"``) are broken."""
         self._call("malformed_next", kind=kind, n=n)
 
     def reset_next(self, n: int = 1) -> None:
-        """The next ``n`` chat requests get their connection reset (RST) before any byte."""
+        """The next ``n`` requests get their connection reset (RST) before any byte."""
         self._call("reset_next", n=n)
 
     def truncate_next(self, n: int = 1) -> None:
@@ -333,7 +343,7 @@ class Emulator:
         self._call("truncate_next", n=n)
 
     def slow_next(self, seconds: float, n: int = 1) -> None:
-        """The next ``n`` chat requests wait ``seconds`` before answering (or resetting)."""
+        """The next ``n`` requests wait ``seconds`` before answering (or resetting)."""
         self._call("slow_next", seconds=seconds, n=n)
 
     def set_fault_rate(
@@ -345,7 +355,7 @@ class Emulator:
         retry_after: float | None = None,
         retry_after_ms: int | None = None,
     ) -> None:
-        """Answer a seeded random ``rate`` share of chat requests with one of ``statuses``."""
+        """Answer a seeded random ``rate`` share of requests with one of ``statuses``."""
         self._call(
             "set_fault_rate",
             rate=rate,

@@ -1,5 +1,5 @@
-"""Fault injection: errors, delays, resets, cut, malformed and truncated answers, queued for
-the next requests (or a seeded random share of them) and counted as they are injected.
+"""Fault injection: errors, delays, resets, cut, failed, malformed and truncated answers, queued
+for the next requests (or a seeded random share of them) and counted as they are injected.
 
 The server consumes them (``take_*``) while answering; tests queue them through ``Emulator``
 (:meth:`~xai_vision.emulator.Emulator.fail_next` and the rest).
@@ -14,8 +14,9 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from xai_vision.emulator.config import EmulatorConfigError
+from xai_vision.emulator.validation import STATUS_CODES
 
-__all__ = ["ConnectionFaults", "Fault", "FaultInjector", "StreamFaults"]
+__all__ = ["ConnectionFaults", "Fault", "FaultInjector", "StreamFailure", "StreamFaults"]
 
 _FAULT_MESSAGES: dict[int, str] = {
     429: "Too many requests: the rate limit was exceeded (emulated fault)",
@@ -46,9 +47,24 @@ class Fault:
         return found
 
 
+@dataclass(frozen=True)
+class StreamFailure:
+    """An error sent inside a stream after ``after_frames`` frames; the stream ends with it."""
+
+    after_frames: int
+    status: int
+    message: str
+
+    @property
+    def code(self) -> str:
+        """The gRPC status text xAI puts in ``code`` for ``status``."""
+        return STATUS_CODES.get(self.status, "Unknown error")
+
+
 @dataclass
 class _StreamFaultQueue:
     cut_after: deque[tuple[int, bool]] = field(default_factory=deque)  # (frames, reset?)
+    failures: deque[StreamFailure] = field(default_factory=deque)
     malformed_sse: int = 0
     malformed_json: int = 0
     truncate_json: int = 0
@@ -56,7 +72,7 @@ class _StreamFaultQueue:
 
 @dataclass(frozen=True)
 class _RandomFaults:
-    """Answer a seeded random share of chat requests with an error status."""
+    """Answer a seeded random share of requests with an error status."""
 
     rate: float
     statuses: tuple[int, ...]
@@ -76,15 +92,17 @@ class ConnectionFaults:
 @dataclass(frozen=True)
 class StreamFaults:
     """What goes wrong with one stream: cut after ``cut_after`` frames (``reset``: with a TCP
-    RST), and/or one ``malformed`` frame."""
+    RST), one ``malformed`` frame, and/or an error event (``failure``) that ends it."""
 
     cut_after: int | None = None
     reset: bool = False
     malformed: bool = False
+    failure: StreamFailure | None = None
 
 
 class FaultInjector:
-    """The faults queued for the next chat requests, and counts of those injected so far."""
+    """The faults queued for the next requests that ask for an answer (chat completions and
+    responses), and counts of those injected so far."""
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
@@ -106,7 +124,7 @@ class FaultInjector:
         retry_after_ms: int | None = None,
         message: str | None = None,
     ) -> None:
-        """The next ``n`` chat requests answer ``status`` (429, 500, 503, ...) instead."""
+        """The next ``n`` requests answer ``status`` (429, 500, 503, ...) instead."""
         if n < 1:
             raise EmulatorConfigError(f"n must be at least 1, got {n}")
         if not 400 <= status <= 599:
@@ -126,6 +144,22 @@ class FaultInjector:
         with self._lock:
             self._stream.cut_after.extend([(after_frames, bool(reset))] * n)
 
+    def fail_stream(
+        self, after_frames: int, n: int = 1, *, status: int = 500, message: str | None = None
+    ) -> None:
+        """The next ``n`` streams send ``after_frames`` frames, then an error inside the stream
+        (xAI's flat error object; on the responses endpoint an ``error`` event, or
+        ``response.failed`` once the response was created), and end there."""
+        if after_frames < 0 or n < 1:
+            raise EmulatorConfigError("after_frames must be >= 0 and n >= 1")
+        if not 400 <= status <= 599:
+            raise EmulatorConfigError(
+                f"status must be an HTTP error status (400-599), got {status}"
+            )
+        text = message or _FAULT_MESSAGES.get(status, f"Emulated error {status}")
+        with self._lock:
+            self._stream.failures.extend([StreamFailure(after_frames, status, text)] * n)
+
     def malformed_next(self, kind: Literal["json", "sse"] = "json", n: int = 1) -> None:
         """The next ``n`` JSON answers (``json``) or streams (``sse``) carry a broken payload."""
         if kind not in ("json", "sse"):
@@ -139,7 +173,7 @@ class FaultInjector:
                 self._stream.malformed_sse += n
 
     def reset_next(self, n: int = 1) -> None:
-        """The next ``n`` chat requests get their connection reset (TCP RST) before any byte."""
+        """The next ``n`` requests get their connection reset (TCP RST) before any byte."""
         if n < 1:
             raise EmulatorConfigError(f"n must be at least 1, got {n}")
         with self._lock:
@@ -153,7 +187,7 @@ class FaultInjector:
             self._stream.truncate_json += n
 
     def slow_next(self, seconds: float, n: int = 1) -> None:
-        """The next ``n`` chat requests wait ``seconds`` first (to outlast a client timeout)."""
+        """The next ``n`` requests wait ``seconds`` first (to outlast a client timeout)."""
         if not seconds >= 0 or n < 1:
             raise EmulatorConfigError(f"seconds must be >= 0 and n >= 1, got {seconds}, {n}")
         with self._lock:
@@ -168,7 +202,7 @@ class FaultInjector:
         retry_after: float | None = None,
         retry_after_ms: int | None = None,
     ) -> None:
-        """Answer a random ``rate`` share (0-1) of chat requests with one of ``statuses``.
+        """Answer a random ``rate`` share (0-1) of requests with one of ``statuses``.
 
         Seeded, so a run is repeatable given the same request order; 0 turns it off.
         """
@@ -204,7 +238,7 @@ class FaultInjector:
     # ------------------------------------------------------------------ consumed by the server
 
     def take_connection_faults(self) -> ConnectionFaults:
-        """Extra delay and whether to reset, for the next chat request (consumed)."""
+        """Extra delay and whether to reset, for the next request (consumed)."""
         with self._lock:
             delay = self._slow.popleft() if self._slow else 0.0
             reset = self._resets > 0
@@ -242,7 +276,10 @@ class FaultInjector:
                 self._injected["malformed_sse"] += 1
             if cut is not None:
                 self._injected["reset_stream" if reset else "cut_stream"] += 1
-            return StreamFaults(cut, reset, malformed)
+            failure = self._stream.failures.popleft() if self._stream.failures else None
+            if failure is not None:
+                self._injected["fail_stream"] += 1
+            return StreamFaults(cut, reset, malformed, failure)
 
     def take_malformed_json(self) -> bool:
         """Whether the next JSON answer should be malformed (consumed)."""

@@ -240,6 +240,9 @@ class Exchange:
         writer = self._writer
         writer.write(_head(200, fields))
         for i, frame in enumerate(frames):
+            if writer.transport.is_closing():  # the client went away mid-stream: stop writing
+                self.keep_alive = False
+                return
             if cut_after is not None and i >= cut_after:
                 await writer.drain()
                 if reset_on_cut:

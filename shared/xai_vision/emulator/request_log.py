@@ -2,7 +2,8 @@
 
 ``POST /v1/chat/completions model=grok-4-fast-non-reasoning images=1 status=200
 prompt_tokens=1812 completion_tokens=40 total_tokens=1852`` (one line; ``reasoning_tokens=``
-too when there are any). A request that never got an answer (a reset connection) shows
+too when there are any; a responses answer shows its own names, ``input_tokens=``
+``output_tokens=``). A request that never got an answer (a reset connection) shows
 ``status=reset``. What a line may show is chosen, never copied whole from the request: no
 headers (so no key), no query string, no message text or image data; the model name and the
 path are cut short and escaped, and the request's own Bearer key is masked if it appears.
@@ -80,9 +81,16 @@ def request_line(
         f"status={status if status is not None else 'reset'}",
     ]
     if usage is not None:
-        for name in ("prompt_tokens", "completion_tokens", "total_tokens"):
+        responses = "input_tokens" in usage
+        names = (
+            ("input_tokens", "output_tokens", "total_tokens")
+            if responses
+            else ("prompt_tokens", "completion_tokens", "total_tokens")
+        )
+        for name in names:
             fields.append(f"{name}={usage.get(name)}")
-        details = usage.get("completion_tokens_details") or {}
+        details = usage.get("output_tokens_details" if responses else "completion_tokens_details")
+        details = details if isinstance(details, Mapping) else {}
         if details.get("reasoning_tokens"):
             fields.append(f"reasoning_tokens={details['reasoning_tokens']}")
     line = " ".join(fields)

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from xai_vision.emulator.handlers import Handler, chat_completions, models
+from xai_vision.emulator.handlers import Handler, chat_completions, models, responses
 from xai_vision.emulator.validation import Rejection
 
 __all__ = ["ROUTES", "Route", "find_route"]
@@ -48,6 +48,9 @@ class Route:
 #: Every API endpoint the emulator serves (anything else is a 404).
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/v1/chat/completions", chat_completions.handle),
+    Route("POST", "/v1/responses", responses.create_response),
+    Route("GET", "/v1/responses/{response_id}", responses.get_response),
+    Route("DELETE", "/v1/responses/{response_id}", responses.delete_response),
     Route("GET", "/v1/models", models.list_models),
     Route("GET", "/v1/models/{model_id:path}", models.get_model),
 )

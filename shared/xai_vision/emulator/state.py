@@ -1,10 +1,11 @@
 """The emulator's mutable state: the request log, scripted replies, latency overrides, the
-prompt cache, and the faults queued for injection (:class:`~.faults.FaultInjector`).
+prompt cache, stored responses, and the faults queued for injection
+(:class:`~.faults.FaultInjector`).
 
 Everything here is touched from the server's event-loop thread and from test code, so a lock
-guards it (the fault injector and the prompt cache have their own). Every operation takes
-JSON-friendly arguments, so the same operations can be driven over the control endpoint when
-the emulator runs in a subprocess (:mod:`xai_vision.emulator.control`).
+guards it (the fault injector, the prompt cache and the response store have their own). Every
+operation takes JSON-friendly arguments, so the same operations can be driven over the control
+endpoint when the emulator runs in a subprocess (:mod:`xai_vision.emulator.control`).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from typing import Any
 from xai_vision.emulator.config import EmulatorConfigError
 from xai_vision.emulator.faults import FaultInjector
 from xai_vision.emulator.prompt_cache import DEFAULT_MAX_ENTRIES, PromptCache
+from xai_vision.emulator.response_store import ResponseStore
 
 __all__ = ["EmulatorState", "RecordedRequest", "ScriptedReply", "redact_headers"]
 
@@ -52,7 +54,8 @@ class RecordedRequest:
 
 @dataclass(frozen=True)
 class ScriptedReply:
-    """An exact reply for one future chat-completions request.
+    """An exact reply for one future request that asks for an answer (chat completions or
+    responses).
 
     With ``status`` set it is an error answer (``error``/``code`` in xAI's flat body, or
     ``body`` verbatim); otherwise a normal answer with this content, reasoning and tool calls
@@ -79,6 +82,8 @@ class EmulatorState:
         self.prompt_cache = PromptCache(prompt_cache_entries)
         #: Faults queued for the next requests, and counts of those injected (its own lock).
         self.faults = FaultInjector()
+        #: Responses stored by ``POST /v1/responses`` (its own lock); emptied by :meth:`reset`.
+        self.responses = ResponseStore()
         self._requests: list[RecordedRequest] = []
         self._replies: deque[ScriptedReply] = deque()
         self.latency: float | None = None
@@ -122,8 +127,10 @@ class EmulatorState:
             self.chunk_delay = chunk_delay
 
     def reset(self) -> None:
-        """Forget the log, queued replies and faults, latency overrides and cached prompts."""
+        """Forget the log, queued replies and faults, latency overrides, cached prompts and
+        stored responses."""
         self.prompt_cache.clear()
+        self.responses.clear()
         self.faults.reset()
         with self._lock:
             self._requests.clear()

@@ -90,8 +90,8 @@ def test_sync_client_uses_the_endpoints_body_parsing_and_description(
 async def test_async_client_posts_to_the_endpoints_path() -> None:
     with Emulator() as emu:
         async with AsyncXAIClient(
-            api_key=emu.api_key, base_url=emu.base_url, endpoint=TaggingEndpoint("/responses")
+            api_key=emu.api_key, base_url=emu.base_url, endpoint=TaggingEndpoint("/tagged")
         ) as client:
-            with pytest.raises(NotFoundError):  # the emulator serves chat completions only
+            with pytest.raises(NotFoundError):  # the emulator serves no such path
                 await client.create(request())
-        assert [r.path for r in emu.requests] == ["/v1/responses"]
+        assert [r.path for r in emu.requests] == ["/v1/tagged"]

@@ -1,6 +1,7 @@
 """What the emulator's tests share: an HTTP client for the test's emulator, jsonschema
 validators for the schemas of xAI's OpenAPI spec (an independent check of what the emulator
-sends), and a streamed chat request with its framing checked."""
+sends), a streamed chat request with its framing checked, and a responses stream's named
+events."""
 
 from __future__ import annotations
 
@@ -31,17 +32,26 @@ def client(xai_emulator: Emulator) -> Iterator[httpx.Client]:
         yield http
 
 
+#: Schemas whose ``oneOf`` is read as ``anyOf``: their branches leave ``type`` a free string, so
+#: a function_call output item also matches CustomToolCall and a reasoning input item
+#: CompactionOutputItem (xai-api-facts.md, "Responses API").
+LOOSE_ONE_OF = ("ModelOutput", "ModelInputPart")
+
+
 @functools.cache
 def _schema_validator(name: str) -> jsonschema.Draft202012Validator:
     spec = load_spec()
-    schema = {**spec["components"]["schemas"][name], "components": spec["components"]}
-    return jsonschema.Draft202012Validator(schema)
+    schemas = dict(spec["components"]["schemas"])
+    for loose in LOOSE_ONE_OF:
+        schemas[loose] = {"anyOf": schemas[loose]["oneOf"]}
+    components = {**spec["components"], "schemas": schemas}
+    return jsonschema.Draft202012Validator({**schemas[name], "components": components})
 
 
 @pytest.fixture(scope="session")
 def xai_schema() -> SchemaValidator:
     """``xai_schema("ChatResponse").validate(payload)``: jsonschema's validator for one
-    ``components.schemas`` entry of xAI's spec."""
+    ``components.schemas`` entry of xAI's spec (``LOOSE_ONE_OF`` read as ``anyOf``)."""
     return _schema_validator
 
 
@@ -72,3 +82,21 @@ def post_stream(client: httpx.Client, text: str = "Say hi", **extra: Any) -> lis
     assert response.status_code == 200, response.text
     assert response.headers["content-type"] == "text/event-stream"
     return [json.loads(p) for p in split_frames(response.text)]
+
+
+def split_events(body: str) -> list[tuple[str, dict[str, Any]]]:
+    """The ``(event name, data)`` pairs of a responses stream, asserting its framing: each
+    event is an ``event:`` line and one ``data:`` line whose ``type`` is the event's name,
+    numbered by ``sequence_number`` from 0, and the stream ends with ``data: [DONE]``."""
+    assert body.endswith("\n\ndata: [DONE]\n\n"), body[-200:]
+    events: list[tuple[str, dict[str, Any]]] = []
+    for frame in body[: -len("data: [DONE]\n\n")].rstrip("\n").split("\n\n"):
+        lines = frame.split("\n")
+        assert len(lines) == 2, frame[:200]
+        assert lines[0].startswith("event: ") and lines[1].startswith("data: "), frame[:200]
+        name = lines[0][len("event: ") :]
+        data = json.loads(lines[1][len("data: ") :])
+        assert data["type"] == name
+        assert data["sequence_number"] == len(events)
+        events.append((name, data))
+    return events

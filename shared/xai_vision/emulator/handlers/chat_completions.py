@@ -6,98 +6,54 @@ The answer is sent as one ``chat.completion`` JSON object or, with ``stream``, a
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
 from typing import Any
 
 from xai_vision import _json
 from xai_vision.emulator.answers import Answer, build_answer, text_pieces
-from xai_vision.emulator.checks import ChatCall, check_chat_request
+from xai_vision.emulator.checks import check_chat_request
 from xai_vision.emulator.config import ToolCallMode
+from xai_vision.emulator.faults import StreamFailure
 from xai_vision.emulator.handlers import HandlerContext
-from xai_vision.emulator.http11 import Exchange, HTTPRequest
-from xai_vision.emulator.prompt_cache import prompt_prefixes
-from xai_vision.emulator.validation import Rejection
+from xai_vision.emulator.handlers.answering import (
+    DONE_FRAME,
+    cached_tokens,
+    inject_request_faults,
+    request_json,
+    send_answer,
+    send_scripted_error,
+    send_stream,
+)
+from xai_vision.emulator.http11 import Exchange
 
 __all__ = ["completion_body", "handle", "stream_chunks"]
 
 
 async def handle(context: HandlerContext, exchange: Exchange, params: Mapping[str, str]) -> None:
     """Answer one chat request: injected faults, then xAI's checks, then the answer."""
-    state, settings, request = context.state, context.settings, exchange.request
-    latency = state.latency if state.latency is not None else settings.latency
-    connection_faults = state.faults.take_connection_faults()
-    latency += connection_faults.delay
-    if latency > 0:
-        await asyncio.sleep(latency)
-    if connection_faults.reset:
-        exchange.reset()
+    if not await inject_request_faults(context, exchange):
         return
-    fault = state.faults.take_fault()
-    if fault is not None:
-        raise Rejection(fault.status, fault.message, headers=fault.headers())
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if not request.body or content_type != "application/json":
-        raise Rejection(415, "Expected request with `Content-Type: application/json`")
-    try:
-        body = _json.loads(request.body)
-    except _json.JSONDecodeError as exc:
-        raise Rejection(400, f"Failed to parse the request body as JSON: {exc}") from None
-    call = await check_chat_request(body, settings, context.fetch_image)
-    scripted = state.take_reply()
-    if scripted is not None and scripted.status is not None:
-        payload = (
-            scripted.body
-            if scripted.body is not None
-            else {
-                "code": scripted.code or Rejection(scripted.status, "").code,
-                "error": scripted.error or f"Scripted error {scripted.status}",
-            }
-        )
-        await exchange.send_json(scripted.status, payload, headers=scripted.headers)
+    body = request_json(exchange.request)
+    call = await check_chat_request(body, context.settings, context.fetch_image)
+    scripted = context.state.take_reply()
+    if await send_scripted_error(exchange, scripted):
         return
-    answer = build_answer(call, scripted, cached_tokens=_cached_tokens(context, request, call))
+    cached = cached_tokens(context, exchange.request, call)
+    answer = build_answer(call, scripted, cached_tokens=cached)
     exchange.usage = answer.usage
-    if call.stream:
-        chunks = stream_chunks(
-            answer, include_usage=call.include_usage, mode=settings.stream_tool_calls
-        )
-        await _send_stream(context, exchange, chunks)
+    if not call.stream:
+        await send_answer(context, exchange, completion_body(answer))
         return
-    data = _json.dumps(completion_body(answer))
-    if state.faults.take_malformed_json():
-        data = data[: max(1, len(data) // 2)]
-    if state.faults.take_truncated_json():
-        await exchange.send_truncated(data)
-        return
-    await exchange.send(200, data)
-
-
-def _cached_tokens(context: HandlerContext, request: HTTPRequest, call: ChatCall) -> int:
-    """The request's text tokens read from the prompt cache (0 when it is off); the request's
-    own prefixes are remembered for the next one."""
-    settings = context.settings
-    if not settings.prompt_cache or call.text_tokens < settings.prompt_cache_min_tokens:
-        return 0
-    prefixes = prompt_prefixes(request.bearer_key() or "", call.model.name, call.body)
-    return context.state.prompt_cache.lookup_and_store(prefixes, settings.prompt_cache_min_tokens)
-
-
-async def _send_stream(
-    context: HandlerContext, exchange: Exchange, chunks: list[dict[str, Any]]
-) -> None:
-    """Stream ``chunks`` as SSE frames, with the stream faults queued for this stream."""
-    state = context.state
-    faults = state.faults.take_stream_faults()
-    delay = state.chunk_delay if state.chunk_delay is not None else context.settings.chunk_delay
-    frames = [b"data: " + _json.dumps(chunk) + b"\n\n" for chunk in chunks]
-    frames.append(b"data: [DONE]\n\n")
-    if faults.malformed:
-        broken = min(1, len(frames) - 1)
-        frames[broken] = frames[broken][: max(8, len(frames[broken]) // 2)] + b"\n\n"
-    await exchange.send_events(
-        frames, delay=delay, cut_after=faults.cut_after, reset_on_cut=faults.reset
+    chunks = stream_chunks(
+        answer, include_usage=call.include_usage, mode=context.settings.stream_tool_calls
     )
+    frames = [b"data: " + _json.dumps(chunk) + b"\n\n" for chunk in chunks]
+    await send_stream(context, exchange, [*frames, DONE_FRAME], _failure_frame)
+
+
+def _failure_frame(failure: StreamFailure) -> bytes:
+    """An error inside a chat stream: xAI's flat error object as a data frame."""
+    return b"data: " + _json.dumps({"code": failure.code, "error": failure.message}) + b"\n\n"
 
 
 def completion_body(answer: Answer) -> dict[str, Any]:
