@@ -107,7 +107,10 @@ def _openai_responses(base_url: str, data: bytes) -> dict[str, Call]:
     from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
     from llama_index.llms.openai import OpenAIResponses
 
-    llm = OpenAIResponses(model="gpt-4o", api_key=DUMMY_KEY, api_base=base_url)
+    # context_window: OpenAIResponses looks it up by OpenAI model name otherwise (and refuses).
+    llm = OpenAIResponses(
+        model=MODEL, api_key=DUMMY_KEY, api_base=base_url, context_window=2_000_000
+    )
 
     def message() -> list[ChatMessage]:
         block = ImageBlock(image=data, image_mimetype="image/jpeg")

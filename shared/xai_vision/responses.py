@@ -54,8 +54,9 @@ UNSUPPORTED_PARAMS: Final = (
     "stream_options",
 )
 _ENDPOINT: Final = "the responses endpoint"
-#: Base64 characters decoded to read an inline image's size (a header is in the first bytes).
-_HEADER_CHARS: Final = 64 * 1024
+#: Base64 characters decoded to read an inline image's size: a few KiB hold most headers; a
+#: JPEG with large metadata before its frame header gets a second, longer look.
+_HEADER_CHARS: Final = (4 * 1024, 96 * 1024)
 
 
 # --------------------------------------------------------------------------- request
@@ -234,15 +235,18 @@ def _inline_image_size(url: str) -> tuple[int, int] | None:
     comma = url.find(",", 0, 200)
     if comma < 0 or ";base64" not in url[:comma]:
         return None
-    chars = url[comma + 1 : comma + 1 + _HEADER_CHARS]
-    chars = chars[: len(chars) - len(chars) % 4]
-    try:
-        head = base64.b64decode(chars)
-        with Image.open(io.BytesIO(head)) as image:
-            width, height = image.size
-    except (binascii.Error, OSError, Image.DecompressionBombError):  # OSError: unidentified
-        return None
-    return int(width), int(height)
+    for length in _HEADER_CHARS:
+        chars = url[comma + 1 : comma + 1 + length]
+        chars = chars[: len(chars) - len(chars) % 4]
+        try:
+            with Image.open(io.BytesIO(base64.b64decode(chars))) as image:
+                width, height = image.size
+        except (binascii.Error, OSError, Image.DecompressionBombError):  # OSError: unidentified
+            if len(chars) < length - 3:  # the whole payload was read: no header in it
+                return None
+            continue
+        return int(width), int(height)
+    return None
 
 
 def estimate_request_image_tokens(request: ChatRequest) -> int | None:

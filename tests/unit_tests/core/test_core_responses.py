@@ -3,6 +3,7 @@ responses and stream events parsed into the same types chat completions gives.""
 
 from __future__ import annotations
 
+import base64
 import json
 from typing import Any
 
@@ -436,3 +437,20 @@ def test_failed_and_error_events_raise_stream_errors() -> None:
     error = _events(("error", {"code": "rate_limit", "message": "slow down"}))
     with pytest.raises(StreamError, match="slow down"):
         ENDPOINT.stream_parser().parse_event(error[0])
+
+
+def test_an_inline_jpeg_with_large_metadata_is_still_sized() -> None:
+    import io
+
+    from PIL import Image
+
+    buffer = io.BytesIO()
+    comment = b"x" * 40_000  # a 40 KB comment before the frame header: past the first look
+    Image.new("RGB", (900, 500), "red").save(buffer, "JPEG", comment=comment)
+    uri = "data:image/jpeg;base64," + base64.b64encode(buffer.getvalue()).decode()
+    part = {"type": "image_url", "image_url": {"url": uri, "detail": "high"}}
+    request = ChatRequest(MODEL, [user_message([part])])
+    assert estimate_request_image_tokens(request) == estimate_image_tokens((900, 500), "high")
+    tiny = "data:image/png;base64,AAAA"  # readable base64, no image in it: the most it can cost
+    broken = ChatRequest(MODEL, [user_message([{"type": "image_url", "image_url": {"url": tiny}}])])
+    assert estimate_request_image_tokens(broken) == 1792
