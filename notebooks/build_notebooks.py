@@ -318,6 +318,37 @@ def langchain_quickstart() -> list[Cell]:
             """,
             "tools",
         ),
+        md(
+            """
+            ## Chat completions or responses
+
+            xAI answers on two endpoints: chat completions (OpenAI-compatible, the default here)
+            and responses (`POST /v1/responses`, the one xAI recommends). `use_responses_api=True`
+            switches; answers and usage look the same. The responses endpoint reports no image
+            tokens, so they are the tile-rule estimate there (`image_tokens_estimated`), it can keep
+            answers (`store`; not by default when a request holds an image) and continue a stored
+            conversation by id (`use_previous_response_id=True`), and it has no `stop`, `seed` or
+            penalties: those are refused before anything is sent.
+            """
+        ),
+        code(
+            """
+            question = ask("What is in this picture?", image_block(apple, detail="high"))
+            for use_responses_api in (False, True):
+                on = ChatXAIVision(use_responses_api=use_responses_api, **connection)
+                answer = on.invoke(question)
+                usage, metadata = answer.usage_metadata, answer.response_metadata
+                name = "responses" if use_responses_api else "chat completions"
+                print(f"{name}: {answer.content.splitlines()[1]}")
+                print(
+                    f"  input tokens {usage['input_tokens']}, "
+                    f"image {usage['input_token_details']['image']}, "
+                    f"estimated: {metadata.get('image_tokens_estimated', False)}, "
+                    f"stored: {metadata.get('stored')}"
+                )
+            """,
+            "endpoints",
+        ),
         md("## Clean up"),
         code(
             """

@@ -224,6 +224,18 @@ def test_langchain_quickstart_outputs(executed: dict[str, NotebookNode]) -> None
     assert "returned: apple.png" in tools
     assert "Image 1: 256x256 png, detail low" in tools
 
+    endpoints = text(cell(notebook, "endpoints")).splitlines()
+    high = estimate_image_tokens(apple, "high")
+    assert (
+        endpoints[0]
+        == "chat completions: Image 1: 256x256 png, detail high, "
+        + endpoints[0].split("detail high, ")[1]
+    )
+    assert endpoints[2].replace("responses", "chat completions") == endpoints[0]
+    assert f"image {high}, estimated: False, stored: None" in endpoints[1]
+    assert f"image {high}, estimated: True, stored: False" in endpoints[3]
+    assert endpoints[1].split(",")[0] == endpoints[3].split(",")[0]  # same input tokens
+
 
 # --------------------------------------------------------------------------- LlamaIndex
 
