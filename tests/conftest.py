@@ -1,12 +1,16 @@
-"""Shared test fixtures: images generated with Pillow, never downloaded."""
+"""Shared test fixtures: images generated with Pillow, never downloaded, and validators for
+the schemas of xAI's OpenAPI spec (an independent check of what is sent and answered)."""
 
 from __future__ import annotations
 
+import functools
 import io
 from collections.abc import Callable
 
+import jsonschema
 import pytest
 from PIL import Image
+from xai_vision.emulator.validation import load_spec
 
 ImageFactory = Callable[..., bytes]
 
@@ -60,3 +64,29 @@ def png_path(tmp_path: pytest.TempPathFactory) -> Callable[..., str]:
         return str(path)
 
     return _write
+
+
+SchemaValidator = Callable[[str], jsonschema.Draft202012Validator]
+
+
+#: Schemas whose ``oneOf`` is read as ``anyOf``: their branches leave ``type`` a free string, so
+#: a function_call output item also matches CustomToolCall and a reasoning input item
+#: CompactionOutputItem (xai-api-facts.md, "Responses API").
+LOOSE_ONE_OF = ("ModelOutput", "ModelInputPart")
+
+
+@functools.cache
+def _schema_validator(name: str) -> jsonschema.Draft202012Validator:
+    spec = load_spec()
+    schemas = dict(spec["components"]["schemas"])
+    for loose in LOOSE_ONE_OF:
+        schemas[loose] = {"anyOf": schemas[loose]["oneOf"]}
+    components = {**spec["components"], "schemas": schemas}
+    return jsonschema.Draft202012Validator({**schemas[name], "components": components})
+
+
+@pytest.fixture(scope="session")
+def xai_schema() -> SchemaValidator:
+    """``xai_schema("ChatResponse").validate(payload)``: jsonschema's validator for one
+    ``components.schemas`` entry of xAI's spec (``LOOSE_ONE_OF`` read as ``anyOf``)."""
+    return _schema_validator

@@ -7,7 +7,6 @@ import base64
 import json
 from typing import Any
 
-import jsonschema
 import pytest
 from xai_vision.emulator.validation import load_spec
 from xai_vision.endpoints import ChatCompletionsEndpoint, ResponsesEndpoint, endpoint_for
@@ -30,23 +29,13 @@ from xai_vision.sse import SSEEvent
 from xai_vision.stream import StreamAccumulator
 from xai_vision.tokens import estimate_image_tokens
 
+from tests.conftest import SchemaValidator
+
 ENDPOINT = ResponsesEndpoint()
 MODEL = "grok-4-fast-non-reasoning"
 WEATHER = function_tool(
     "weather", "Weather in a city", {"type": "object", "properties": {"city": {"type": "string"}}}
 )
-
-
-def validator(name: str) -> jsonschema.Draft202012Validator:
-    """A validator for the spec's schema ``name``, its ``ModelOutput`` and ``ModelInputPart``
-    ``oneOf`` read as ``anyOf``: their branches leave ``type`` a free string, so a function_call
-    item also matches CustomToolCall and a reasoning item CompactionOutputItem (xAI's facts)."""
-    spec = load_spec()
-    schemas = dict(spec["components"]["schemas"])
-    for loose in ("ModelOutput", "ModelInputPart"):
-        schemas[loose] = {"anyOf": schemas[loose]["oneOf"]}
-    components = {**spec["components"], "schemas": schemas}
-    return jsonschema.Draft202012Validator({**schemas[name], "components": components})
 
 
 def body_of(request: ChatRequest, *, stream: bool = False) -> dict[str, Any]:
@@ -63,7 +52,9 @@ def test_endpoint_for_names_both_wire_forms() -> None:
         endpoint_for("legacy")
 
 
-def test_a_multimodal_conversation_becomes_input_items(image_bytes: Any) -> None:
+def test_a_multimodal_conversation_becomes_input_items(
+    image_bytes: Any, xai_schema: SchemaValidator
+) -> None:
     collector = ImageCollector()
     red = collector.add(image_bytes(color="red", size=(64, 48)), detail="high")
     blue = collector.add(image_bytes(color="blue", size=(32, 32)))
@@ -87,7 +78,7 @@ def test_a_multimodal_conversation_becomes_input_items(image_bytes: Any) -> None
         conversation_id="conv-1",
     )
     body = body_of(request)
-    validator("ModelRequest").validate(body)
+    xai_schema("ModelRequest").validate(body)
     items = body["input"]
     assert items[0] == {"role": "system", "content": "Be brief."}
     assert [part["type"] for part in items[1]["content"]] == [
@@ -127,7 +118,7 @@ def test_a_multimodal_conversation_becomes_input_items(image_bytes: Any) -> None
     assert "messages" not in body and "max_tokens" not in body
 
 
-def test_store_defaults_and_structured_output() -> None:
+def test_store_defaults_and_structured_output(xai_schema: SchemaValidator) -> None:
     plain = ChatRequest(MODEL, [user_message("hi")], response_format={"type": "json_object"})
     body = body_of(plain, stream=True)
     assert "store" not in body  # xAI's default (stored) when there is no image
@@ -141,14 +132,14 @@ def test_store_defaults_and_structured_output() -> None:
         store=True,
     )
     body = body_of(structured)
-    validator("ModelRequest").validate(body)
+    xai_schema("ModelRequest").validate(body)
     assert body["text"] == {
         "format": {"type": "json_schema", "name": "thing", "schema": schema, "strict": True}
     }
     assert body["store"] is True
 
 
-def test_reasoning_effort_and_encrypted_reasoning_round_trip() -> None:
+def test_reasoning_effort_and_encrypted_reasoning_round_trip(xai_schema: SchemaValidator) -> None:
     request = ChatRequest(
         "grok-3-mini",
         [
@@ -162,7 +153,7 @@ def test_reasoning_effort_and_encrypted_reasoning_round_trip() -> None:
         store=False,
     )
     body = body_of(request)
-    validator("ModelRequest").validate(body)
+    xai_schema("ModelRequest").validate(body)
     assert body["reasoning"] == {"effort": "high"}
     assert body["include"] == ["reasoning.encrypted_content"]
     assert body["input"][1] == {

@@ -1,22 +1,16 @@
-"""What the emulator's tests share: an HTTP client for the test's emulator, jsonschema
-validators for the schemas of xAI's OpenAPI spec (an independent check of what the emulator
-sends), a streamed chat request with its framing checked, and a responses stream's named
-events."""
+"""What the emulator's tests share: an HTTP client for the test's emulator, a streamed chat
+request with its framing checked, and a responses stream's named events (the spec's schema
+validators, ``xai_schema``, are in tests/conftest.py: core tests use them too)."""
 
 from __future__ import annotations
 
-import functools
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any
 
 import httpx
-import jsonschema
 import pytest
 from xai_vision.emulator import Emulator
-from xai_vision.emulator.validation import load_spec
-
-SchemaValidator = Callable[[str], jsonschema.Draft202012Validator]
 
 #: The model the helpers ask for unless told otherwise.
 MODEL = "grok-4-fast-non-reasoning"
@@ -30,29 +24,6 @@ def client(xai_emulator: Emulator) -> Iterator[httpx.Client]:
         base_url=xai_emulator.base_url, headers=headers, timeout=30, trust_env=False
     ) as http:
         yield http
-
-
-#: Schemas whose ``oneOf`` is read as ``anyOf``: their branches leave ``type`` a free string, so
-#: a function_call output item also matches CustomToolCall and a reasoning input item
-#: CompactionOutputItem (xai-api-facts.md, "Responses API").
-LOOSE_ONE_OF = ("ModelOutput", "ModelInputPart")
-
-
-@functools.cache
-def _schema_validator(name: str) -> jsonschema.Draft202012Validator:
-    spec = load_spec()
-    schemas = dict(spec["components"]["schemas"])
-    for loose in LOOSE_ONE_OF:
-        schemas[loose] = {"anyOf": schemas[loose]["oneOf"]}
-    components = {**spec["components"], "schemas": schemas}
-    return jsonschema.Draft202012Validator({**schemas[name], "components": components})
-
-
-@pytest.fixture(scope="session")
-def xai_schema() -> SchemaValidator:
-    """``xai_schema("ChatResponse").validate(payload)``: jsonschema's validator for one
-    ``components.schemas`` entry of xAI's spec (``LOOSE_ONE_OF`` read as ``anyOf``)."""
-    return _schema_validator
 
 
 def split_frames(body: str) -> list[str]:

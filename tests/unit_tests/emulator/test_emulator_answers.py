@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.unit_tests.emulator.conftest import SchemaValidator
+from tests.conftest import SchemaValidator
 
 MODEL = "grok-4-fast-non-reasoning"
 

@@ -14,7 +14,7 @@ from xai_vision.emulator import Emulator, EmulatorConfigError, EmulatorSettings
 from xai_vision.emulator.prompt_cache import PromptCache, prompt_prefixes
 from xai_vision.tokens import estimate_messages_text_tokens
 
-from tests.unit_tests.emulator.conftest import SchemaValidator
+from tests.conftest import SchemaValidator
 
 MODEL = "grok-4-fast-non-reasoning"
 #: About 1,250 text tokens: above the default 1,024 minimum on its own.

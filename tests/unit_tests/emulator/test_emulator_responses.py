@@ -15,7 +15,8 @@ import pytest
 from xai_vision.emulator import Emulator, EmulatorSettings
 from xai_vision.emulator.validation import spec_schema, spec_validator
 
-from tests.unit_tests.emulator.conftest import SchemaValidator, split_events
+from tests.conftest import SchemaValidator
+from tests.unit_tests.emulator.conftest import split_events
 
 MODEL = "grok-4-fast-non-reasoning"
 ImageFactory = Callable[..., bytes]

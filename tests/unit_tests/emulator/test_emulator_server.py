@@ -13,7 +13,7 @@ import httpx
 import pytest
 from xai_vision.emulator import DEFAULT_API_KEY, Emulator
 
-from tests.unit_tests.emulator.conftest import SchemaValidator
+from tests.conftest import SchemaValidator
 
 TEXT_BODY = {"model": "grok-4-fast-non-reasoning", "messages": [{"role": "user", "content": "hi"}]}
 

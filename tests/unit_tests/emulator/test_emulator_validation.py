@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from xai_vision.emulator import Emulator
 from xai_vision.emulator.validation import spec_schema, spec_validator
 
-from tests.unit_tests.emulator.conftest import SchemaValidator
+from tests.conftest import SchemaValidator
 
 MODEL = "grok-4-fast-non-reasoning"
 
