@@ -2,17 +2,21 @@
 
 from __future__ import annotations
 
-import os
 import re
-import signal
 import socket
 import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
 
-from cli_batch import PROMPT, batch_args, read_records, write_images
+from cli_batch import (
+    PROMPT,
+    batch_args,
+    cli_command,
+    cli_env,
+    interrupted_run,
+    read_records,
+    write_images,
+)
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
 from xai_vision.cli.batch import image_id
@@ -20,12 +24,6 @@ from xai_vision.cli.output import ExitCode
 from xai_vision.emulator import Emulator
 
 runner = CliRunner()
-
-
-def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XAI_")}
-    env["COLUMNS"] = "100"
-    return env
 
 
 def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
@@ -36,24 +34,15 @@ def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
     with Emulator(latency=0.15) as emulator:
         emulator.fail_next(8, status=429, retry_after=0)
         emulator.fail_next(4, status=429)  # no Retry-After: the client's own backoff
-        command = [sys.executable, "-m", "xai_vision.cli",
-                   *batch_args(emulator, tmp_path / "imgs", out,
-                               "--concurrency", "3", "--max-retries", "10")]  # fmt: skip
-        first = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_clean_env()
+        args = batch_args(
+            emulator, tmp_path / "imgs", out, "--concurrency", "3", "--max-retries", "10"
         )
-        try:
-            deadline = time.monotonic() + 30
-            while out.exists() is False or out.read_bytes().count(b"\n") < 10:
-                assert first.poll() is None, first.communicate()
-                assert time.monotonic() < deadline, "the batch wrote nothing in 30 s"
-                time.sleep(0.02)
-            first.send_signal(signal.SIGINT)
-            _, first_err = first.communicate(timeout=20)
-        finally:
-            if first.poll() is None:
-                first.kill()
-        assert first.returncode == ExitCode.INTERRUPTED, first_err.decode()
+        status, first_err = interrupted_run(
+            args,
+            lambda: out.exists() and out.read_bytes().count(b"\n") >= 10,
+            "the batch wrote nothing in 30 s",
+        )
+        assert status == ExitCode.INTERRUPTED, first_err.decode()
         assert b"--resume" in first_err
         written = out.read_bytes()
         done_first = read_records(out)
@@ -73,7 +62,7 @@ def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
         emulator.fail_next(6, status=429, retry_after_ms=20)
 
         second = subprocess.run(
-            [*command, "--resume"], capture_output=True, env=_clean_env(), timeout=60
+            cli_command([*args, "--resume"]), capture_output=True, env=cli_env(), timeout=60
         )
         assert second.returncode == 0, second.stderr.decode()
         assert b"repaired" in second.stderr

@@ -7,14 +7,9 @@ retry: 400, 413), so they are real xAI-shaped errors written by the batch itself
 from __future__ import annotations
 
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
-from cli_batch import batch_args, read_records, result_lines, write_images
+from cli_batch import batch_args, interrupted_run, read_records, result_lines, write_images
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
 from xai_vision.cli.output import ExitCode
@@ -165,23 +160,13 @@ def test_interrupted_retry_keeps_what_it_got_and_loses_nothing(tmp_path: Path) -
         out = _batch_with_errors(emulator, tmp_path, 12, [400] * 12)
         before_lines = result_lines(out)
         emulator.set_latency(0.3)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("XAI_")}
-        command = [sys.executable, "-m", "xai_vision.cli",
-                   *_args(emulator, tmp_path / "imgs", out, "--retry-failed")]  # fmt: skip
         sent = _chats(emulator)
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        try:
-            deadline = time.monotonic() + 30
-            while _chats(emulator) < sent + 3:
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "the retry sent nothing in 30 s"
-                time.sleep(0.02)
-            process.send_signal(signal.SIGINT)
-            _, err = process.communicate(timeout=20)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    assert process.returncode == ExitCode.INTERRUPTED, err.decode()
+        status, err = interrupted_run(
+            _args(emulator, tmp_path / "imgs", out, "--retry-failed"),
+            lambda: _chats(emulator) >= sent + 3,
+            "the retry sent nothing in 30 s",
+        )
+    assert status == ExitCode.INTERRUPTED, err.decode()
     after_lines = result_lines(out)
     after = read_records(out)
     assert len(after_lines) == 12
