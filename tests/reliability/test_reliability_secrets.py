@@ -21,11 +21,8 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumpd, dumps
 from langchain_core.messages import HumanMessage
 from llama_index.core.base.llms.types import ChatMessage
-from llama_index.core.callbacks import CallbackManager, CBEventType
-from llama_index.core.callbacks.base_handler import BaseCallbackHandler as LIBaseCallbackHandler
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events import BaseEvent
-from llama_index_instrumentation import get_dispatcher
+from llama_index.core.callbacks import CallbackManager
+from llama_index_observers import CallbackRecorder, recording_events
 from loopback import Loopback, Reply
 from surfaces import ALL, MODEL, Config, build, expected_answer, run
 from xai_vision.client import AsyncXAIClient, XAIClient
@@ -262,70 +259,12 @@ async def test_langchain_astream_events() -> None:
 # --------------------------------------------------------------------------- LlamaIndex events
 
 
-class _Events(BaseEventHandler):
-    """Keeps every instrumentation event's dump."""
-
-    dumps: list[str] = []
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "SecretsEvents"
-
-    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        self.dumps.append(json.dumps(event.model_dump(), default=repr))
-
-
-class _Payloads(LIBaseCallbackHandler):
-    """Keeps every legacy callback payload."""
-
-    def __init__(self) -> None:
-        super().__init__(event_starts_to_ignore=[], event_ends_to_ignore=[])
-        self.payloads: list[str] = []
-
-    def on_event_start(
-        self,
-        event_type: CBEventType,
-        payload: dict[str, Any] | None = None,
-        event_id: str = "",
-        parent_id: str = "",
-        **kwargs: Any,
-    ) -> str:
-        self.payloads.append(repr(payload))
-        return event_id
-
-    def on_event_end(
-        self,
-        event_type: CBEventType,
-        payload: dict[str, Any] | None = None,
-        event_id: str = "",
-        **kwargs: Any,
-    ) -> None:
-        self.payloads.append(repr(payload))
-
-    def start_trace(self, trace_id: str | None = None) -> None:
-        return None
-
-    def end_trace(
-        self, trace_id: str | None = None, trace_map: dict[str, list[str]] | None = None
-    ) -> None:
-        return None
-
-
-@pytest.fixture
-def li_events() -> Iterator[_Events]:
-    dispatcher = get_dispatcher()
-    handler = _Events(dumps=[])
-    dispatcher.add_event_handler(handler)
-    yield handler
-    dispatcher.event_handlers.remove(handler)
-
-
 @pytest.mark.parametrize("cls", [XAIVision, XAIVisionMultiModal])
-def test_llama_index_events_and_callbacks(cls: type[XAIVision], li_events: _Events) -> None:
-    payloads = _Payloads()
-    with Emulator() as emu:
+def test_llama_index_events_and_callbacks(cls: type[XAIVision]) -> None:
+    callbacks = CallbackRecorder()
+    with Emulator() as emu, recording_events() as recorder:
         llm = cls(
-            api_key=PLANTED, base_url=emu.base_url, callback_manager=CallbackManager([payloads])
+            api_key=PLANTED, base_url=emu.base_url, callback_manager=CallbackManager([callbacks])
         )
         messages = [ChatMessage(role="user", content="hello")]
         assert llm.chat(messages).message.content == expected_answer("hello")
@@ -335,8 +274,10 @@ def test_llama_index_events_and_callbacks(cls: type[XAIVision], li_events: _Even
         with pytest.raises(InvalidAPIKeyError):
             llm.chat(messages)  # the error path's events and payloads too
         asyncio.run(llm.aclose())
-    assert len(li_events.dumps) >= 6 and len(payloads.payloads) >= 6  # events really flowed
-    assert_clean(*li_events.dumps, *payloads.payloads)
+    dumps = [json.dumps(event.model_dump(), default=repr) for event in recorder.events]
+    payloads = [repr(payload) for payload in callbacks.payloads]
+    assert len(dumps) >= 6 and len(payloads) >= 6  # events really flowed
+    assert_clean(*dumps, *payloads)
 
 
 # --------------------------------------------------------------------------- redirects
