@@ -374,6 +374,14 @@ def targets(res: Results) -> list[tuple[str, str, bool | None]]:
     return out
 
 
+#: CPU time per call, the median and the best and worst rounds: W1's and W2's first columns.
+CPU_COLUMNS = [
+    ("cpu_ms", "CPU ms/call", "{:.2f}"),
+    ("cpu_ms_min", "best round", "{:.2f}"),
+    ("cpu_ms_max", "worst round", "{:.2f}"),
+]
+
+
 def _table(
     title: str,
     table: dict[str, dict[str, float]],
@@ -451,19 +459,16 @@ def markdown(res: Results, info: dict[str, str], quick: bool) -> str:
     lines += _table(
         "W1: sequential non-streaming calls, ~1 MB 1024x768 JPEG",
         res.w1,
-        [("cpu_ms", "CPU ms/call", "{:.2f}"), ("cpu_ms_min", "best round", "{:.2f}"),
-         ("cpu_ms_max", "worst round", "{:.2f}"), ("wall_ms", "wall ms/call", "{:.2f}"),
+        [*CPU_COLUMNS, ("wall_ms", "wall ms/call", "{:.2f}"),
          ("request_bytes", "request bytes", "{:,.0f}")],
         "cpu_ms",
     )  # fmt: skip
     lines += _table(
         "W2: streaming calls, same image",
         res.w2,
-        [("cpu_ms", "CPU ms/call", "{:.2f}"), ("cpu_ms_min", "best round", "{:.2f}"),
-         ("cpu_ms_max", "worst round", "{:.2f}"), ("ttft_ms", "TTFT ms", "{:.2f}"),
-         ("wall_ms", "wall ms/call", "{:.2f}")],
+        [*CPU_COLUMNS, ("ttft_ms", "TTFT ms", "{:.2f}"), ("wall_ms", "wall ms/call", "{:.2f}")],
         "cpu_ms",
-    )  # fmt: skip
+    )
     lines += _table(
         "W3: concurrent calls",
         res.w3,
