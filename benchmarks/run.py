@@ -218,14 +218,16 @@ def median_rows(rows: list[dict[str, float]]) -> dict[str, float]:
 
 
 def interleaved(
-    names: list[str], rounds: int, measure: Callable[[str], dict[str, float]]
+    emu: Emulator, names: list[str], rounds: int, measure: Callable[[str], dict[str, float]]
 ) -> dict[str, dict[str, float]]:
-    """Run ``measure`` for every client in each round, rotating the order; medians per client."""
+    """Run ``measure`` for every client in each round, rotating the order; medians per client.
+    The emulator's request log is emptied after each measurement, so it never grows."""
     rows: dict[str, list[dict[str, float]]] = {name: [] for name in names}
     for r in range(rounds):
         order = names[r % len(names) :] + names[: r % len(names)]
         for name in order:
             rows[name].append(measure(name))
+            emu.clear_requests()
         print(f"    round {r + 1}/{rounds} done", flush=True)
     return {name: median_rows(found) for name, found in rows.items()}
 
@@ -374,6 +376,14 @@ def targets(res: Results) -> list[tuple[str, str, bool | None]]:
     return out
 
 
+#: CPU time per call, the median and the best and worst rounds: W1's and W2's first columns.
+CPU_COLUMNS = [
+    ("cpu_ms", "CPU ms/call", "{:.2f}"),
+    ("cpu_ms_min", "best round", "{:.2f}"),
+    ("cpu_ms_max", "worst round", "{:.2f}"),
+]
+
+
 def _table(
     title: str,
     table: dict[str, dict[str, float]],
@@ -451,19 +461,16 @@ def markdown(res: Results, info: dict[str, str], quick: bool) -> str:
     lines += _table(
         "W1: sequential non-streaming calls, ~1 MB 1024x768 JPEG",
         res.w1,
-        [("cpu_ms", "CPU ms/call", "{:.2f}"), ("cpu_ms_min", "best round", "{:.2f}"),
-         ("cpu_ms_max", "worst round", "{:.2f}"), ("wall_ms", "wall ms/call", "{:.2f}"),
+        [*CPU_COLUMNS, ("wall_ms", "wall ms/call", "{:.2f}"),
          ("request_bytes", "request bytes", "{:,.0f}")],
         "cpu_ms",
     )  # fmt: skip
     lines += _table(
         "W2: streaming calls, same image",
         res.w2,
-        [("cpu_ms", "CPU ms/call", "{:.2f}"), ("cpu_ms_min", "best round", "{:.2f}"),
-         ("cpu_ms_max", "worst round", "{:.2f}"), ("ttft_ms", "TTFT ms", "{:.2f}"),
-         ("wall_ms", "wall ms/call", "{:.2f}")],
+        [*CPU_COLUMNS, ("ttft_ms", "TTFT ms", "{:.2f}"), ("wall_ms", "wall ms/call", "{:.2f}")],
         "cpu_ms",
-    )  # fmt: skip
+    )
     lines += _table(
         "W3: concurrent calls",
         res.w3,
@@ -579,35 +586,26 @@ def main() -> None:
                 clients.pop(name, None)
 
         print("W1 ...", flush=True)
-        per_round = max(1, sizes.w1_calls // sizes.rounds)
-
-        def w1(name: str) -> dict[str, float]:
-            row = run_w1(clients[name], w1_image, per_round)
-            emu.clear_requests()
-            return row
-
-        res.w1 = interleaved(names, sizes.rounds, w1)
+        w1_calls = max(1, sizes.w1_calls // sizes.rounds)
+        res.w1 = interleaved(
+            emu, names, sizes.rounds, lambda name: run_w1(clients[name], w1_image, w1_calls)
+        )
         for name in names:
             res.w1[name]["request_bytes"] = request_probe(emu, clients[name], w1_image)[0]
 
         print("W2 ...", flush=True)
-        per_round = max(1, sizes.w2_calls // sizes.rounds)
-
-        def w2(name: str) -> dict[str, float]:
-            row = run_w2(clients[name], w1_image, per_round)
-            emu.clear_requests()
-            return row
-
-        res.w2 = interleaved(names, sizes.rounds, w2)
+        w2_calls = max(1, sizes.w2_calls // sizes.rounds)
+        res.w2 = interleaved(
+            emu, names, sizes.rounds, lambda name: run_w2(clients[name], w1_image, w2_calls)
+        )
 
         print("W3 ...", flush=True)
-
-        def w3(name: str) -> dict[str, float]:
-            row = run_w3(loop, clients[name], w3_image, sizes.w3_calls)
-            emu.clear_requests()
-            return row
-
-        res.w3 = interleaved(names, sizes.w3_rounds, w3)
+        res.w3 = interleaved(
+            emu,
+            names,
+            sizes.w3_rounds,
+            lambda name: run_w3(loop, clients[name], w3_image, sizes.w3_calls),
+        )
 
         print("W4 ...", flush=True)
         for name in names:

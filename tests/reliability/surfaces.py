@@ -67,6 +67,15 @@ class Config:
     max_retries: int = 2
     image_options: ImageOptions | None = None
 
+    def connection(self) -> dict[str, Any]:
+        """The settings the core client and every adapter take under the same names."""
+        return {
+            "api_key": self.api_key,
+            "base_url": self.base_url,
+            "timeout": self.timeout,
+            "max_retries": self.max_retries,
+        }
+
 
 def expected_answer(prompt: str) -> str:
     """The emulator's answer to a text-only prompt (ARCHITECTURE.md)."""
@@ -75,33 +84,19 @@ def expected_answer(prompt: str) -> str:
 
 def build(family: str, config: Config) -> Any:
     """The object a family's calls go through, built from ``config``."""
-    options = config.image_options or ImageOptions()
+    connection = config.connection()
     if family == "core":
-        return XAIClient(
-            api_key=config.api_key,
-            base_url=config.base_url,
-            timeout=config.timeout,
-            max_retries=config.max_retries,
-        )
+        return XAIClient(**connection)
+    options = config.image_options or ImageOptions()
     if family == "langchain":
         return ChatXAIVision(
             model=MODEL,
-            api_key=config.api_key,
-            base_url=config.base_url,
-            timeout=config.timeout,
-            max_retries=config.max_retries,
+            **connection,
             image_policy=options.policy,
             animated_images=options.animated,
         )
     cls = XAIVision if family == "llamaindex" else XAIVisionMultiModal
-    return cls(
-        model=MODEL,
-        api_key=config.api_key,
-        base_url=config.base_url,
-        timeout=config.timeout,
-        max_retries=config.max_retries,
-        image_options=options,
-    )
+    return cls(model=MODEL, **connection, image_options=options)
 
 
 async def close(family: str, target: Any) -> None:

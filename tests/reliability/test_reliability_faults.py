@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Literal
 
 import pytest
 import xai_vision.client as client_module
@@ -176,19 +177,14 @@ def test_stream_stalling_past_the_timeout_raises(surface: str) -> None:
         assert len(emu.requests) == 1
 
 
-@pytest.mark.parametrize("surface", STREAMING)
-def test_malformed_sse_frame_raises_typed(surface: str) -> None:
+@pytest.mark.parametrize(
+    ("surface", "kind"),
+    [(surface, "sse") for surface in STREAMING] + [(surface, "json") for surface in WHOLE],
+)
+def test_malformed_answer_raises_typed(surface: str, kind: Literal["json", "sse"]) -> None:
+    """A malformed SSE frame (streamed calls) or JSON body (whole calls): typed, not retried."""
     with Emulator() as emu:
-        emu.malformed_next("sse")
-        outcome = run(surface, Config(emu.base_url, emu.api_key), PROMPT)
-        assert isinstance(outcome.error, ResponseParseError), repr(outcome.error)
-        assert len(emu.requests) == 1
-
-
-@pytest.mark.parametrize("surface", WHOLE)
-def test_malformed_json_body_raises_typed(surface: str) -> None:
-    with Emulator() as emu:
-        emu.malformed_next("json")
+        emu.malformed_next(kind)
         outcome = run(surface, Config(emu.base_url, emu.api_key), PROMPT)
         assert isinstance(outcome.error, ResponseParseError), repr(outcome.error)
         assert len(emu.requests) == 1

@@ -16,8 +16,8 @@ import pytest
 from langchain_core.language_models import LanguageModelInput
 from langchain_core.messages import AIMessage, HumanMessage
 from llama_index.core.base.llms.types import ChatMessage
-from surfaces import MODEL, expected_answer
-from xai_vision.client import AsyncXAIClient
+from surfaces import MODEL, Config, build, expected_answer
+from xai_vision.client import DEFAULT_TIMEOUT, AsyncXAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.errors import APIError
 from xai_vision.messages import ChatRequest, user_message
@@ -69,6 +69,11 @@ class Tally:
     errors: dict[int, BaseException]
     requests_per_call: Counter[int]
     faults: int
+
+
+def _config(emu: Emulator) -> Config:
+    """The emulator's address and key, the clients' default timeout, MAX_RETRIES."""
+    return Config(emu.base_url, emu.api_key, timeout=DEFAULT_TIMEOUT, max_retries=MAX_RETRIES)
 
 
 def _prompt(i: int) -> str:
@@ -125,11 +130,7 @@ def test_core_async_client_under_load(loaded_emulator: Emulator) -> None:
     baseline = open_fds()
 
     async def main() -> Tally:
-        client = AsyncXAIClient(
-            api_key=loaded_emulator.api_key,
-            base_url=loaded_emulator.base_url,
-            max_retries=MAX_RETRIES,
-        )
+        client = AsyncXAIClient(**_config(loaded_emulator).connection())
 
         async def call(i: int) -> str:
             completion = await client.create(ChatRequest(MODEL, [user_message(_prompt(i))]))
@@ -147,12 +148,7 @@ def test_core_async_client_under_load(loaded_emulator: Emulator) -> None:
 
 def test_langchain_abatch_under_load(loaded_emulator: Emulator) -> None:
     baseline = open_fds()
-    model = ChatXAIVision(
-        model=MODEL,
-        api_key=loaded_emulator.api_key,
-        base_url=loaded_emulator.base_url,
-        max_retries=MAX_RETRIES,
-    )
+    model: ChatXAIVision = build("langchain", _config(loaded_emulator))
 
     async def main() -> Sequence[AIMessage | Exception]:
         inputs: list[LanguageModelInput] = [[HumanMessage(_prompt(i))] for i in range(CALLS)]
@@ -175,12 +171,7 @@ def test_langchain_abatch_under_load(loaded_emulator: Emulator) -> None:
 
 def test_llama_index_achat_and_astream_under_load(loaded_emulator: Emulator) -> None:
     baseline = open_fds()
-    llm = XAIVision(
-        model=MODEL,
-        api_key=loaded_emulator.api_key,
-        base_url=loaded_emulator.base_url,
-        max_retries=MAX_RETRIES,
-    )
+    llm: XAIVision = build("llamaindex", _config(loaded_emulator))
 
     async def call(i: int) -> str:
         messages = [ChatMessage(role="user", content=_prompt(i))]

@@ -10,10 +10,8 @@ import asyncio
 import json
 import logging
 import pickle
-import threading
 import traceback
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from uuid import UUID
 
@@ -23,11 +21,9 @@ from langchain_core.callbacks import BaseCallbackHandler
 from langchain_core.load import dumpd, dumps
 from langchain_core.messages import HumanMessage
 from llama_index.core.base.llms.types import ChatMessage
-from llama_index.core.callbacks import CallbackManager, CBEventType
-from llama_index.core.callbacks.base_handler import BaseCallbackHandler as LIBaseCallbackHandler
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events import BaseEvent
-from llama_index_instrumentation import get_dispatcher
+from llama_index.core.callbacks import CallbackManager
+from llama_index_observers import CallbackRecorder, recording_events
+from loopback import Loopback, Reply
 from surfaces import ALL, MODEL, Config, build, expected_answer, run
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.emulator import Emulator
@@ -263,70 +259,12 @@ async def test_langchain_astream_events() -> None:
 # --------------------------------------------------------------------------- LlamaIndex events
 
 
-class _Events(BaseEventHandler):
-    """Keeps every instrumentation event's dump."""
-
-    dumps: list[str] = []
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "SecretsEvents"
-
-    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        self.dumps.append(json.dumps(event.model_dump(), default=repr))
-
-
-class _Payloads(LIBaseCallbackHandler):
-    """Keeps every legacy callback payload."""
-
-    def __init__(self) -> None:
-        super().__init__(event_starts_to_ignore=[], event_ends_to_ignore=[])
-        self.payloads: list[str] = []
-
-    def on_event_start(
-        self,
-        event_type: CBEventType,
-        payload: dict[str, Any] | None = None,
-        event_id: str = "",
-        parent_id: str = "",
-        **kwargs: Any,
-    ) -> str:
-        self.payloads.append(repr(payload))
-        return event_id
-
-    def on_event_end(
-        self,
-        event_type: CBEventType,
-        payload: dict[str, Any] | None = None,
-        event_id: str = "",
-        **kwargs: Any,
-    ) -> None:
-        self.payloads.append(repr(payload))
-
-    def start_trace(self, trace_id: str | None = None) -> None:
-        return None
-
-    def end_trace(
-        self, trace_id: str | None = None, trace_map: dict[str, list[str]] | None = None
-    ) -> None:
-        return None
-
-
-@pytest.fixture
-def li_events() -> Iterator[_Events]:
-    dispatcher = get_dispatcher()
-    handler = _Events(dumps=[])
-    dispatcher.add_event_handler(handler)
-    yield handler
-    dispatcher.event_handlers.remove(handler)
-
-
 @pytest.mark.parametrize("cls", [XAIVision, XAIVisionMultiModal])
-def test_llama_index_events_and_callbacks(cls: type[XAIVision], li_events: _Events) -> None:
-    payloads = _Payloads()
-    with Emulator() as emu:
+def test_llama_index_events_and_callbacks(cls: type[XAIVision]) -> None:
+    callbacks = CallbackRecorder()
+    with Emulator() as emu, recording_events() as recorder:
         llm = cls(
-            api_key=PLANTED, base_url=emu.base_url, callback_manager=CallbackManager([payloads])
+            api_key=PLANTED, base_url=emu.base_url, callback_manager=CallbackManager([callbacks])
         )
         messages = [ChatMessage(role="user", content="hello")]
         assert llm.chat(messages).message.content == expected_answer("hello")
@@ -336,102 +274,69 @@ def test_llama_index_events_and_callbacks(cls: type[XAIVision], li_events: _Even
         with pytest.raises(InvalidAPIKeyError):
             llm.chat(messages)  # the error path's events and payloads too
         asyncio.run(llm.aclose())
-    assert len(li_events.dumps) >= 6 and len(payloads.payloads) >= 6  # events really flowed
-    assert_clean(*li_events.dumps, *payloads.payloads)
+    dumps = [json.dumps(event.model_dump(), default=repr) for event in recorder.events]
+    payloads = [repr(payload) for payload in callbacks.payloads]
+    assert len(dumps) >= 6 and len(payloads) >= 6  # events really flowed
+    assert_clean(*dumps, *payloads)
 
 
 # --------------------------------------------------------------------------- redirects
 
 
-class _Recorder(BaseHTTPRequestHandler):
-    """Loopback handler: records each request's headers; redirects or answers a completion."""
-
-    redirect_to: str | None = None
-    seen: list[dict[str, str]]
-
-    def do_POST(self) -> None:
-        length = int(self.headers.get("content-length", "0"))
-        self.rfile.read(length)
-        self.seen.append({k.lower(): v for k, v in self.headers.items()})
-        if self.redirect_to is not None:
-            self.send_response(307)
-            self.send_header("location", self.redirect_to + self.path)
-            self.send_header("content-length", "0")
-            self.end_headers()
-            return
-        body = json.dumps(
-            {
-                "id": "r",
-                "object": "chat.completion",
-                "created": 1,
-                "model": MODEL,
-                "choices": [
-                    {
-                        "index": 0,
-                        "message": {"role": "assistant", "content": "stolen"},
-                        "finish_reason": "stop",
-                    }
-                ],
-            }
-        ).encode()
-        self.send_response(200)
-        self.send_header("content-type", "application/json")
-        self.send_header("content-length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, format: str, *args: Any) -> None:
-        return None
-
-
-def _serve(redirect_to: str | None) -> tuple[ThreadingHTTPServer, list[dict[str, str]]]:
-    seen: list[dict[str, str]] = []
-    handler = type("Handler", (_Recorder,), {"redirect_to": redirect_to, "seen": seen})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    return server, seen
+#: What B would answer: a completion, so a followed redirect would succeed (and be seen).
+_STOLEN = {
+    "id": "r",
+    "object": "chat.completion",
+    "created": 1,
+    "model": MODEL,
+    "choices": [
+        {
+            "index": 0,
+            "message": {"role": "assistant", "content": "stolen"},
+            "finish_reason": "stop",
+        }
+    ],
+}
 
 
 @pytest.fixture
-def redirect_pair() -> Iterator[tuple[str, list[dict[str, str]], list[dict[str, str]]]]:
-    """(base URL of A, A's requests, B's requests): A redirects everything to B (another port)."""
-    target, target_seen = _serve(None)
-    port_b = target.server_address[1]
-    origin, origin_seen = _serve(f"http://127.0.0.1:{port_b}")
-    port_a = origin.server_address[1]
-    yield f"http://127.0.0.1:{port_a}/v1", origin_seen, target_seen
-    for server in (origin, target):
-        server.shutdown()
-        server.server_close()
+def redirect_pair() -> Iterator[tuple[Loopback, Loopback]]:
+    """(A, B), loopback servers on two ports: A redirects its request to B."""
+    origin, target = Loopback(), Loopback()
+    origin.script(Reply(307, headers={"Location": f"{target.url}/chat/completions"}))
+    target.script(Reply(body=json.dumps(_STOLEN).encode()))
+    yield origin, target
+    origin.close()
+    target.close()
 
 
 @pytest.mark.parametrize("surface", ALL)
 def test_authorization_never_follows_a_redirect(
-    surface: str, redirect_pair: tuple[str, list[dict[str, str]], list[dict[str, str]]]
+    surface: str, redirect_pair: tuple[Loopback, Loopback]
 ) -> None:
-    base_url, origin_seen, target_seen = redirect_pair
-    outcome = run(surface, Config(base_url, PLANTED, max_retries=0))
+    origin, target = redirect_pair
+    outcome = run(surface, Config(origin.url, PLANTED, max_retries=0))
     assert isinstance(outcome.error, APIError), repr(outcome.error)
     assert outcome.error.status_code == 307
     assert "not followed" in str(outcome.error)
-    assert len(origin_seen) == 1
-    assert origin_seen[0]["authorization"] == f"Bearer {PLANTED}"  # sent to the host configured
-    assert target_seen == []  # and never to the other one
+    assert len(origin.requests) == 1
+    assert origin.requests[0].headers["authorization"] == f"Bearer {PLANTED}"  # to the host set
+    assert target.requests == []  # and never to the other one
     assert_clean(*_error_texts(outcome.error))
 
 
 def test_a_redirect_following_http_client_is_still_not_followed(
-    redirect_pair: tuple[str, list[dict[str, str]], list[dict[str, str]]],
+    redirect_pair: tuple[Loopback, Loopback],
 ) -> None:
-    base_url, origin_seen, target_seen = redirect_pair
+    origin, target = redirect_pair
     with httpx.Client(follow_redirects=True, timeout=5.0) as http_client:
         client = XAIClient(
-            api_key=PLANTED, base_url=base_url, http_client=http_client, max_retries=0
+            api_key=PLANTED, base_url=origin.url, http_client=http_client, max_retries=0
         )
         with pytest.raises(APIError) as caught:
             client.create(ChatRequest(MODEL, [user_message("hi")]))
     assert caught.value.status_code == 307
-    assert len(origin_seen) == 1 and target_seen == []
+    assert len(origin.requests) == 1 and target.requests == []
 
 
 def test_build_covers_every_family() -> None:

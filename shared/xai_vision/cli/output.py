@@ -48,41 +48,42 @@ def stderr_console() -> Console:
     return Console(file=sys.stderr, highlight=False, soft_wrap=True, markup=False)
 
 
+#: The exit status by error type: the first row the error is an instance of decides.
+_EXIT_CODES: tuple[tuple[type[BaseException] | tuple[type[BaseException], ...], ExitCode], ...] = (
+    (MissingAPIKeyError, ExitCode.MISSING_KEY),
+    ((ImageError, TooManyImagesError), ExitCode.IMAGE),
+    (APIConnectionError, ExitCode.NETWORK),
+    (RequestValidationError, ExitCode.USAGE),
+    (KeyboardInterrupt, ExitCode.INTERRUPTED),
+)
+
+#: What to do about an error, by type (first match), where there is something useful to say.
+_HINTS: tuple[tuple[type[BaseException], str], ...] = (
+    (
+        MissingAPIKeyError,
+        "Set XAI_API_KEY (or pass --api-key) to ask xAI, "
+        "or pass --emulator to try it offline on the built-in emulator, no key needed.",
+    ),
+    (APITimeoutError, "The request timed out: raise --timeout, or try again later."),
+    (
+        APIConnectionError,
+        "Check the network connection and --base-url (or XAI_BASE_URL / XAI_API_BASE).",
+    ),
+    (AuthenticationError, "xAI refused the API key: check XAI_API_KEY or --api-key."),
+    (PermissionDeniedError, "The key has no permission for this (or the team is out of credits)."),
+    (NotFoundError, "Unknown model or URL: check --model and --base-url."),
+    (RateLimitError, "Rate limited: wait a little, or lower --concurrency for batches."),
+)
+
+
 def exit_code_for(error: BaseException) -> ExitCode:
-    """The exit status for an error the CLI reports."""
-    if isinstance(error, MissingAPIKeyError):
-        return ExitCode.MISSING_KEY
-    if isinstance(error, ImageError | TooManyImagesError):
-        return ExitCode.IMAGE
-    if isinstance(error, APIConnectionError):
-        return ExitCode.NETWORK
-    if isinstance(error, RequestValidationError):
-        return ExitCode.USAGE
-    if isinstance(error, KeyboardInterrupt):
-        return ExitCode.INTERRUPTED
-    return ExitCode.FAILED
+    """The exit status for an error the CLI reports (FAILED for any other error)."""
+    return next((code for kinds, code in _EXIT_CODES if isinstance(error, kinds)), ExitCode.FAILED)
 
 
 def error_hint(error: BaseException) -> str | None:
     """A line on what to do about an error, when there is something useful to say."""
-    if isinstance(error, MissingAPIKeyError):
-        return (
-            "Set XAI_API_KEY (or pass --api-key) to ask xAI, "
-            "or pass --emulator to try it offline on the built-in emulator, no key needed."
-        )
-    if isinstance(error, APITimeoutError):
-        return "The request timed out: raise --timeout, or try again later."
-    if isinstance(error, APIConnectionError):
-        return "Check the network connection and --base-url (or XAI_BASE_URL / XAI_API_BASE)."
-    if isinstance(error, AuthenticationError):
-        return "xAI refused the API key: check XAI_API_KEY or --api-key."
-    if isinstance(error, PermissionDeniedError):
-        return "The key has no permission for this (or the team is out of credits)."
-    if isinstance(error, NotFoundError):
-        return "Unknown model or URL: check --model and --base-url."
-    if isinstance(error, RateLimitError):
-        return "Rate limited: wait a little, or lower --concurrency for batches."
-    return None
+    return next((hint for kind, hint in _HINTS if isinstance(error, kind)), None)
 
 
 def report_error(error: BaseException, console: Console | None = None) -> ExitCode:

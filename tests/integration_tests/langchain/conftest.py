@@ -6,15 +6,14 @@ from __future__ import annotations
 
 import io
 import os
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
 from typing import Any
 
 import httpx
 import pytest
+from loopback import QuietHandler, serving
 from PIL import Image, ImageDraw
 from xai_vision.emulator import Emulator, EmulatorSettings
 
@@ -102,7 +101,7 @@ def emulator(lc_backend: Backend) -> Emulator:
     return lc_backend.emulator
 
 
-class _ImageHandler(BaseHTTPRequestHandler):
+class _ImageHandler(QuietHandler):
     images: dict[str, bytes] = {}
 
     def do_GET(self) -> None:
@@ -114,9 +113,6 @@ class _ImageHandler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(data or b"")))
         self.end_headers()
         self.wfile.write(data or b"")
-
-    def log_message(self, format: str, *args: Any) -> None:
-        """Quiet: no request lines on stderr."""
 
 
 @pytest.fixture(scope="module")
@@ -134,15 +130,8 @@ def image_server() -> Iterator[str]:
             }
         },
     )
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+    with serving(handler) as base_url:
+        yield base_url
 
 
 @pytest.fixture(autouse=True)

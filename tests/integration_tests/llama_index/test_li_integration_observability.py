@@ -13,10 +13,6 @@ from typing import Any
 import pytest
 from llama_index.core.base.llms.types import ChatMessage, ImageBlock, TextBlock
 from llama_index.core.callbacks import CallbackManager, CBEventType, TokenCountingHandler
-from llama_index.core.callbacks.base_handler import BaseCallbackHandler
-from llama_index.core.instrumentation import get_dispatcher
-from llama_index.core.instrumentation.event_handlers import BaseEventHandler
-from llama_index.core.instrumentation.events import BaseEvent
 from llama_index.core.instrumentation.events.llm import (
     LLMChatEndEvent,
     LLMChatStartEvent,
@@ -27,6 +23,7 @@ from llama_index.core.instrumentation.events.llm import (
 from llama_index.core.prompts import ChatPromptTemplate
 from llama_index.core.rate_limiter import BaseRateLimiter
 from llama_index.core.schema import ImageDocument
+from llama_index_observers import CallbackRecorder, EventRecorder, recording_events
 from pydantic import BaseModel
 from xai_vision.emulator import Emulator
 from xai_vision.tokens import estimate_image_tokens
@@ -37,68 +34,10 @@ SECRET = "xai-observability-secret-9876543210"
 SIZE = (64, 48)
 
 
-class Recorder(BaseEventHandler):
-    """Keeps every instrumentation event."""
-
-    events: list[BaseEvent] = []
-
-    @classmethod
-    def class_name(cls) -> str:
-        return "Recorder"
-
-    def handle(self, event: BaseEvent, **kwargs: Any) -> None:
-        self.events.append(event)
-
-
-class LLMEvents(BaseCallbackHandler):
-    """Counts legacy callback LLM starts and ends, and keeps their payloads."""
-
-    def __init__(self) -> None:
-        super().__init__(event_starts_to_ignore=[], event_ends_to_ignore=[])
-        self.starts = 0
-        self.ends = 0
-        self.payloads: list[Any] = []
-
-    def on_event_start(
-        self,
-        event_type: CBEventType,
-        payload: dict[str, Any] | None = None,
-        event_id: str = "",
-        parent_id: str = "",
-        **kwargs: Any,
-    ) -> str:
-        if event_type == CBEventType.LLM:
-            self.starts += 1
-            self.payloads.append(payload)
-        return event_id
-
-    def on_event_end(
-        self,
-        event_type: CBEventType,
-        payload: dict[str, Any] | None = None,
-        event_id: str = "",
-        **kwargs: Any,
-    ) -> None:
-        if event_type == CBEventType.LLM:
-            self.ends += 1
-            self.payloads.append(payload)
-
-    def start_trace(self, trace_id: str | None = None) -> None:
-        return None
-
-    def end_trace(
-        self, trace_id: str | None = None, trace_map: dict[str, list[str]] | None = None
-    ) -> None:
-        return None
-
-
 @pytest.fixture
-def recorder() -> Iterator[Recorder]:
-    dispatcher = get_dispatcher()
-    handler = Recorder(events=[])
-    dispatcher.add_event_handler(handler)
-    yield handler
-    dispatcher.event_handlers.remove(handler)
+def recorder() -> Iterator[EventRecorder]:
+    with recording_events() as events:
+        yield events
 
 
 @pytest.fixture
@@ -149,9 +88,9 @@ def _calls(llm: Any, path: Path) -> list[tuple[str, Callable[[], Any]]]:
 
 @pytest.mark.parametrize("cls", [XAIVision, XAIVisionMultiModal])
 async def test_one_start_and_one_end_event_per_call_and_no_key(
-    cls: type[Any], xai_emulator: Emulator, recorder: Recorder, image_path: Path
+    cls: type[Any], xai_emulator: Emulator, recorder: EventRecorder, image_path: Path
 ) -> None:
-    callbacks = LLMEvents()
+    callbacks = CallbackRecorder()
     llm = cls(
         api_key=SECRET,
         base_url=xai_emulator.base_url,
@@ -159,7 +98,7 @@ async def test_one_start_and_one_end_event_per_call_and_no_key(
     )
     for name, call in _calls(llm, image_path):
         recorder.events.clear()
-        callbacks.starts = callbacks.ends = 0
+        callbacks.events.clear()
         final = await _drain(call())
         assert final is not None, name
         chat = name.endswith("chat")
@@ -167,12 +106,13 @@ async def test_one_start_and_one_end_event_per_call_and_no_key(
         end = LLMChatEndEvent if chat else LLMCompletionEndEvent
         assert sum(isinstance(e, start) for e in recorder.events) == 1, name
         assert sum(isinstance(e, end) for e in recorder.events) == 1, name
-        assert (callbacks.starts, callbacks.ends) == (1, 1), name
+        llm_starts = callbacks.count(CBEventType.LLM, "start")
+        assert (llm_starts, callbacks.count(CBEventType.LLM, "end")) == (1, 1), name
         for event in recorder.events:
             assert SECRET not in event.model_dump_json(), (name, type(event).__name__)
+        for payload in callbacks.payloads:
+            assert SECRET not in repr(payload), name
     assert len(xai_emulator.requests) == 8
-    for payload in callbacks.payloads:
-        assert SECRET not in repr(payload)
 
 
 @pytest.mark.parametrize("cls", [XAIVision, XAIVisionMultiModal])
@@ -237,7 +177,7 @@ class Shape(BaseModel):
 
 
 async def test_structured_predict_events(
-    xai_emulator: Emulator, recorder: Recorder, image_path: Path
+    xai_emulator: Emulator, recorder: EventRecorder, image_path: Path
 ) -> None:
     llm = XAIVision(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url)
     prompt = ChatPromptTemplate(message_templates=[_message(image_path)])

@@ -11,6 +11,7 @@ import importlib.util
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 
@@ -30,9 +31,19 @@ def _load_clients() -> ModuleType:
     return module
 
 
+@dataclass(frozen=True)
+class QuickRun:
+    """What one ``run.py --quick`` wrote: the JSON figures' sections and the Markdown report."""
+
+    clients: dict[str, str]
+    workloads: dict[str, dict[str, dict[str, float]]]
+    images: dict[str, dict[str, float]]
+    report: str
+
+
 @pytest.fixture(scope="module")
-def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, object], str]:
-    """Run the quick mode once for this module; the raw JSON figures and the Markdown report."""
+def quick_run(tmp_path_factory: pytest.TempPathFactory) -> QuickRun:
+    """Run the quick mode once for this module."""
     out = tmp_path_factory.mktemp("bench")
     done = subprocess.run(
         [
@@ -50,34 +61,32 @@ def quick_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict[str, objec
         check=False,
     )
     assert done.returncode == 0, done.stderr[-2000:]
-    return json.loads((out / "results.json").read_text()), (out / "RESULTS.md").read_text()
+    results = json.loads((out / "results.json").read_text())
+    for section in ("clients", "workloads", "images"):
+        assert isinstance(results[section], dict), section
+    return QuickRun(
+        results["clients"],
+        results["workloads"],
+        results["images"],
+        (out / "RESULTS.md").read_text(),
+    )
 
 
 @pytest.mark.timeout(180)
-def test_every_workload_has_every_installed_client(
-    quick_run: tuple[dict[str, object], str],
-) -> None:
-    results, _ = quick_run
-    clients = results["clients"]
-    assert isinstance(clients, dict)
+def test_every_workload_has_every_installed_client(quick_run: QuickRun) -> None:
+    clients = quick_run.clients
     assert set(clients) == set(_load_clients().CLIENTS)
     # Our own clients and the floor are always installed here; peers may be reported missing.
     for name in ("raw httpx", *OURS):
         assert clients[name] == "ok"
-    workloads = results["workloads"]
-    assert isinstance(workloads, dict)
+    workloads = quick_run.workloads
     for workload in WORKLOADS:
         assert set(workloads[workload]) >= {n for n, state in clients.items() if state == "ok"}
 
 
 @pytest.mark.timeout(180)
-def test_figures_are_what_working_clients_produce(
-    quick_run: tuple[dict[str, object], str],
-) -> None:
-    results, _ = quick_run
-    workloads = results["workloads"]
-    images = results["images"]
-    assert isinstance(workloads, dict) and isinstance(images, dict)
+def test_figures_are_what_working_clients_produce(quick_run: QuickRun) -> None:
+    workloads, images = quick_run.workloads, quick_run.images
     for name, row in workloads["W1"].items():
         assert row["cpu_ms"] > 0 and row["wall_ms"] > 0, name
         # The base64 image went over the wire.
@@ -97,16 +106,12 @@ def test_figures_are_what_working_clients_produce(
 
 
 @pytest.mark.timeout(180)
-def test_report_names_machine_workloads_clients_and_targets(
-    quick_run: tuple[dict[str, object], str],
-) -> None:
-    results, report = quick_run
+def test_report_names_machine_workloads_clients_and_targets(quick_run: QuickRun) -> None:
+    report = quick_run.report
     for heading in ("## Machine", "## Targets", *(f"### {w}:" for w in WORKLOADS)):
         assert heading in report
     assert "- nproc: " in report and "- python: " in report and "- date: " in report
-    clients = results["clients"]
-    assert isinstance(clients, dict)
-    for name in clients:
+    for name in quick_run.clients:
         assert f"- {name}: " in report
     assert "Quick mode" in report
 

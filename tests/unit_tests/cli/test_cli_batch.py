@@ -2,20 +2,21 @@
 
 from __future__ import annotations
 
-import io
-import json
-import os
 import re
-import signal
 import socket
 import subprocess
-import sys
-import time
 from collections import Counter
 from pathlib import Path
-from typing import Any
 
-from PIL import Image
+from cli_batch import (
+    PROMPT,
+    batch_args,
+    cli_command,
+    cli_env,
+    interrupted_run,
+    read_records,
+    write_images,
+)
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
 from xai_vision.cli.batch import image_id
@@ -23,72 +24,28 @@ from xai_vision.cli.output import ExitCode
 from xai_vision.emulator import Emulator
 
 runner = CliRunner()
-PROMPT = "Describe this image"
-
-
-def _images(folder: Path, count: int) -> list[Path]:
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(count):
-        buffer = io.BytesIO()
-        Image.new("RGB", (24 + i, 16 + i), (i * 5 % 256, 255 - i * 5 % 256, 80)).save(
-            buffer, format="PNG"
-        )
-        path = folder / f"img_{i:03d}.png"
-        path.write_bytes(buffer.getvalue())
-        paths.append(path)
-    return paths
-
-
-def _records(out: Path) -> list[dict[str, Any]]:
-    data = out.read_bytes()
-    assert data == b"" or data.endswith(b"\n"), "the output must end with a complete line"
-    return [json.loads(line) for line in data.splitlines()]
-
-
-def _batch_args(emulator: Emulator, folder: Path, out: Path, *extra: str) -> list[str]:
-    return [
-        "batch", str(folder), "-p", PROMPT, "--out", str(out),
-        "--base-url", emulator.base_url, "--api-key", emulator.api_key, "--timeout", "10",
-        *extra,
-    ]  # fmt: skip
-
-
-def _clean_env() -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("XAI_")}
-    env["COLUMNS"] = "100"
-    return env
 
 
 def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
     tmp_path: Path,
 ) -> None:
-    paths = _images(tmp_path / "imgs", 50)
+    paths = write_images(tmp_path / "imgs", 50)
     out = tmp_path / "results.jsonl"
     with Emulator(latency=0.15) as emulator:
         emulator.fail_next(8, status=429, retry_after=0)
         emulator.fail_next(4, status=429)  # no Retry-After: the client's own backoff
-        command = [sys.executable, "-m", "xai_vision.cli",
-                   *_batch_args(emulator, tmp_path / "imgs", out,
-                                "--concurrency", "3", "--max-retries", "10")]  # fmt: skip
-        first = subprocess.Popen(
-            command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_clean_env()
+        args = batch_args(
+            emulator, tmp_path / "imgs", out, "--concurrency", "3", "--max-retries", "10"
         )
-        try:
-            deadline = time.monotonic() + 30
-            while out.exists() is False or out.read_bytes().count(b"\n") < 10:
-                assert first.poll() is None, first.communicate()
-                assert time.monotonic() < deadline, "the batch wrote nothing in 30 s"
-                time.sleep(0.02)
-            first.send_signal(signal.SIGINT)
-            _, first_err = first.communicate(timeout=20)
-        finally:
-            if first.poll() is None:
-                first.kill()
-        assert first.returncode == ExitCode.INTERRUPTED, first_err.decode()
+        status, first_err = interrupted_run(
+            args,
+            lambda: out.exists() and out.read_bytes().count(b"\n") >= 10,
+            "the batch wrote nothing in 30 s",
+        )
+        assert status == ExitCode.INTERRUPTED, first_err.decode()
         assert b"--resume" in first_err
         written = out.read_bytes()
-        done_first = _records(out)
+        done_first = read_records(out)
         assert 10 <= len(done_first) < 50, "the interrupt must land mid-batch"
         # One summary, one count: what the file holds, and what is left for --resume.
         left = 50 - len(done_first)
@@ -105,14 +62,14 @@ def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
         emulator.fail_next(6, status=429, retry_after_ms=20)
 
         second = subprocess.run(
-            [*command, "--resume"], capture_output=True, env=_clean_env(), timeout=60
+            cli_command([*args, "--resume"]), capture_output=True, env=cli_env(), timeout=60
         )
         assert second.returncode == 0, second.stderr.decode()
         assert b"repaired" in second.stderr
         assert f"{len(done_first)} already in".encode() in second.stderr
         chat_requests = [r for r in emulator.requests if r.path.endswith("/chat/completions")]
 
-    records = _records(out)
+    records = read_records(out)
     assert out.read_bytes().startswith(written), "lines from the first run must be kept as is"
     counts = Counter(record["source"] for record in records)
     assert set(counts) == {str(p.resolve()) for p in paths}
@@ -129,12 +86,12 @@ def test_batch_writes_failures_once_and_resume_skips_them(
     xai_emulator: Emulator, tmp_path: Path
 ) -> None:
     folder = tmp_path / "imgs"
-    _images(folder, 3)
+    write_images(folder, 3)
     (folder / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
     out = tmp_path / "out.jsonl"
-    result = runner.invoke(app, _batch_args(xai_emulator, folder, out), env={"XAI_API_KEY": None})
+    result = runner.invoke(app, batch_args(xai_emulator, folder, out), env={"XAI_API_KEY": None})
     assert result.exit_code == ExitCode.FAILED, result.output
-    records = _records(out)
+    records = read_records(out)
     assert len(records) == 4
     failed = [r for r in records if r["error"]]
     assert [Path(r["source"]).name for r in failed] == ["broken.png"]
@@ -143,21 +100,21 @@ def test_batch_writes_failures_once_and_resume_skips_them(
     assert "3 answered, 1 failed" in result.stderr
     requests_before = len(xai_emulator.requests)
 
-    again = runner.invoke(app, [*_batch_args(xai_emulator, folder, out), "--resume"])
+    again = runner.invoke(app, [*batch_args(xai_emulator, folder, out), "--resume"])
     # The file still holds an error line: --resume exits 1 too, as the first run did.
     assert again.exit_code == ExitCode.FAILED, again.output
     assert "4 already in" in again.stderr
     assert "1 image failed" in again.stderr and "--retry-failed" in again.stderr
-    assert len(_records(out)) == 4
+    assert len(read_records(out)) == 4
     assert len(xai_emulator.requests) == requests_before
 
 
 def test_batch_leaves_temporary_failures_for_resume(xai_emulator: Emulator, tmp_path: Path) -> None:
     folder = tmp_path / "imgs"
-    _images(folder, 3)
+    write_images(folder, 3)
     out = tmp_path / "out.jsonl"
     xai_emulator.fail_next(3, status=503)
-    args = _batch_args(xai_emulator, folder, out, "--max-retries", "0", "--concurrency", "1")
+    args = batch_args(xai_emulator, folder, out, "--max-retries", "0", "--concurrency", "1")
     result = runner.invoke(app, args)
     assert result.exit_code == ExitCode.FAILED, result.output
     assert out.read_bytes() == b""  # nothing written: a 503 is not the image's fault
@@ -165,14 +122,14 @@ def test_batch_leaves_temporary_failures_for_resume(xai_emulator: Emulator, tmp_
 
     resumed = runner.invoke(app, [*args, "--resume"])
     assert resumed.exit_code == 0, resumed.output
-    assert sorted(Path(r["source"]).name for r in _records(out)) == [
+    assert sorted(Path(r["source"]).name for r in read_records(out)) == [
         "img_000.png", "img_001.png", "img_002.png",
     ]  # fmt: skip
 
 
 def test_batch_network_failure_exits_5_and_leaves_every_image_for_resume(tmp_path: Path) -> None:
     folder = tmp_path / "imgs"
-    _images(folder, 3)
+    write_images(folder, 3)
     out = tmp_path / "out.jsonl"
     with socket.socket() as sock:  # a port that was free a moment ago: nothing listens there
         sock.bind(("127.0.0.1", 0))
@@ -189,10 +146,10 @@ def test_batch_network_failure_exits_5_and_leaves_every_image_for_resume(tmp_pat
 
 def test_batch_stops_on_a_refused_key_without_writing(tmp_path: Path) -> None:
     folder = tmp_path / "imgs"
-    _images(folder, 5)
+    write_images(folder, 5)
     out = tmp_path / "out.jsonl"
     with Emulator(valid_keys=["the-right-key"]) as emulator:
-        args = _batch_args(emulator, folder, out)
+        args = batch_args(emulator, folder, out)
         result = runner.invoke(app, args)  # emulator.api_key is not the right key
     assert result.exit_code == ExitCode.FAILED, result.output
     assert "API key" in result.stderr
@@ -201,23 +158,23 @@ def test_batch_stops_on_a_refused_key_without_writing(tmp_path: Path) -> None:
 
 def test_batch_refuses_to_overwrite_without_a_flag(xai_emulator: Emulator, tmp_path: Path) -> None:
     folder = tmp_path / "imgs"
-    _images(folder, 2)
+    write_images(folder, 2)
     out = tmp_path / "out.jsonl"
     out.write_text('{"source": "/elsewhere.png"}\n')
-    result = runner.invoke(app, _batch_args(xai_emulator, folder, out))
+    result = runner.invoke(app, batch_args(xai_emulator, folder, out))
     assert result.exit_code == ExitCode.USAGE
     assert "--resume" in result.stderr and "--overwrite" in result.stderr
     assert out.read_text() == '{"source": "/elsewhere.png"}\n'
     assert xai_emulator.requests == []
 
-    fresh = runner.invoke(app, [*_batch_args(xai_emulator, folder, out), "--overwrite"])
+    fresh = runner.invoke(app, [*batch_args(xai_emulator, folder, out), "--overwrite"])
     assert fresh.exit_code == 0, fresh.output
-    assert len(_records(out)) == 2
+    assert len(read_records(out)) == 2
 
 
 def test_batch_without_key_exits_3(tmp_path: Path) -> None:
     folder = tmp_path / "imgs"
-    _images(folder, 1)
+    write_images(folder, 1)
     out = tmp_path / "out.jsonl"
     result = runner.invoke(
         app,
@@ -239,7 +196,7 @@ def test_batch_without_key_exits_3(tmp_path: Path) -> None:
 
 def test_batch_emulator_runs_without_a_key(tmp_path: Path) -> None:
     folder = tmp_path / "imgs"
-    paths = _images(folder, 3)
+    paths = write_images(folder, 3)
     out = tmp_path / "out.jsonl"
     no_key: dict[str, str | None] = {"XAI_API_KEY": None, "XAI_BASE_URL": None}
     result = runner.invoke(
@@ -247,18 +204,18 @@ def test_batch_emulator_runs_without_a_key(tmp_path: Path) -> None:
     )
     assert result.exit_code == 0, result.output
     assert "--emulator: answering from the local emulator" in result.stderr
-    records = _records(out)
+    records = read_records(out)
     assert sorted(r["source"] for r in records) == [str(p.resolve()) for p in paths]
     assert all(r["error"] is None and f"You asked: {PROMPT}" in r["answer"] for r in records)
 
 
 def test_batch_summary_totals_tokens(xai_emulator: Emulator, tmp_path: Path) -> None:
     folder = tmp_path / "imgs"
-    _images(folder, 4)
+    write_images(folder, 4)
     out = tmp_path / "out.jsonl"
-    result = runner.invoke(app, _batch_args(xai_emulator, folder, out, "--detail", "low"))
+    result = runner.invoke(app, batch_args(xai_emulator, folder, out, "--detail", "low"))
     assert result.exit_code == 0, result.output
-    records = _records(out)
+    records = read_records(out)
     image_tokens = sum(r["usage"]["image_tokens"] for r in records)
     total = sum(r["usage"]["total_tokens"] for r in records)
     assert image_tokens == 4 * 256  # low detail: one tile per image
@@ -271,23 +228,23 @@ def test_batch_prints_paths_with_brackets_as_they_are(
     xai_emulator: Emulator, tmp_path: Path
 ) -> None:
     folder = tmp_path / "[red] shots"
-    _images(folder, 2)
+    write_images(folder, 2)
     out = tmp_path / "[out].jsonl"
-    result = runner.invoke(app, _batch_args(xai_emulator, folder, out))
+    result = runner.invoke(app, batch_args(xai_emulator, folder, out))
     assert result.exit_code == 0, result.output
     assert "[out].jsonl" in result.stderr  # rich markup would have eaten "[out]"
-    assert {Path(r["source"]).parent.name for r in _records(out)} == {"[red] shots"}
+    assert {Path(r["source"]).parent.name for r in read_records(out)} == {"[red] shots"}
 
 
 def test_every_line_has_an_id_that_stays_across_runs_and_resumes(
     xai_emulator: Emulator, tmp_path: Path
 ) -> None:
     folder = tmp_path / "imgs"
-    paths = _images(folder, 3)
+    paths = write_images(folder, 3)
     out = tmp_path / "out.jsonl"
-    args = _batch_args(xai_emulator, folder, out, "--concurrency", "1")
+    args = batch_args(xai_emulator, folder, out, "--concurrency", "1")
     assert runner.invoke(app, args).exit_code == 0
-    first = _records(out)
+    first = read_records(out)
     assert [r["source"] for r in first] == [str(p.resolve()) for p in paths]  # as before ids
     assert [r["id"] for r in first] == [image_id(str(p.resolve())) for p in paths]
     assert len({r["id"] for r in first}) == 3
@@ -296,10 +253,10 @@ def test_every_line_has_an_id_that_stays_across_runs_and_resumes(
     lines = out.read_bytes().splitlines(keepends=True)
     out.write_bytes(lines[0] + lines[2])
     assert runner.invoke(app, [*args, "--resume"]).exit_code == 0
-    assert _records(out)[-1]["id"] == first[1]["id"]
+    assert read_records(out)[-1]["id"] == first[1]["id"]
 
     # A fresh run over the same images (listed twice, in another order) gives the same ids.
-    again = _batch_args(xai_emulator, folder, out, "--overwrite", "--concurrency", "1")
+    again = batch_args(xai_emulator, folder, out, "--overwrite", "--concurrency", "1")
     again[1:2] = [str(paths[2]), str(folder), str(paths[0])]
     assert runner.invoke(app, again).exit_code == 0
-    assert [r["id"] for r in _records(out)] == [first[2]["id"], first[0]["id"], first[1]["id"]]
+    assert [r["id"] for r in read_records(out)] == [first[2]["id"], first[0]["id"], first[1]["id"]]

@@ -6,37 +6,16 @@ retry: 400, 413), so they are real xAI-shaped errors written by the batch itself
 
 from __future__ import annotations
 
-import io
 import json
-import os
-import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
-from typing import Any
 
-from PIL import Image
+from cli_batch import batch_args, interrupted_run, read_records, result_lines, write_images
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
 from xai_vision.cli.output import ExitCode
 from xai_vision.emulator import Emulator
 
 runner = CliRunner()
-PROMPT = "Describe this image"
-
-
-def _images(folder: Path, count: int) -> list[Path]:
-    """PNGs of distinct sizes (24+i x 16+i), so an answer shows which image it is about."""
-    folder.mkdir(parents=True, exist_ok=True)
-    paths = []
-    for i in range(count):
-        buffer = io.BytesIO()
-        Image.new("RGB", (24 + i, 16 + i), (200, 40 + i, 80)).save(buffer, format="PNG")
-        path = folder / f"img_{i:03d}.png"
-        path.write_bytes(buffer.getvalue())
-        paths.append(path)
-    return paths
 
 
 def _size(path: Path) -> str:
@@ -44,22 +23,9 @@ def _size(path: Path) -> str:
     return f"{24 + index}x{16 + index} png"
 
 
-def _lines(out: Path) -> list[bytes]:
-    data = out.read_bytes()
-    assert data.endswith(b"\n")
-    return data.splitlines(keepends=True)
-
-
-def _records(out: Path) -> list[dict[str, Any]]:
-    return [json.loads(line) for line in _lines(out)]
-
-
 def _args(emulator: Emulator, folder: Path, out: Path, *extra: str) -> list[str]:
-    return [
-        "batch", str(folder), "-p", PROMPT, "--out", str(out), "--concurrency", "1",
-        "--base-url", emulator.base_url, "--api-key", emulator.api_key, "--timeout", "10",
-        *extra,
-    ]  # fmt: skip
+    """The batch command line, one image at a time (errors land on the first images)."""
+    return batch_args(emulator, folder, out, "--concurrency", "1", *extra)
 
 
 def _chats(emulator: Emulator) -> int:
@@ -69,7 +35,7 @@ def _chats(emulator: Emulator) -> int:
 def _batch_with_errors(emulator: Emulator, tmp_path: Path, count: int, statuses: list[int]) -> Path:
     """A finished batch of ``count`` images whose first ``len(statuses)`` got those errors."""
     folder = tmp_path / "imgs"
-    _images(folder, count)
+    write_images(folder, count)
     out = tmp_path / "out.jsonl"
     for status in statuses:
         emulator.fail_next(1, status=status)
@@ -86,8 +52,8 @@ def test_retry_failed_replaces_exactly_the_error_lines_in_place(
     xai_emulator: Emulator, tmp_path: Path
 ) -> None:
     out = _batch_with_errors(xai_emulator, tmp_path, 6, [400, 413])
-    before_lines = _lines(out)
-    before = _records(out)
+    before_lines = result_lines(out)
+    before = read_records(out)
     failed = [i for i, r in enumerate(before) if r["error"]]
     assert failed == [0, 1]
     assert before[1]["error"]["status_code"] == 413
@@ -102,8 +68,8 @@ def test_retry_failed_replaces_exactly_the_error_lines_in_place(
     retried = runner.invoke(app, [*_args(xai_emulator, tmp_path / "imgs", out), "--retry-failed"])
     assert retried.exit_code == 0, retried.output
     assert _chats(xai_emulator) - sent_before == 2  # only the two failed images went out
-    after_lines = _lines(out)
-    after = _records(out)
+    after_lines = result_lines(out)
+    after = read_records(out)
     assert len(after_lines) == len(before_lines)
     for i, line in enumerate(after_lines):
         if i in failed:
@@ -125,14 +91,14 @@ def test_retry_failed_that_fails_again_keeps_a_line_and_exits_1(
     xai_emulator: Emulator, tmp_path: Path
 ) -> None:
     out = _batch_with_errors(xai_emulator, tmp_path, 4, [413, 413])
-    before_lines = _lines(out)
+    before_lines = result_lines(out)
     xai_emulator.fail_next(1, status=400)  # the first retry fails again, differently
     retried = runner.invoke(app, [*_args(xai_emulator, tmp_path / "imgs", out), "--retry-failed"])
     assert retried.exit_code == ExitCode.FAILED, retried.output
     assert "1 image failed" in retried.stderr
-    after = _records(out)
+    after = read_records(out)
     assert [r["error"] and r["error"]["status_code"] for r in after] == [400, None, None, None]
-    assert _lines(out)[2:] == before_lines[2:]
+    assert result_lines(out)[2:] == before_lines[2:]
 
 
 def test_retry_failed_keeps_old_lines_on_temporary_errors(
@@ -153,22 +119,22 @@ def test_retry_failed_leaves_images_without_a_line_to_resume(
     xai_emulator: Emulator, tmp_path: Path
 ) -> None:
     out = _batch_with_errors(xai_emulator, tmp_path, 3, [400])
-    lines = _lines(out)
+    lines = result_lines(out)
     out.write_bytes(lines[0] + lines[1])  # the last image has no line now
     retried = runner.invoke(app, [*_args(xai_emulator, tmp_path / "imgs", out), "--retry-failed"])
     assert retried.exit_code == ExitCode.FAILED, retried.output  # not every image is answered
     assert "2 answered, 0 failed, 1 left, of 3 images" in retried.stderr
     assert "--resume" in retried.stderr
-    assert len(_lines(out)) == 2
+    assert len(result_lines(out)) == 2
 
     resumed = runner.invoke(app, [*_args(xai_emulator, tmp_path / "imgs", out), "--resume"])
     assert resumed.exit_code == 0, resumed.output
-    assert len({r["id"] for r in _records(out)}) == 3
+    assert len({r["id"] for r in read_records(out)}) == 3
 
 
 def test_retry_failed_usage_errors_send_nothing(xai_emulator: Emulator, tmp_path: Path) -> None:
     folder = tmp_path / "imgs"
-    _images(folder, 2)
+    write_images(folder, 2)
     out = tmp_path / "out.jsonl"
     missing = runner.invoke(app, [*_args(xai_emulator, folder, out), "--retry-failed"])
     assert missing.exit_code == ExitCode.USAGE
@@ -179,7 +145,7 @@ def test_retry_failed_usage_errors_send_nothing(xai_emulator: Emulator, tmp_path
 
     # An image to retry with two lines: replacing both would write it twice.
     out = _batch_with_errors(xai_emulator, tmp_path, 2, [400])
-    lines = _lines(out)
+    lines = result_lines(out)
     out.write_bytes(lines[0] + lines[1] + lines[0])
     sent = _chats(xai_emulator)
     twice = runner.invoke(app, [*_args(xai_emulator, folder, out), "--retry-failed"])
@@ -192,27 +158,17 @@ def test_retry_failed_usage_errors_send_nothing(xai_emulator: Emulator, tmp_path
 def test_interrupted_retry_keeps_what_it_got_and_loses_nothing(tmp_path: Path) -> None:
     with Emulator() as emulator:
         out = _batch_with_errors(emulator, tmp_path, 12, [400] * 12)
-        before_lines = _lines(out)
+        before_lines = result_lines(out)
         emulator.set_latency(0.3)
-        env = {k: v for k, v in os.environ.items() if not k.startswith("XAI_")}
-        command = [sys.executable, "-m", "xai_vision.cli",
-                   *_args(emulator, tmp_path / "imgs", out, "--retry-failed")]  # fmt: skip
         sent = _chats(emulator)
-        process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
-        try:
-            deadline = time.monotonic() + 30
-            while _chats(emulator) < sent + 3:
-                assert process.poll() is None, process.communicate()
-                assert time.monotonic() < deadline, "the retry sent nothing in 30 s"
-                time.sleep(0.02)
-            process.send_signal(signal.SIGINT)
-            _, err = process.communicate(timeout=20)
-        finally:
-            if process.poll() is None:
-                process.kill()
-    assert process.returncode == ExitCode.INTERRUPTED, err.decode()
-    after_lines = _lines(out)
-    after = _records(out)
+        status, err = interrupted_run(
+            _args(emulator, tmp_path / "imgs", out, "--retry-failed"),
+            lambda: _chats(emulator) >= sent + 3,
+            "the retry sent nothing in 30 s",
+        )
+    assert status == ExitCode.INTERRUPTED, err.decode()
+    after_lines = result_lines(out)
+    after = read_records(out)
     assert len(after_lines) == 12
     answered = [i for i, r in enumerate(after) if r["error"] is None]
     assert 2 <= len(answered) < 12, "the interrupt must land mid-retry"

@@ -13,15 +13,14 @@ import logging
 import socket
 import threading
 import time
-from collections import deque
 from collections.abc import Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import httpx
 import pytest
+from loopback import Loopback, Reply
 from pydantic import SecretStr
+from retry_sleeps import Sleeps
 from xai_vision import _json
 from xai_vision.client import DEFAULT_BASE_URL, AsyncXAIClient, XAIClient
 from xai_vision.errors import (
@@ -55,132 +54,11 @@ KEY = "xai-test-SECRET-key-0123456789"
 # --------------------------------------------------------------------------- loopback server
 
 
-@dataclass
-class Reply:
-    """One scripted answer. A list body is streamed piece by piece, then the socket closed."""
-
-    status: int = 200
-    body: bytes | list[bytes] = b""
-    headers: dict[str, str] = field(default_factory=dict)
-    delay: float = 0.0
-    content_length: int | None = None
-    piece_delay: float = 0.0
-    chunked: bool = False
-
-
-@dataclass
-class Seen:
-    method: str
-    path: str
-    headers: dict[str, str]
-    body: bytes
-
-
-class Loopback:
-    """A threaded HTTP/1.1 server on 127.0.0.1 answering with queued :class:`Reply` objects."""
-
-    def __init__(self) -> None:
-        self.replies: deque[Reply] = deque()
-        self.requests: list[Seen] = []
-        self.connections = 0
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def setup(self) -> None:
-                outer.connections += 1
-                super().setup()
-
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length") or 0)
-                body = self.rfile.read(length)
-                outer.requests.append(
-                    Seen(
-                        "POST",
-                        self.path,
-                        {k.lower(): v for k, v in self.headers.items()},
-                        body,
-                    )
-                )
-                reply = outer.replies.popleft() if outer.replies else Reply(599, b"unscripted")
-                if reply.delay:
-                    time.sleep(reply.delay)
-                try:
-                    self.send_response(reply.status)
-                    headers = {"Content-Type": "application/json", **reply.headers}
-                    for name, value in headers.items():
-                        self.send_header(name, value)
-                    if isinstance(reply.body, list) and reply.chunked:
-                        # Keep-alive stream: chunked transfer encoding, connection left open.
-                        self.send_header("Transfer-Encoding", "chunked")
-                        self.end_headers()
-                        for piece in [*reply.body, b""]:
-                            self.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
-                            self.wfile.flush()
-                        return
-                    if isinstance(reply.body, list):
-                        self.send_header("Connection", "close")
-                        self.end_headers()
-                        for piece in reply.body:
-                            self.wfile.write(piece)
-                            self.wfile.flush()
-                            if reply.piece_delay:
-                                time.sleep(reply.piece_delay)
-                        self.close_connection = True
-                        return
-                    length_header = reply.content_length
-                    self.send_header("Content-Length", str(length_header or len(reply.body)))
-                    self.end_headers()
-                    self.wfile.write(reply.body)
-                    if length_header is not None and length_header != len(reply.body):
-                        self.close_connection = True
-                except (BrokenPipeError, ConnectionResetError):
-                    self.close_connection = True
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.server.block_on_close = False
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def script(self, *replies: Reply) -> None:
-        self.replies.extend(replies)
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
 @pytest.fixture
 def server() -> Iterator[Loopback]:
     loopback = Loopback()
     yield loopback
     loopback.close()
-
-
-class Sleeps(list[float]):
-    """Records requested retry sleeps without sleeping."""
-
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-    async def async_sleep(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture

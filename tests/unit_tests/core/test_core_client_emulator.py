@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from retry_sleeps import Sleeps
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.errors import (
@@ -24,16 +25,6 @@ from xai_vision.images import prepare_image
 from xai_vision.messages import ChatRequest, ImageCollector, function_tool, text_part, user_message
 from xai_vision.stream import StreamAccumulator
 from xai_vision.tokens import estimate_image_tokens
-
-
-class Sleeps(list[float]):
-    def __call__(self, seconds: float) -> None:
-        self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
 
 
 @pytest.fixture

@@ -10,16 +10,14 @@ plain ``json`` in this file, independently of the client's parser.
 from __future__ import annotations
 
 import json
-import threading
-from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
 import pytest
 import yaml
+from loopback import Loopback, Reply
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.messages import ChatRequest
 from xai_vision.models import ChatCompletion, ChatCompletionChunk
@@ -65,57 +63,19 @@ def load_interactions() -> list[Interaction]:
 INTERACTIONS = load_interactions()
 
 
-class Replay:
-    """Loopback server answering each POST with the next queued (content type, body)."""
-
-    def __init__(self) -> None:
-        self.queue: deque[tuple[str, bytes]] = deque()
-        self.bodies: list[bytes] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.1"
-
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_POST(self) -> None:
-                outer.bodies.append(self.rfile.read(int(self.headers["Content-Length"])))
-                content_type, body = outer.queue.popleft()
-                self.send_response(200)
-                self.send_header("Content-Type", content_type)
-                if content_type == "text/event-stream":
-                    # No length, sent in small writes: the client must reassemble frames.
-                    self.send_header("Connection", "close")
-                    self.end_headers()
-                    for start in range(0, len(body), 997):
-                        self.wfile.write(body[start : start + 997])
-                        self.wfile.flush()
-                    self.close_connection = True
-                else:
-                    self.send_header("Content-Length", str(len(body)))
-                    self.end_headers()
-                    self.wfile.write(body)
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server.server_address[1]}/v1"
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+def recorded_reply(item: Interaction) -> Reply:
+    """The recorded answer; a stream has no length and goes in small writes, so the client
+    must reassemble its frames."""
+    body: bytes | list[bytes] = item.body
+    if item.content_type == "text/event-stream":
+        body = [item.body[start : start + 997] for start in range(0, len(item.body), 997)]
+    return Reply(body=body, headers={"Content-Type": item.content_type})
 
 
 @pytest.fixture(scope="module")
-def replay() -> Iterator[Replay]:
-    server = Replay()
+def replay() -> Iterator[Loopback]:
+    """A loopback server for the module; each test scripts the recorded answer it replays."""
+    server = Loopback()
     yield server
     server.close()
 
@@ -246,9 +206,9 @@ def test_every_cassette_is_replayed() -> None:
 
 
 @pytest.mark.parametrize("item", INTERACTIONS, ids=interaction_id)
-def test_recorded_response_parses_exactly(replay: Replay, item: Interaction) -> None:
+def test_recorded_response_parses_exactly(replay: Loopback, item: Interaction) -> None:
     request = chat_request(item.request)
-    replay.queue.append((item.content_type, item.body))
+    replay.script(recorded_reply(item))
     with XAIClient(api_key="xai-golden", base_url=replay.url, max_retries=0) as client:
         if item.streaming:
             expected = expected_from_sse(item.body)
@@ -258,12 +218,12 @@ def test_recorded_response_parses_exactly(replay: Replay, item: Interaction) -> 
             result = client.create(request)
     check(result, expected)
     # The request the client sent carries what the recorded client sent (key order aside).
-    assert json.loads(replay.bodies[-1]) == item.request
+    assert json.loads(replay.requests[-1].body) == item.request
 
 
 @pytest.mark.parametrize("item", [i for i in INTERACTIONS if i.streaming], ids=interaction_id)
-async def test_recorded_streams_parse_exactly_async(replay: Replay, item: Interaction) -> None:
-    replay.queue.append((item.content_type, item.body))
+async def test_recorded_streams_parse_exactly_async(replay: Loopback, item: Interaction) -> None:
+    replay.script(recorded_reply(item))
     expected = expected_from_sse(item.body)
     async with AsyncXAIClient(api_key="xai-golden", base_url=replay.url, max_retries=0) as c:
         chunks = [chunk async for chunk in c.stream(chat_request(item.request))]
@@ -273,9 +233,9 @@ async def test_recorded_streams_parse_exactly_async(replay: Replay, item: Intera
 # --------------------------------------------------------------------------- known facts
 
 
-def replay_one(replay: Replay, cassette: str, index: int = 0) -> ChatCompletion:
+def replay_one(replay: Loopback, cassette: str, index: int = 0) -> ChatCompletion:
     (item,) = [i for i in INTERACTIONS if i.cassette == cassette and i.index == index]
-    replay.queue.append((item.content_type, item.body))
+    replay.script(recorded_reply(item))
     with XAIClient(api_key="xai-golden", base_url=replay.url) as client:
         if not item.streaming:
             return client.create(chat_request(item.request))
@@ -285,7 +245,7 @@ def replay_one(replay: Replay, cassette: str, index: int = 0) -> ChatCompletion:
         return accumulator.completion()
 
 
-def test_known_facts_of_the_recordings(replay: Replay) -> None:
+def test_known_facts_of_the_recordings(replay: Loopback) -> None:
     simple = replay_one(replay, "TestOpenAICompatibleCommon__xai-grok-4-fast__simple")
     assert simple.model == "grok-4-fast-reasoning"
     assert simple.content is not None and simple.content.startswith("Olá!")

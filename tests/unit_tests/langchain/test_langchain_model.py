@@ -80,25 +80,22 @@ def test_out_of_range_settings_fail_before_sending() -> None:
         ChatXAIVision(api_key="k", timeout=0)
 
 
+#: (ChatXAIVision field, the ImageOptions field it sets, a value other than the default)
+IMAGE_FIELDS = [
+    ("image_policy", "policy", "strict"),
+    ("optimize_images", "optimize", True),
+    ("max_image_bytes", "max_bytes", 1000),
+    ("max_image_edge", "max_edge", 500),
+    ("max_image_pixels", "max_pixels", 10_000),
+    ("max_images_per_request", "max_images_per_request", 3),
+    ("animated_images", "animated", "first_frame"),
+]
+
+
 def test_image_fields_make_the_core_options() -> None:
-    model = _model(
-        image_policy="strict",
-        optimize_images=True,
-        max_image_bytes=1000,
-        max_image_edge=500,
-        max_image_pixels=10_000,
-        max_images_per_request=3,
-        animated_images="first_frame",
-    )
-    assert model.image_options == ImageOptions(
-        policy="strict",
-        optimize=True,
-        max_bytes=1000,
-        max_edge=500,
-        max_pixels=10_000,
-        max_images_per_request=3,
-        animated="first_frame",
-    )
+    model = _model(**{field: value for field, _, value in IMAGE_FIELDS})
+    expected = ImageOptions(**{option: value for _, option, value in IMAGE_FIELDS})
+    assert model.image_options == expected
     assert _model().image_options == ImageOptions()
 
 
