@@ -16,7 +16,6 @@ import argparse
 import statistics
 import sys
 import tempfile
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -24,7 +23,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from clients import MODEL, OpenAILikeClient, XAIVisionClient
-from run import jpeg_near
+from run import cpu_rounds, jpeg_near
 from xai_vision.emulator import Emulator
 
 
@@ -60,17 +59,7 @@ def main() -> None:
             for client, wrapper in clients.items()
             for form, call in _calls(wrapper.llm, data, path).items()
         }
-        for call in cases.values():
-            call()  # warm-up: imports, connections
-        cpu: dict[tuple[str, str], list[float]] = {key: [] for key in cases}
-        for r in range(rounds):
-            order = list(cases)
-            order = order[r % len(order) :] + order[: r % len(order)]
-            for key in order:
-                started = time.process_time()
-                for _ in range(per_round):
-                    cases[key]()
-                cpu[key].append((time.process_time() - started) / per_round * 1000)
+        cpu = cpu_rounds(cases, rounds, per_round)
     print(f"{len(data):,}-byte 1024x768 JPEG, model {MODEL}, median of {rounds} rounds")
     print(f"{'client':<12} {'input':<26} {'CPU ms/call':>12} {'vs bytes':>9}")
     for client in clients:

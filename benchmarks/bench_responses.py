@@ -18,7 +18,6 @@ import argparse
 import base64
 import statistics
 import sys
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -26,100 +25,78 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from clients import DUMMY_KEY, MODEL, QUESTION
-from run import jpeg_near
+from run import cpu_rounds, jpeg_near
 from xai_vision.emulator import Emulator
 
 Call = Callable[[], Any]
 
 
-def _langchain(base_url: str, data: bytes, responses: bool) -> dict[str, Call]:
+def _lc_message(data: bytes) -> list[Any]:
+    """The W1 LangChain message: the question and the image as a data URI, built per call."""
     from langchain_core.messages import HumanMessage
 
+    uri = "data:image/jpeg;base64," + base64.b64encode(data).decode()
+    image = {"type": "image_url", "image_url": {"url": uri}}
+    return [HumanMessage([{"type": "text", "text": QUESTION}, image])]
+
+
+def _li_message(data: bytes) -> list[Any]:
+    """The W1 LlamaIndex message: the question and an ImageBlock of the bytes, built per call."""
+    from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
+
+    block = ImageBlock(image=data, image_mimetype="image/jpeg")
+    return [ChatMessage(role="user", blocks=[TextBlock(text=QUESTION), block])]
+
+
+def _calls(model: Any, message: Callable[[], list[Any]], *, llamaindex: bool) -> dict[str, Call]:
+    """Invoke and stream one model (LangChain's invoke/stream or LlamaIndex's chat/stream_chat)."""
+    if llamaindex:
+        return {
+            "invoke": lambda: model.chat(message()),
+            "stream": lambda: list(model.stream_chat(message())),
+        }
+    return {
+        "invoke": lambda: model.invoke(message()),
+        "stream": lambda: list(model.stream(message())),
+    }
+
+
+def _langchain(base_url: str, data: bytes, responses: bool) -> dict[str, Call]:
     from langchain_xai_vision import ChatXAIVision
 
     model = ChatXAIVision(
         model=MODEL, api_key=DUMMY_KEY, base_url=base_url, use_responses_api=responses
     )
-
-    def message() -> list[HumanMessage]:
-        uri = "data:image/jpeg;base64," + base64.b64encode(data).decode()
-        return [
-            HumanMessage(
-                [
-                    {"type": "text", "text": QUESTION},
-                    {"type": "image_url", "image_url": {"url": uri}},
-                ]
-            )
-        ]
-
-    return {
-        "invoke": lambda: model.invoke(message()),
-        "stream": lambda: [chunk for chunk in model.stream(message())],
-    }
+    return _calls(model, lambda: _lc_message(data), llamaindex=False)
 
 
 def _llamaindex(base_url: str, data: bytes, responses: bool) -> dict[str, Call]:
-    from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
-
     from llama_index_xai_vision import XAIVision
 
     llm = XAIVision(model=MODEL, api_key=DUMMY_KEY, base_url=base_url, use_responses_api=responses)
-
-    def message() -> list[ChatMessage]:
-        block = ImageBlock(image=data, image_mimetype="image/jpeg")
-        return [ChatMessage(role="user", blocks=[TextBlock(text=QUESTION), block])]
-
-    return {
-        "invoke": lambda: llm.chat(message()),
-        "stream": lambda: list(llm.stream_chat(message())),
-    }
+    return _calls(llm, lambda: _li_message(data), llamaindex=True)
 
 
 def _chat_openai(base_url: str, data: bytes) -> dict[str, Call]:
-    from langchain_core.messages import HumanMessage
     from langchain_openai import ChatOpenAI
 
     model = ChatOpenAI(
         model=MODEL,
         api_key=DUMMY_KEY,
         base_url=base_url,
-        use_responses_api=True,  # type: ignore[arg-type]
+        use_responses_api=True,
     )
-
-    def message() -> list[HumanMessage]:
-        uri = "data:image/jpeg;base64," + base64.b64encode(data).decode()
-        return [
-            HumanMessage(
-                [
-                    {"type": "text", "text": QUESTION},
-                    {"type": "image_url", "image_url": {"url": uri}},
-                ]
-            )
-        ]
-
-    return {
-        "invoke": lambda: model.invoke(message()),
-        "stream": lambda: [chunk for chunk in model.stream(message())],
-    }
+    return _calls(model, lambda: _lc_message(data), llamaindex=False)
 
 
 def _openai_responses(base_url: str, data: bytes) -> dict[str, Call]:
-    from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
     from llama_index.llms.openai import OpenAIResponses
 
     # context_window: OpenAIResponses looks it up by OpenAI model name otherwise (and refuses).
     llm = OpenAIResponses(
         model=MODEL, api_key=DUMMY_KEY, api_base=base_url, context_window=2_000_000
     )
-
-    def message() -> list[ChatMessage]:
-        block = ImageBlock(image=data, image_mimetype="image/jpeg")
-        return [ChatMessage(role="user", blocks=[TextBlock(text=QUESTION), block])]
-
-    return {
-        "invoke": lambda: llm.chat(message()),
-        "stream": lambda: list(llm.stream_chat(message())),
-    }
+    return _calls(llm, lambda: _li_message(data), llamaindex=True)
 
 
 def main() -> None:
@@ -148,17 +125,7 @@ def main() -> None:
                 continue
             for kind, call in peer_calls.items():
                 cases[(peer, "responses", kind)] = call
-        for call in cases.values():
-            call()  # warm-up: imports, connections
-        cpu: dict[tuple[str, str, str], list[float]] = {key: [] for key in cases}
-        for r in range(rounds):
-            order = list(cases)
-            order = order[r % len(order) :] + order[: r % len(order)]
-            for key in order:
-                started = time.process_time()
-                for _ in range(per_round):
-                    cases[key]()
-                cpu[key].append((time.process_time() - started) / per_round * 1000)
+        cpu = cpu_rounds(cases, rounds, per_round)
     print(f"{len(data):,}-byte 1024x768 JPEG, model {MODEL}, {rounds} rounds of {per_round} calls")
     header = ("client", "call", "chat ms", "responses ms", "ratio", "spread")
     print("{:<16} {:<7} {:>8} {:>13} {:>6} {:>14}".format(*header))

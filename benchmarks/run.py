@@ -35,7 +35,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Hashable, Mapping
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
@@ -230,6 +230,24 @@ def interleaved(
             emu.clear_requests()
         print(f"    round {r + 1}/{rounds} done", flush=True)
     return {name: median_rows(found) for name, found in rows.items()}
+
+
+def cpu_rounds(
+    cases: Mapping[Hashable, Callable[[], object]], rounds: int, per_round: int
+) -> dict[Hashable, list[float]]:
+    """Client CPU ms per call of each case, one figure a round: ``per_round`` calls of each case
+    in every round, the order rotated from round to round (after one warm-up call each)."""
+    for call in cases.values():
+        call()  # warm-up: imports, connections
+    cpu: dict[Hashable, list[float]] = {key: [] for key in cases}
+    keys = list(cases)
+    for r in range(rounds):
+        for key in keys[r % len(keys) :] + keys[: r % len(keys)]:
+            started = time.process_time()
+            for _ in range(per_round):
+                cases[key]()
+            cpu[key].append((time.process_time() - started) / per_round * 1000)
+    return cpu
 
 
 # --------------------------------------------------------------------------- W5 (child)
