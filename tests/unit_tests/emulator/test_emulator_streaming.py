@@ -10,7 +10,8 @@ import httpx
 import pytest
 import yaml
 
-from tests.conftest import SchemaValidator, post_stream, split_frames
+from tests.conftest import SchemaValidator
+from tests.unit_tests.emulator.conftest import post_stream, split_frames
 
 MODEL = "grok-4-fast-non-reasoning"
 RECORDED = Path(__file__).parents[2] / "data" / "recorded"

@@ -10,7 +10,8 @@ import jsonschema
 from pydantic import BaseModel
 from xai_vision.emulator import Emulator
 
-from tests.conftest import SchemaValidator, post_stream
+from tests.conftest import SchemaValidator
+from tests.unit_tests.emulator.conftest import post_stream
 
 MODEL = "grok-4-fast-non-reasoning"
 
