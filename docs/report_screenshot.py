@@ -19,20 +19,10 @@ from xai_vision.report import write_report
 from xai_vision.samples import sample_paths
 
 OUT = Path(__file__).resolve().parent / "report.png"
+sys.path.insert(0, str(OUT.parents[1] / "tests" / "support"))
+from report_helpers import CHROMIUM_FLAGS  # noqa: E402  (the tests' own Chromium settings)
+
 WINDOW = (1100, 1060)
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--force-device-scale-factor=1",
-    "--force-color-profile=srgb",
-)
 
 
 def main() -> int:

@@ -6,13 +6,13 @@ import base64
 import contextlib
 import http.server
 import io
-import threading
 import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from loopback import serving
 from PIL import Image
 from xai_vision.emulator import Emulator, EmulatorSettings
 from xai_vision.tokens import estimate_image_tokens
@@ -301,15 +301,8 @@ def image_server(image_bytes: ImageFactory) -> Iterator[str]:
         "/blue.jpg": image_bytes("blue", (10, 20), "JPEG"),
         "/slow.png": image_bytes("red", (4, 4), "PNG"),
     }
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _ImageHandler)
-    server.daemon_threads = True
-    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(_ImageHandler) as url:
+        yield url
 
 
 def test_loopback_urls_are_fetched_and_described(client: httpx.Client, image_server: str) -> None:

@@ -8,15 +8,13 @@ import base64
 from typing import Any
 
 import pytest
+from endpoint_params import USE_RESPONSES_API, emulator_path
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel
 from xai_vision.emulator import Emulator
 from xai_vision.errors import RequestValidationError
 
 from langchain_xai_vision import ChatXAIVision, image_block
-
-ENDPOINTS = [False, True]
-PATHS = {False: "/v1/chat/completions", True: "/v1/responses"}
 
 
 def _model(emulator: Emulator, use_responses_api: bool, **fields: Any) -> ChatXAIVision:
@@ -33,7 +31,7 @@ def _look(image: bytes, text: str = "What is in this picture?") -> HumanMessage:
     return HumanMessage([{"type": "text", "text": text}, image_block(image, detail="high")])
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_the_same_answer_and_usage_on_both_endpoints(
     xai_emulator: Emulator, image_bytes: Any, responses: bool
 ) -> None:
@@ -41,7 +39,7 @@ def test_the_same_answer_and_usage_on_both_endpoints(
     chat = _model(xai_emulator, False).invoke([_look(picture)])
     answer = _model(xai_emulator, responses).invoke([_look(picture)])
     sent = xai_emulator.last_request
-    assert sent.path == PATHS[responses]
+    assert sent.path == emulator_path(responses)
     assert answer.text == chat.text and "Image 1: 900x500 png, detail high" in answer.text
     assert answer.usage_metadata is not None and chat.usage_metadata is not None
     assert answer.usage_metadata["input_tokens"] == chat.usage_metadata["input_tokens"]
@@ -55,7 +53,7 @@ def test_the_same_answer_and_usage_on_both_endpoints(
         assert answer.response_metadata["stored"] is False
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 async def test_streams_add_up_to_the_invoked_answer(
     xai_emulator: Emulator, image_bytes: Any, responses: bool
 ) -> None:
@@ -68,11 +66,11 @@ async def test_streams_add_up_to_the_invoked_answer(
         total += chunk
     assert total.text == whole.text and len(chunks) > 2
     assert total.usage_metadata == whole.usage_metadata
-    assert xai_emulator.last_request.path == PATHS[responses]
+    assert xai_emulator.last_request.path == emulator_path(responses)
     assert xai_emulator.last_request.body["stream"] is True
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_a_tool_that_returns_an_image(
     xai_emulator: Emulator, image_bytes: Any, responses: bool
 ) -> None:
@@ -109,7 +107,7 @@ class Colour(BaseModel):
     colour: str
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_structured_output(xai_emulator: Emulator, image_bytes: Any, responses: bool) -> None:
     model = _model(xai_emulator, responses).with_structured_output(Colour)
     result = model.invoke([_look(image_bytes(color="red"), "Which colour?")])

@@ -6,15 +6,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from endpoint_params import USE_RESPONSES_API, emulator_path
 from llama_index.core.base.llms.types import ChatMessage, ImageBlock, TextBlock
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 from llama_index.core.schema import ImageDocument
 from xai_vision.emulator import Emulator
 
 from llama_index_xai_vision import XAIVision, XAIVisionMultiModal
-
-ENDPOINTS = [False, True]
-PATHS = {False: "/v1/chat/completions", True: "/v1/responses"}
 
 
 def _llm(emulator: Emulator, responses: bool, **fields: Any) -> XAIVision:
@@ -33,7 +31,7 @@ def _look(image: bytes) -> ChatMessage:
     )
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_chat_answers_and_counts_the_same(
     xai_emulator: Emulator, image_bytes: Any, responses: bool
 ) -> None:
@@ -42,7 +40,7 @@ def test_chat_answers_and_counts_the_same(
     counter = TokenCountingHandler()
     llm = _llm(xai_emulator, responses, callback_manager=CallbackManager([counter]))
     response = llm.chat([message])
-    assert xai_emulator.last_request.path == PATHS[responses]
+    assert xai_emulator.last_request.path == emulator_path(responses)
     assert response.message.content == expected.message.content
     assert (
         response.additional_kwargs["prompt_tokens"] == expected.additional_kwargs["prompt_tokens"]
@@ -52,7 +50,7 @@ def test_chat_answers_and_counts_the_same(
     assert counter.completion_llm_token_count == expected.additional_kwargs["completion_tokens"]
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 async def test_streams_end_with_the_whole_answer_and_usage(
     xai_emulator: Emulator, image_bytes: Any, responses: bool
 ) -> None:
@@ -80,7 +78,7 @@ def test_previous_response_id_sends_only_the_new_messages(xai_emulator: Emulator
     assert "You asked: More" in (second.message.content or "")
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_the_multimodal_class_on_both_endpoints(
     xai_emulator: Emulator, png_path: Any, responses: bool
 ) -> None:
@@ -90,4 +88,4 @@ def test_the_multimodal_class_on_both_endpoints(
     document = ImageDocument(image_path=png_path("green.png", color="green", size=(32, 32)))
     answer = llm.complete("Colour?", image_documents=[document])
     assert "32x32 png" in answer.text and "You asked: Colour?" in answer.text
-    assert xai_emulator.last_request.path == PATHS[responses]
+    assert xai_emulator.last_request.path == emulator_path(responses)

@@ -13,24 +13,20 @@ from pathlib import Path
 
 import pytest
 from PIL import Image, ImageChops
-from report_helpers import Node, answered, entries, failed, image_file, parse_html, write_jsonl
+from report_helpers import (
+    CHROMIUM_FLAGS,
+    Node,
+    answered,
+    entries,
+    failed,
+    image_file,
+    parse_html,
+    write_jsonl,
+)
 from xai_vision.report import write_report
 from xai_vision.samples import sample_path
 
-FLAGS = (
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--hide-scrollbars",
-    "--force-device-scale-factor=1",
-    "--force-color-profile=srgb",
-    "--proxy-server=http://127.0.0.1:9",  # nothing can leave the machine
-)
+FLAGS = CHROMIUM_FLAGS
 _profiles = count()
 
 

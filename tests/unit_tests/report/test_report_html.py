@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 from PIL import Image
 from report_helpers import (
+    WIRE_USAGE,
     Node,
     answered,
     entries,
@@ -353,14 +354,7 @@ def test_only_the_pages_own_script_may_run(tmp_path: Path) -> None:
 
 
 def test_totals_match_the_jsonl(tmp_path: Path) -> None:
-    wire = {
-        "prompt_tokens": 1300,
-        "completion_tokens": 40,
-        "total_tokens": 1400,
-        "prompt_tokens_details": {"text_tokens": 20, "image_tokens": 1280, "cached_tokens": 16},
-        "completion_tokens_details": {"reasoning_tokens": 60},
-        "cost_in_usd_ticks": 2_345_678,
-    }
+    wire = WIRE_USAGE
     records: list[dict[str, Any] | str] = [
         answered(f"img{i}.png", image=256 * (i + 1), text=7 + i, completion=20 + i)
         for i in range(6)

@@ -6,19 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from report_helpers import answered, failed, flat_usage, write_jsonl
+from report_helpers import WIRE_USAGE, answered, failed, flat_usage, write_jsonl
 from xai_vision.endpoints import parse_usage
 from xai_vision.errors import RequestValidationError
 from xai_vision.report import read_results, usage_from_record
-
-WIRE_USAGE = {
-    "prompt_tokens": 1300,
-    "completion_tokens": 40,
-    "total_tokens": 1400,
-    "prompt_tokens_details": {"text_tokens": 20, "image_tokens": 1280, "cached_tokens": 16},
-    "completion_tokens_details": {"reasoning_tokens": 60},
-    "cost_in_usd_ticks": 2_345_678,
-}
 
 
 def test_every_non_blank_line_is_one_entry_in_order_nothing_merged(tmp_path: Path) -> None:

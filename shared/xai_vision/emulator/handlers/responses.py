@@ -19,16 +19,7 @@ from xai_vision import _json
 from xai_vision.emulator.answers import Answer, build_answer, text_pieces
 from xai_vision.emulator.config import ToolCallMode
 from xai_vision.emulator.faults import StreamFailure
-from xai_vision.emulator.handlers import HandlerContext
-from xai_vision.emulator.handlers.answering import (
-    DONE_FRAME,
-    cached_tokens,
-    inject_request_faults,
-    request_json,
-    send_answer,
-    send_scripted_error,
-    send_stream,
-)
+from xai_vision.emulator.handlers import HandlerContext, answering
 from xai_vision.emulator.http11 import Exchange
 from xai_vision.emulator.response_store import StoredResponse, owner_of
 from xai_vision.emulator.responses_checks import ResponsesCall, check_responses_request
@@ -51,20 +42,20 @@ async def create_response(
     context: HandlerContext, exchange: Exchange, params: Mapping[str, str]
 ) -> None:
     """Answer one responses request: injected faults, xAI's checks, the answer, storing it."""
-    if not await inject_request_faults(context, exchange):
+    if not await answering.inject_request_faults(context, exchange):
         return
-    body = request_json(exchange.request)
+    body = answering.request_json(exchange.request)
     owner = owner_of(exchange.request.bearer_key() or "")
     state = context.state
     checked = await check_responses_request(
         body, context.settings, context.fetch_image, state.responses, owner
     )
     scripted = state.take_reply()
-    if await send_scripted_error(exchange, scripted):
+    if await answering.send_scripted_error(exchange, scripted):
         return
     call = checked.call
     answer = build_answer(
-        call, scripted, cached_tokens=cached_tokens(context, exchange.request, call)
+        call, scripted, cached_tokens=answering.cached_tokens(context, exchange.request, call)
     )
     response_id = str(uuid.uuid4())
     response = response_object(checked, answer, response_id)
@@ -73,7 +64,7 @@ async def create_response(
         conversation = [*call.body["messages"], _assistant_message(answer)]
         state.responses.put(owner, StoredResponse(response, conversation))
     if not call.stream:
-        await send_answer(context, exchange, response)
+        await answering.send_answer(context, exchange, response)
         return
     events = response_events(checked, answer, response, mode=context.settings.stream_tool_calls)
     frames = [_frame(name, payload) for name, payload in events]
@@ -81,7 +72,7 @@ async def create_response(
     def failure_frame(failure: StreamFailure) -> bytes:
         return _frame(*_failure_event(failure, response))
 
-    await send_stream(context, exchange, [*frames, DONE_FRAME], failure_frame)
+    await answering.send_stream(context, exchange, [*frames, answering.DONE_FRAME], failure_frame)
 
 
 async def get_response(

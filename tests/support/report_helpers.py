@@ -1,4 +1,5 @@
-"""Helpers for the report tests (``report_helpers``): results files, and the page as a tree."""
+"""Helpers for the report tests (``report_helpers``): results files, xAI's usage object as a
+batch line carries it, and the page as a tree."""
 
 from __future__ import annotations
 
@@ -148,3 +149,32 @@ def read_page(path: Path) -> Node:
 def entries(page: Node) -> list[Node]:
     """The page's entry cards, in order."""
     return page.find_all("article", "entry")
+
+
+#: A usage object as xAI sends it (and a batch line keeps it): text, image, cached, reasoning.
+WIRE_USAGE: dict[str, Any] = {
+    "prompt_tokens": 1300,
+    "completion_tokens": 40,
+    "total_tokens": 1400,
+    "prompt_tokens_details": {"text_tokens": 20, "image_tokens": 1280, "cached_tokens": 16},
+    "completion_tokens_details": {"reasoning_tokens": 60},
+    "cost_in_usd_ticks": 2_345_678,
+}
+
+
+#: Headless Chromium as the report tests and docs/report_screenshot.py run it: offline (every
+#: request would go to a proxy on a closed loopback port), no background traffic, exact colours.
+CHROMIUM_FLAGS = (
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--hide-scrollbars",
+    "--force-device-scale-factor=1",
+    "--force-color-profile=srgb",
+    "--proxy-server=http://127.0.0.1:9",
+)
