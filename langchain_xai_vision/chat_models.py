@@ -184,6 +184,8 @@ class ChatXAIVision(BaseChatModel):
     """Most images one message may carry (xAI's stricter source: 10); None for no limit."""
     animated_images: Literal["error", "first_frame"] = _IMAGE_DEFAULTS.animated
     """Animated images: refuse them, or send their first frame."""
+    send_webp_as_is: bool = _IMAGE_DEFAULTS.send_webp_as_is
+    """Send WebP images byte for byte; by default they are converted (xAI has refused WebP)."""
 
     _clients: _ClientCache = PrivateAttr(default_factory=lambda: _ClientCache())
 
@@ -261,6 +263,7 @@ class ChatXAIVision(BaseChatModel):
             max_images_per_message=self.max_images_per_message,
             optimize=self.optimize_images,
             animated=self.animated_images,
+            send_webp_as_is=self.send_webp_as_is,
         )
 
     def _get_client(self) -> XAIClient:

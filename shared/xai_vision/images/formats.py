@@ -5,10 +5,10 @@ Only leading bytes are read here (no Pillow); whether the bytes decode is :mod:`
 
 from __future__ import annotations
 
-#: Formats sent byte-for-byte when within limits (others are converted by :mod:`.encode`).
-#: xAI has answered 400 "not a valid JPG or PNG" to WebP: when conversion becomes the default,
-#: removing "webp" here is the whole change (WebP is then re-encoded like any other format).
-PASSTHROUGH_FORMATS: frozenset[str] = frozenset({"jpeg", "png", "webp"})
+#: Formats sent byte-for-byte when within limits: the two xAI promises (others are converted by
+#: :mod:`.encode`). xAI has answered 400 "not a valid JPG or PNG" to WebP, so WebP is converted
+#: too unless ``ImageOptions.send_webp_as_is`` asks otherwise.
+PASSTHROUGH_FORMATS: frozenset[str] = frozenset({"jpeg", "png"})
 
 #: Pillow's names for each passthrough format: both readers must agree before bytes pass as is.
 #: MPO is phone cameras' multi-picture JPEG, a plain JPEG to every decoder.
@@ -88,6 +88,11 @@ def _ftyp_format(head: bytes) -> str | None:
     return None
 
 
-def is_passthrough_format(fmt: str | None, pillow_format: str | None) -> bool:
-    """Whether ``fmt`` (from magic bytes) is sent as is, and Pillow read the bytes as it too."""
-    return fmt is not None and fmt in PASSTHROUGH_FORMATS and pillow_format in _PILLOW_NAMES[fmt]
+def is_passthrough_format(
+    fmt: str | None, pillow_format: str | None, *, webp: bool = False
+) -> bool:
+    """Whether ``fmt`` (from magic bytes) is sent as is, and Pillow read the bytes as it too
+    (``webp``: WebP is sent as is as well)."""
+    if fmt is None or not (fmt in PASSTHROUGH_FORMATS or (webp and fmt == "webp")):
+        return False
+    return pillow_format in _PILLOW_NAMES[fmt]

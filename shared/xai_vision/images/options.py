@@ -33,6 +33,9 @@ class ImageOptions(BaseModel):
     max_pixels: int = Field(default=178_956_970, gt=0)
     optimize: bool = False
     animated: Literal["error", "first_frame"] = "error"
+    #: WebP is converted (to PNG, or JPEG for photos) by default: xAI has refused WebP with 400
+    #: "not a valid JPG or PNG". True sends a WebP within limits byte for byte.
+    send_webp_as_is: bool = False
 
 
 @dataclass(frozen=True, slots=True)

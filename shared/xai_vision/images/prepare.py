@@ -143,7 +143,7 @@ def _from_inline(source: InlineSource, ctx: ImageContext) -> PreparedImage:
     # A server may or may not honour EXIF orientation, and some decoders invert Adobe CMYK:
     # such files are re-encoded upright in RGB so every reader sees the same picture.
     passthrough = (
-        is_passthrough_format(fmt, image.format)
+        is_passthrough_format(fmt, image.format, webp=opts.send_webp_as_is)
         and not animated
         and not over
         and turn == 1

@@ -160,15 +160,15 @@ def test_raw_bytes_kinds(kind: Callable[[bytes], object]) -> None:
 
 
 def test_binary_file_objects(tmp_path: Path) -> None:
-    data = solid("WEBP")
+    data = solid("PNG")
     assert decoded(prepare_image(io.BytesIO(data))) == data
-    path = tmp_path / "pic.webp"
+    path = tmp_path / "pic.png"
     path.write_bytes(data)
     with path.open("rb") as handle:
         prepared = prepare_image(handle)
     assert decoded(prepared) == data
-    assert prepared.source == "pic.webp"
-    assert prepared.mime_type == "image/webp"
+    assert prepared.source == "pic.png"
+    assert prepared.mime_type == "image/png"
 
 
 def test_text_mode_file_object_is_rejected(tmp_path: Path) -> None:

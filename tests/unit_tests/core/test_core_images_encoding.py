@@ -57,15 +57,24 @@ def close(actual: object, expected: tuple[int, ...], tolerance: int = 12) -> boo
 # --------------------------------------------------------------------------- pass-through
 
 
-@pytest.mark.parametrize(
-    ("fmt", "mime"), [("JPEG", "image/jpeg"), ("PNG", "image/png"), ("WEBP", "image/webp")]
-)
-def test_jpeg_png_webp_within_limits_are_sent_byte_for_byte(fmt: str, mime: str) -> None:
+@pytest.mark.parametrize(("fmt", "mime"), [("JPEG", "image/jpeg"), ("PNG", "image/png")])
+def test_jpeg_png_within_limits_are_sent_byte_for_byte(fmt: str, mime: str) -> None:
     data = encode(photo((320, 240)), fmt)
     prepared = prepare_image(data)
     assert parse_data_uri(prepared.url) == (mime, data)
     assert prepared.byte_size == len(data)
     assert (prepared.width, prepared.height) == (320, 240)
+
+
+def test_webp_is_converted_unless_sent_as_is() -> None:
+    """xAI has refused WebP ("not a valid JPG or PNG"): converted by default, same picture."""
+    data = encode(Image.new("RGB", (320, 240), (200, 30, 30)), "WEBP")
+    converted = prepare_image(data)
+    assert converted.mime_type in ("image/png", "image/jpeg")
+    assert (converted.width, converted.height) == (320, 240)
+    assert close(opened(converted).getpixel((160, 120)), (200, 30, 30))
+    as_is = prepare_image(data, options=ImageOptions(send_webp_as_is=True))
+    assert parse_data_uri(as_is.url) == ("image/webp", data)
 
 
 def test_cmyk_jpeg_is_sent_as_rgb_at_any_size() -> None:

@@ -14,7 +14,7 @@ import struct
 import pytest
 from PIL import Image
 from xai_vision.errors import ImageDecodeError
-from xai_vision.images import parse_data_uri, prepare_image
+from xai_vision.images import ImageOptions, parse_data_uri, prepare_image
 
 
 def noise(size: tuple[int, int] = (120, 90)) -> Image.Image:
@@ -101,9 +101,10 @@ def test_jpeg_with_an_empty_scan_is_rejected() -> None:
         prepare_image(data)
 
 
-def test_whole_webp_passes_through_with_trailing_bytes() -> None:
-    assert sent_bytes(WEBP) == WEBP
-    assert sent_bytes(WEBP + b"\x00" * 10) == WEBP + b"\x00" * 10
+def test_whole_webp_sent_as_is_passes_through_with_trailing_bytes() -> None:
+    as_is = ImageOptions(send_webp_as_is=True)
+    for data in (WEBP, WEBP + b"\x00" * 10):
+        assert parse_data_uri(prepare_image(data, options=as_is).url)[1] == data
 
 
 @pytest.mark.parametrize("fraction", [0.5, 0.9, 0.999])
@@ -179,4 +180,6 @@ def test_reencoded_data_uri_does_not_reuse_the_callers_string() -> None:
 
 
 def test_bytes_are_encoded_to_the_standard_data_uri() -> None:
-    assert prepare_image(WEBP).url == canonical(WEBP, "image/webp")
+    assert prepare_image(JPEG).url == canonical(JPEG)
+    as_is = ImageOptions(send_webp_as_is=True)
+    assert prepare_image(WEBP, options=as_is).url == canonical(WEBP, "image/webp")

@@ -89,7 +89,13 @@ IMAGE_FIELDS = [
     ("max_image_pixels", "max_pixels", 10_000),
     ("max_images_per_request", "max_images_per_request", 3),
     ("animated_images", "animated", "first_frame"),
+    ("send_webp_as_is", "send_webp_as_is", True),
+    ("max_images_per_message", "max_images_per_message", 4),
 ]
+
+
+def test_every_image_option_has_a_field() -> None:
+    assert {option for _, option, _ in IMAGE_FIELDS} == set(ImageOptions.model_fields)
 
 
 def test_image_fields_make_the_core_options() -> None:
