@@ -106,10 +106,11 @@ def report_error(error: BaseException, console: Console | None = None) -> ExitCo
 
 
 def usage_record(usage: Usage | None) -> dict[str, Any] | None:
-    """The usage fields the CLI writes to JSON output (cost in ticks and in USD when reported)."""
+    """The usage fields the CLI writes to JSON output (cost in ticks and in USD when reported;
+    ``image_tokens_estimated`` when the image tokens are the tile-rule estimate)."""
     if usage is None:
         return None
-    return {
+    record: dict[str, Any] = {
         "prompt_tokens": usage.prompt_tokens,
         "image_tokens": usage.image_tokens,
         "text_tokens": usage.text_tokens,
@@ -120,6 +121,9 @@ def usage_record(usage: Usage | None) -> dict[str, Any] | None:
         "cost_in_usd_ticks": usage.cost_in_usd_ticks,
         "cost_usd": usage.cost_usd,
     }
+    if usage.image_tokens_estimated:  # the responses endpoint counts no image tokens
+        record["image_tokens_estimated"] = True
+    return record
 
 
 def error_record(error: BaseException) -> dict[str, Any]:

@@ -184,3 +184,20 @@ def test_ask_optimize_sends_fewer_pixels_for_the_same_estimate(
     assert optimised["images"][0]["width"] < plain["images"][0]["width"] == 3000
     assert optimised["estimated_image_tokens"] == plain["estimated_image_tokens"]
     assert optimised["usage"]["image_tokens"] == plain["usage"]["image_tokens"]
+
+
+def test_ask_on_the_responses_endpoint(xai_emulator: Emulator, tmp_path: Path) -> None:
+    image = _png(tmp_path / "red.png", (64, 48), "red")
+    args = (str(image), "-p", "What colour?", "-d", "high", "--json")
+    chat = json.loads(_ask(xai_emulator.base_url, *args).stdout)
+    result = _ask(xai_emulator.base_url, *args, "--api", "responses")
+    assert result.exit_code == 0, result.output
+    sent = xai_emulator.requests[-1]
+    assert sent.path == "/v1/responses" and sent.body["stream"] is True
+    assert sent.body["input"][0]["content"][1]["type"] == "input_image"
+    payload = json.loads(result.stdout)
+    assert payload["answer"] == chat["answer"]
+    assert payload["usage"]["prompt_tokens"] == chat["usage"]["prompt_tokens"]
+    assert payload["usage"]["image_tokens"] == estimate_image_tokens((64, 48), "high")
+    assert payload["usage"]["image_tokens_estimated"] is True
+    assert "image_tokens_estimated" not in chat["usage"]  # chat completions counts them

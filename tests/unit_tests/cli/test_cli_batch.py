@@ -260,3 +260,18 @@ def test_every_line_has_an_id_that_stays_across_runs_and_resumes(
     again[1:2] = [str(paths[2]), str(folder), str(paths[0])]
     assert runner.invoke(app, again).exit_code == 0
     assert [r["id"] for r in read_records(out)] == [first[2]["id"], first[0]["id"], first[1]["id"]]
+
+
+def test_batch_on_the_responses_endpoint(xai_emulator: Emulator, tmp_path: Path) -> None:
+    folder = tmp_path / "imgs"
+    write_images(folder, 3)
+    out = tmp_path / "out.jsonl"
+    result = runner.invoke(
+        app, batch_args(xai_emulator, folder, out, "--api", "responses"), env=cli_env()
+    )
+    assert result.exit_code == 0, result.output
+    assert {r.path for r in xai_emulator.requests} == {"/v1/responses"}
+    records = read_records(out)
+    assert len(records) == 3 and all(r["answer"] and not r["error"] for r in records)
+    assert all(r["usage"]["image_tokens"] > 0 for r in records)
+    assert all(r["usage"]["image_tokens_estimated"] is True for r in records)
