@@ -146,12 +146,35 @@ def _message(item: Mapping[str, Any], where: str) -> dict[str, Any]:
     return message
 
 
+def _carries_tool_images(message: Mapping[str, Any], before: list[dict[str, Any]]) -> bool:
+    """A user message with images right after tool results: how a tool's images travel on the
+    responses endpoint (``function_call_output`` is a string), so a model reads it as part of
+    the results, not as a new question."""
+    content = message.get("content")
+    return (
+        message.get("role") == "user"
+        and bool(before)
+        and before[-1]["role"] == "tool"
+        and isinstance(content, list)
+        and any(part.get("type") == "image_url" for part in content)
+    )
+
+
+def _attach_to_tool_result(tool: dict[str, Any], parts: list[dict[str, Any]]) -> None:
+    """Add ``parts`` (text and images) to a tool message's content, as chat completions has it."""
+    content = tool["content"]
+    existing = [{"type": "text", "text": content}] if isinstance(content, str) else content
+    tool["content"] = [*existing, *parts]
+
+
 def input_messages(value: Any) -> tuple[list[dict[str, Any]], list[str]]:
     """``input`` (a string, or a list of items) as chat messages, with each message's path.
 
     A function call joins the assistant message just before it (or starts one); a function
-    call's output is a tool message (its ``output`` a string only); reasoning items are
-    accepted and left out (the emulator's answer does not depend on them).
+    call's output is a tool message (its ``output`` a string only), and a user message with
+    images right after tool results joins the last of them (a tool's images travel that way on
+    this endpoint); reasoning items are accepted and left out (the emulator's answer does not
+    depend on them).
     """
     if isinstance(value, str):
         return [{"role": "user", "content": value}], ["input"]
@@ -165,7 +188,11 @@ def input_messages(value: Any) -> tuple[list[dict[str, Any]], list[str]]:
             raise _invalid(where, item, "an input item")
         kind = item.get("type")
         if "role" in item and kind in (None, "message"):
-            messages.append(_message(item, where))
+            message = _message(item, where)
+            if _carries_tool_images(message, messages):
+                _attach_to_tool_result(messages[-1], message["content"])
+                continue
+            messages.append(message)
             paths.append(where)
         elif kind == "function_call":
             call = {

@@ -860,3 +860,60 @@ def test_a_subprocess_emulator_serves_and_stores_responses_and_takes_fail_stream
                 streamed.text.rstrip("\n").split("\n\n")[-1].startswith("event: response.failed\n")
             )
             assert emulator.fault_counts() == {"fail_stream": 1}
+
+
+def test_a_tools_images_after_its_output_are_part_of_the_results(
+    client: httpx.Client, image_bytes: ImageFactory
+) -> None:
+    """The core sends a tool's images as a user message after function_call_output; the
+    emulator reads them as that result (as chat completions' tool message with image parts),
+    so with tools still offered it answers instead of calling the tool again."""
+    crop = data_uri(image_bytes("white", (80, 60)))
+    tool = {"type": "function", "name": "zoom", "parameters": {"type": "object"}}
+    items = [
+        {"role": "user", "content": "Zoom in please"},
+        {"type": "function_call", "call_id": "c1", "name": "zoom", "arguments": "{}"},
+        {"type": "function_call_output", "call_id": "c1", "output": "the crop"},
+        {
+            "role": "user",
+            "content": [
+                {"type": "input_text", "text": "The image the tool returned:"},
+                {"type": "input_image", "image_url": crop},
+            ],
+        },
+    ]
+    answer = ok(respond(client, items, tools=[tool], tool_choice="auto", store=False))
+    assert [item["type"] for item in answer["output"]] == ["message"]
+    text = text_of(answer)
+    assert "Tool zoom returned: the crop" in text
+    assert "Image 1: 80x60 png" in text and "You asked: Zoom in please" in text
+    same = chat(
+        client,
+        [
+            {"role": "user", "content": "Zoom in please"},
+            {
+                "role": "assistant",
+                "content": None,
+                "tool_calls": [
+                    {
+                        "id": "c1",
+                        "type": "function",
+                        "function": {"name": "zoom", "arguments": "{}"},
+                    }
+                ],
+            },
+            {
+                "role": "tool",
+                "tool_call_id": "c1",
+                "content": [
+                    {"type": "text", "text": "the crop"},
+                    {"type": "text", "text": "The image the tool returned:"},
+                    {"type": "image_url", "image_url": {"url": crop}},
+                ],
+            },
+        ],
+        tools=[
+            {"type": "function", "function": {"name": "zoom", "parameters": {"type": "object"}}}
+        ],
+    )
+    assert text == same["choices"][0]["message"]["content"]
