@@ -15,8 +15,10 @@ import pytest
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
 from PIL import Image, ImageDraw
+from xai_vision import LookCloser
 from xai_vision.emulator import Emulator
 from xai_vision.endpoints import endpoint_for
+from xai_vision.errors import ImageSourceError
 from xai_vision.tokens import estimate_image_tokens
 
 from langchain_xai_vision import ChatXAIVision, image_block, look_closer_tool
@@ -71,6 +73,14 @@ async def test_create_agent_looks_closer_and_answers_from_the_crop(
     [crop] = image_urls(tool_result.content)
     assert crop["detail"] == "high" and crop["url"].startswith("data:image/png;base64,")
 
+    # The tool the model was offered is the core's: its name, description and JSON schema.
+    [offered] = emulator.requests[0].body["tools"]
+    looker = LookCloser({"poster": poster})
+    assert offered["function"] == {
+        "name": "look_closer",
+        "description": looker.description,
+        "parameters": looker.parameters,
+    }
     # The crop reached the model: a tool message with that very image part, after the call.
     first, second = (r.body["messages"] for r in emulator.requests)
     assert [m["role"] for m in first] == ["user"]
@@ -139,9 +149,7 @@ def test_an_unknown_image_name_is_told_to_the_model(
     poster = poster_png()
     agent = create_agent(ChatXAIVision(**lc_params), tools=[look_closer_tool([poster])])
     emulator.queue_reply(
-        tool_calls=[
-            {"name": "look_closer", "arguments": {"image": "poster", "box": [0, 0, 1, 1]}}
-        ]
+        tool_calls=[{"name": "look_closer", "arguments": {"image": "poster", "box": [0, 0, 1, 1]}}]
     )
     result = agent.invoke({"messages": [question(poster)]})
     said = "look_closer error: image: no image named 'poster'; the images are '1'"
@@ -191,3 +199,8 @@ def test_the_crop_travels_on_the_responses_endpoint_after_the_tool_output(
     assert images_after[1:] == [
         {"type": "input_image", "image_url": crop["url"], "detail": "high"} for crop in crops
     ]
+
+
+def test_an_image_it_cannot_crop_fails_when_the_tool_is_made() -> None:
+    with pytest.raises(ImageSourceError, match="cannot be cropped"):
+        look_closer_tool({"photo": "https://example.com/photo.jpg"})

@@ -17,8 +17,10 @@ from llama_index.core.agent.workflow import AgentWorkflow, FunctionAgent
 from llama_index.core.base.llms.types import ChatMessage, ImageBlock, MessageRole, TextBlock
 from llama_index.core.memory import Memory
 from PIL import Image, ImageDraw
+from xai_vision import LookCloser
 from xai_vision.emulator import Emulator
 from xai_vision.endpoints import endpoint_for
+from xai_vision.errors import ImageDecodeError
 
 from llama_index_xai_vision import XAIVision, look_closer_tool
 
@@ -95,6 +97,16 @@ async def test_function_agent_looks_closer_and_answers_from_the_crop(
     assert isinstance(image, ImageBlock) and image.detail == "high"
     assert call.tool_output.content == TOOL_TEXT and not call.tool_output.is_error
 
+    # The tool the model was offered is the core's (LlamaIndex drops additionalProperties).
+    [offered] = xai_emulator.requests[0].body["tools"]
+    looker = LookCloser({"poster": poster})
+    parameters = looker.parameters
+    del parameters["additionalProperties"]
+    assert offered["function"] == {
+        "name": "look_closer",
+        "description": looker.description,
+        "parameters": parameters,
+    }
     # The crop reached the model: a tool message with that very image, at detail high.
     first, second = (r.body["messages"] for r in xai_emulator.requests)
     assert [m["role"] for m in first] == ["system", "user"]
@@ -192,3 +204,8 @@ async def test_the_crop_travels_on_the_responses_endpoint_after_the_tool_output(
             "detail": "high",
         },
     ]
+
+
+def test_a_broken_image_fails_when_the_tool_is_made() -> None:
+    with pytest.raises(ImageDecodeError, match=r"image 2 \(bytes\[5\]\)"):
+        look_closer_tool([poster_png(), b"GIF89"])
