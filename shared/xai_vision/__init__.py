@@ -39,10 +39,12 @@ from xai_vision.images import (
     ImageOptions,
     ImageSource,
     PreparedImage,
+    crop_image,
     detect_image_format,
     parse_data_uri,
     prepare_image,
 )
+from xai_vision.look_closer import LookCloser, LookResult
 from xai_vision.messages import (
     CHAT_REQUEST_PARAMS,
     ChatRequest,
@@ -88,6 +90,8 @@ __all__ = [
     "ImageTooLargeError",
     "InternalServerError",
     "InvalidAPIKeyError",
+    "LookCloser",
+    "LookResult",
     "MethodNotAllowedError",
     "MissingAPIKeyError",
     "ModelFacts",
@@ -114,6 +118,7 @@ __all__ = [
     "XAIClient",
     "XAIVisionError",
     "assistant_message",
+    "crop_image",
     "detect_image_format",
     "estimate_image_tokens",
     "estimate_prompt_tokens",
