@@ -298,15 +298,57 @@ class _BaseClient:
     ) -> dict[str, str]:
         """Request headers: key, accept type, and the body's length (httpx then sends its
         pieces as they are, not chunked)."""
+        headers = dict(self._stream_headers if stream else self._headers)
+        headers["Authorization"] = self._bearer()
+        headers["Content-Length"] = str(body.length)
+        headers.update(self._endpoint.headers(request))
+        return headers
+
+    def _bearer(self) -> str:
+        """The Authorization value; MissingAPIKeyError when no key is configured."""
         if self._api_key is None:
             raise MissingAPIKeyError(
                 "no xAI API key: pass api_key=... or set the XAI_API_KEY environment variable"
             )
-        headers = dict(self._stream_headers if stream else self._headers)
-        headers["Authorization"] = "Bearer " + self._api_key.get_secret_value()
-        headers["Content-Length"] = str(body.length)
-        headers.update(self._endpoint.headers(request))
+        return "Bearer " + self._api_key.get_secret_value()
+
+    def _api_url(self, path: str) -> str:
+        """``path`` (e.g. ``/language-models``) under the base URL; never another host."""
+        if (
+            not isinstance(path, str)
+            or not path.startswith("/")
+            or path.startswith("//")
+            or "\\" in path
+            or not path.isprintable()
+            or "://" in path
+        ):
+            raise RequestValidationError(
+                f"path={path!r} is invalid: expected an API path under the base URL,"
+                " such as '/language-models'"
+            )
+        return self._base_url + path
+
+    def _json_headers(self, content: bytes | None) -> dict[str, str]:
+        """Headers of a plain JSON call: key and accept type; a body's type and length."""
+        headers = dict(self._headers)
+        headers["Authorization"] = self._bearer()
+        if content is None:
+            del headers["Content-Type"]
+        else:
+            headers["Content-Length"] = str(len(content))
         return headers
+
+    def _parse_json(self, response: httpx.Response, url: str) -> Any:
+        """The JSON of a 2xx answer; ResponseParseError when it is not JSON."""
+        content = response.content
+        try:
+            return _json.loads(content)
+        except _json.JSONDecodeError as exc:
+            raise ResponseParseError(
+                f"the answer from {url} is not valid JSON ({exc}): {content[:200]!r}",
+                status_code=response.status_code,
+                request_id=_request_id(response.headers),
+            ) from exc
 
     def _redact(self, text: str) -> str:
         if self._api_key is not None:
@@ -409,7 +451,10 @@ class _BaseClient:
             request_id=_request_id(response.headers),
         )
 
-    def _transport_error(self, exc: httpx.HTTPError, *, streamed: _Stream | None) -> XAIVisionError:
+    def _transport_error(
+        self, exc: httpx.HTTPError, *, streamed: _Stream | None, url: str | None = None
+    ) -> XAIVisionError:
+        url = url or self._url
         detail = self._redact(f"{type(exc).__name__}: {exc}")
         if streamed is not None and streamed.received:
             return StreamInterruptedError(
@@ -417,35 +462,64 @@ class _BaseClient:
                 " incomplete"
             )
         if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(f"the request to {self._url} timed out ({detail})")
-        return APIConnectionError(f"the request to {self._url} failed ({detail})")
+            return APITimeoutError(f"the request to {url} timed out ({detail})")
+        return APIConnectionError(f"the request to {url} failed ({detail})")
 
     def _retry_delay(
-        self, error: XAIVisionError, retries: int, headers: httpx.Headers | None
+        self,
+        error: XAIVisionError,
+        retries: int,
+        headers: httpx.Headers | None,
+        *,
+        url: str | None = None,
+        max_retries: int | None = None,
     ) -> float | None:
         """Seconds to wait before the next try, or None when ``error`` must be raised."""
-        if retries >= self._retry.max_retries or not _is_retryable(error):
+        limit = self._retry.max_retries if max_retries is None else max_retries
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise RequestValidationError(f"max_retries={limit!r} is invalid: expected an int >= 0")
+        if retries >= limit or not _is_retryable(error):
             return None
         delay = self._retry.delay(retries, headers)
         logger.info(
             "retrying %s in %.2fs (retry %d of %d) after: %s",
-            self._url,
+            url or self._url,
             delay,
             retries + 1,
-            self._retry.max_retries,
+            limit,
             error,
         )
         return delay
 
-    def _log_response(self, response: httpx.Response, started: float) -> None:
+    def _retry_limit(self, max_retries: int | None) -> int:
+        """The retries one call may make: the client's, or a valid per-call override."""
+        if max_retries is None:
+            return self._retry.max_retries
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise RequestValidationError(
+                f"max_retries={max_retries!r} is invalid: expected an int >= 0"
+            )
+        return max_retries
+
+    def _log_response(
+        self, response: httpx.Response, started: float, url: str | None = None
+    ) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s in %.0f ms (request id %s)",
                 response.status_code,
-                self._url,
+                url or self._url,
                 (time.perf_counter() - started) * 1000,
                 _request_id(response.headers),
             )
+
+
+def _json_content(body: Any) -> bytes:
+    """``body`` as JSON bytes; RequestValidationError when it is not JSON data."""
+    try:
+        return _json.dumps(body)
+    except (TypeError, ValueError) as exc:
+        raise RequestValidationError(f"body is not JSON data: {exc}") from exc
 
 
 def _text(value: Any) -> str | None:
@@ -523,6 +597,39 @@ class AsyncXAIClient(_BaseClient):
         body = self._endpoint.build_body(request)
         headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
+        response = await self._send("POST", self._url, body.acontent, headers)
+        return self._parse_json_response(response, request)
+
+    async def get_json(self, path: str, *, max_retries: int | None = None) -> Any:
+        """``GET`` an API path (e.g. ``/language-models``) and return its JSON.
+
+        The same key, headers, timeout, retries and typed errors as :meth:`create`;
+        ``max_retries`` overrides the client's for this call.
+        """
+        url = self._api_url(path)
+        headers = self._json_headers(None)
+        response = await self._send("GET", url, lambda: None, headers, max_retries)
+        return self._parse_json(response, url)
+
+    async def post_json(self, path: str, body: Any, *, max_retries: int | None = None) -> Any:
+        """``POST`` a JSON body to an API path (e.g. ``/tokenize-text``) and return its JSON."""
+        url = self._api_url(path)
+        content = _json_content(body)
+        headers = self._json_headers(content)
+        response = await self._send("POST", url, lambda: content, headers, max_retries)
+        return self._parse_json(response, url)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        content: Callable[[], bytes | AsyncIterator[bytes] | None],
+        headers: dict[str, str],
+        max_retries: int | None = None,
+    ) -> httpx.Response:
+        """One call with retries: the 2xx response, else the typed error. ``content`` gives a
+        fresh body for each attempt."""
+        limit = self._retry_limit(max_retries)
         client = self._client()
         retries = 0
         while True:
@@ -530,22 +637,23 @@ class AsyncXAIClient(_BaseClient):
             retry_headers: httpx.Headers | None = None
             try:
                 async with self._slot():
-                    response = await client.post(
-                        self._url,
-                        content=body.acontent(),
+                    response = await client.request(
+                        method,
+                        url,
+                        content=content(),
                         headers=headers,
                         timeout=self._timeout,
                         follow_redirects=False,
                     )
             except httpx.HTTPError as exc:
-                error: XAIVisionError = self._transport_error(exc, streamed=None)
+                error: XAIVisionError = self._transport_error(exc, streamed=None, url=url)
             else:
-                self._log_response(response, started)
+                self._log_response(response, started, url)
                 if 200 <= response.status_code < 300:
-                    return self._parse_json_response(response, request)
+                    return response
                 error = self._api_error(response, response.content)
                 retry_headers = response.headers
-            delay = self._retry_delay(error, retries, retry_headers)
+            delay = self._retry_delay(error, retries, retry_headers, url=url, max_retries=limit)
             if delay is None:
                 raise error
             await self._sleep(delay)
@@ -720,28 +828,62 @@ class XAIClient(_BaseClient):
         body = self._endpoint.build_body(request)
         headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
+        response = self._send("POST", self._url, body.content, headers)
+        return self._parse_json_response(response, request)
+
+    def get_json(self, path: str, *, max_retries: int | None = None) -> Any:
+        """``GET`` an API path (e.g. ``/language-models``) and return its JSON.
+
+        The same key, headers, timeout, retries and typed errors as :meth:`create`;
+        ``max_retries`` overrides the client's for this call.
+        """
+        url = self._api_url(path)
+        headers = self._json_headers(None)
+        response = self._send("GET", url, lambda: None, headers, max_retries)
+        return self._parse_json(response, url)
+
+    def post_json(self, path: str, body: Any, *, max_retries: int | None = None) -> Any:
+        """``POST`` a JSON body to an API path (e.g. ``/tokenize-text``) and return its JSON."""
+        url = self._api_url(path)
+        content = _json_content(body)
+        headers = self._json_headers(content)
+        response = self._send("POST", url, lambda: content, headers, max_retries)
+        return self._parse_json(response, url)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        content: Callable[[], bytes | Iterator[bytes] | None],
+        headers: dict[str, str],
+        max_retries: int | None = None,
+    ) -> httpx.Response:
+        """One call with retries: the 2xx response, else the typed error. ``content`` gives a
+        fresh body for each attempt."""
+        limit = self._retry_limit(max_retries)
         client = self._client()
         retries = 0
         while True:
             started = time.perf_counter()
             retry_headers: httpx.Headers | None = None
             try:
-                response = client.post(
-                    self._url,
-                    content=body.content(),
+                response = client.request(
+                    method,
+                    url,
+                    content=content(),
                     headers=headers,
                     timeout=self._timeout,
                     follow_redirects=False,
                 )
             except httpx.HTTPError as exc:
-                error: XAIVisionError = self._transport_error(exc, streamed=None)
+                error: XAIVisionError = self._transport_error(exc, streamed=None, url=url)
             else:
-                self._log_response(response, started)
+                self._log_response(response, started, url)
                 if 200 <= response.status_code < 300:
-                    return self._parse_json_response(response, request)
+                    return response
                 error = self._api_error(response, response.content)
                 retry_headers = response.headers
-            delay = self._retry_delay(error, retries, retry_headers)
+            delay = self._retry_delay(error, retries, retry_headers, url=url, max_retries=limit)
             if delay is None:
                 raise error
             self._sleep(delay)
@@ -808,6 +950,14 @@ class XAIClient(_BaseClient):
     async def acreate(self, request: ChatRequest) -> ChatCompletion:
         """Async :meth:`create`, through :attr:`async_client`."""
         return await self.async_client.create(request)
+
+    async def aget_json(self, path: str, *, max_retries: int | None = None) -> Any:
+        """Async :meth:`get_json`, through :attr:`async_client`."""
+        return await self.async_client.get_json(path, max_retries=max_retries)
+
+    async def apost_json(self, path: str, body: Any, *, max_retries: int | None = None) -> Any:
+        """Async :meth:`post_json`, through :attr:`async_client`."""
+        return await self.async_client.post_json(path, body, max_retries=max_retries)
 
     def astream(
         self, request: ChatRequest, *, include_usage: bool = True
