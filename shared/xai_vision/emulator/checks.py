@@ -89,7 +89,9 @@ async def check_chat_request(body: Any, settings: EmulatorSettings, fetch: Fetch
         raise Rejection(400, "messages: at least one message is required")
 
     effort = body.get("reasoning_effort")
-    model = resolve_model(body["model"], effort if isinstance(effort, str) else None)
+    model = resolve_model(
+        body["model"], effort if isinstance(effort, str) else None, settings.models
+    )
     if model is None:
         raise Rejection(
             404,
