@@ -43,6 +43,7 @@ from xai_vision.images import (
     parse_data_uri,
     prepare_image,
 )
+from xai_vision.live import LanguageModel, LanguageModels, LiveFacts, ModelProfile
 from xai_vision.messages import (
     CHAT_REQUEST_PARAMS,
     ChatRequest,
@@ -59,9 +60,16 @@ from xai_vision.messages import (
     user_message,
 )
 from xai_vision.models import ChatCompletion, ChatCompletionChunk, ToolCall, Usage
+from xai_vision.pricing import CostEstimate, ModelPrices, estimate_cost
 from xai_vision.retry import RetryPolicy
 from xai_vision.stream import StreamAccumulator
-from xai_vision.tokens import estimate_image_tokens, estimate_text_tokens
+from xai_vision.tokens import (
+    MessageTokens,
+    PromptTokens,
+    count_prompt_tokens,
+    estimate_image_tokens,
+    estimate_text_tokens,
+)
 
 __all__ = [
     "CHAT_REQUEST_PARAMS",
@@ -78,6 +86,7 @@ __all__ = [
     "ChatRequest",
     "ConflictError",
     "ContextOverflowError",
+    "CostEstimate",
     "Endpoint",
     "ImageCollector",
     "ImageDecodeError",
@@ -88,14 +97,21 @@ __all__ = [
     "ImageTooLargeError",
     "InternalServerError",
     "InvalidAPIKeyError",
+    "LanguageModel",
+    "LanguageModels",
+    "LiveFacts",
+    "MessageTokens",
     "MethodNotAllowedError",
     "MissingAPIKeyError",
     "ModelFacts",
+    "ModelPrices",
+    "ModelProfile",
     "NoToolCallError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "PreparedImage",
+    "PromptTokens",
     "RateLimitError",
     "RequestTimeoutError",
     "RequestValidationError",
@@ -114,7 +130,9 @@ __all__ = [
     "XAIClient",
     "XAIVisionError",
     "assistant_message",
+    "count_prompt_tokens",
     "detect_image_format",
+    "estimate_cost",
     "estimate_image_tokens",
     "estimate_prompt_tokens",
     "estimate_text_tokens",

@@ -20,16 +20,25 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import (
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _package_version
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import httpx
 from pydantic import SecretStr
 
 from xai_vision import _json
+from xai_vision.catalog import model_facts
 from xai_vision.endpoints import (
     STREAM_DONE,
     ChatCompletionsEndpoint,
@@ -50,9 +59,25 @@ from xai_vision.errors import (
     XAIVisionError,
     error_class_for_status,
 )
-from xai_vision.models import ChatCompletion, ChatCompletionChunk
+from xai_vision.live import (
+    LanguageModels,
+    LiveFacts,
+    ModelProfile,
+    check_request_against,
+    live_facts_for,
+    model_profile,
+)
+from xai_vision.models import ChatCompletion, ChatCompletionChunk, Usage
+from xai_vision.pricing import CostEstimate, estimate_cost
 from xai_vision.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from xai_vision.sse import SSEDecoder
+from xai_vision.tokens import (
+    ESTIMATE_NOTE,
+    EstimatedImage,
+    PromptTokens,
+    count_prompt_tokens,
+    prompt_texts,
+)
 
 if TYPE_CHECKING:
     from xai_vision.messages import ChatRequest
@@ -229,9 +254,21 @@ class _BaseClient:
         default_headers: Mapping[str, str] | None,
         endpoint: Endpoint | None,
         retry_policy: RetryPolicy | None,
+        live_facts: LiveFacts | bool,
     ) -> None:
         self._api_key = _resolve_key(api_key)
         self._base_url = _resolve_base_url(base_url)
+        if live_facts is True:
+            key = self._api_key.get_secret_value() if self._api_key is not None else None
+            self._live: LiveFacts | None = live_facts_for(self._base_url, key)
+        elif live_facts is False:
+            self._live = None
+        elif isinstance(live_facts, LiveFacts):
+            self._live = live_facts
+        else:
+            raise RequestValidationError(
+                f"live_facts has type {type(live_facts).__name__}: expected a bool or LiveFacts"
+            )
         self._timeout = _resolve_timeout(timeout)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise RequestValidationError(
@@ -283,6 +320,12 @@ class _BaseClient:
         """The endpoint that encodes requests and decodes answers."""
         return self._endpoint
 
+    @property
+    def live_facts(self) -> LiveFacts | None:
+        """xAI's model list and token counts as this client caches them (None: turned off,
+        the built-in facts and estimates only)."""
+        return self._live
+
     def __repr__(self) -> str:
         key = "set" if self._api_key is not None else "unset"
         return (
@@ -290,6 +333,43 @@ class _BaseClient:
             f" timeout={self._timeout.read}, max_retries={self._retry.max_retries},"
             f" api_key={key})"
         )
+
+    # ---------------------------------------------------------------- live model facts
+
+    def _live_on(self) -> LiveFacts | None:
+        """The live facts, when they can be fetched (on, and a key to ask with)."""
+        return self._live if self._api_key is not None else None
+
+    def _needs_model_list(self, request: ChatRequest) -> bool:
+        """Whether a request needs xAI's model list before it is sent: its name is one the
+        built-in table does not know (a new model, or an alias only xAI can resolve)."""
+        return not model_facts(request.model, request.reasoning_effort).known
+
+    def _text_count_note(self, model: str) -> str:
+        """Why a count falls back to the estimate, for :attr:`PromptTokens.note`."""
+        if self._live is None:
+            reason = "live facts are off"
+        elif self._api_key is None:
+            reason = "no API key to ask xAI's tokenizer with"
+        else:
+            reason = f"xAI's tokenizer failed: {self._live.tokens_error(model) or 'unknown'}"
+        return f"{ESTIMATE_NOTE} ({reason})"
+
+    @staticmethod
+    def _tokenize_body(model: str, text: str) -> dict[str, str]:
+        return {"model": model, "text": text}
+
+    @staticmethod
+    def _cost_estimate(
+        request: ChatRequest, prompt: PromptTokens, profile: ModelProfile
+    ) -> CostEstimate:
+        return estimate_cost(prompt, profile.prices, max_output_tokens=request.max_tokens)
+
+    @staticmethod
+    def _with_usage(
+        item: ChatCompletion | ChatCompletionChunk, usage: Usage | None
+    ) -> ChatCompletion | ChatCompletionChunk:
+        return item if usage is item.usage else item.model_copy(update={"usage": usage})
 
     # ---------------------------------------------------------------- request plumbing
 
@@ -551,6 +631,7 @@ class AsyncXAIClient(_BaseClient):
         endpoint: Endpoint | None = None,
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        live_facts: LiveFacts | bool = True,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -560,6 +641,7 @@ class AsyncXAIClient(_BaseClient):
             default_headers=default_headers,
             endpoint=endpoint,
             retry_policy=retry_policy,
+            live_facts=live_facts,
         )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise RequestValidationError(
@@ -593,12 +675,110 @@ class AsyncXAIClient(_BaseClient):
         return self._gate if self._gate is not None and self._external is None else _NO_GATE
 
     async def create(self, request: ChatRequest) -> ChatCompletion:
-        """Send ``request`` and return the whole answer (retrying what is retryable)."""
+        """Send ``request`` and return the whole answer (retrying what is retryable).
+
+        A model the built-in table does not know is looked up in xAI's model list first
+        (fetched once, cached): an image request to a model listed without image input
+        raises RequestValidationError before anything is sent.
+        """
+        await self._check_live(request)
         body = self._endpoint.build_body(request)
         headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
         response = await self._send("POST", self._url, body.acontent, headers)
-        return self._parse_json_response(response, request)
+        completion = self._parse_json_response(response, request)
+        usage = await self._priced(completion.usage, completion.model or request.model)
+        return cast(ChatCompletion, self._with_usage(completion, usage))
+
+    # ---------------------------------------------------------------- model facts, tokens, cost
+
+    async def _fetch_model_list(self) -> Any:
+        return await self.get_json("/language-models", max_retries=0)
+
+    async def _model_list(self, *, needed: bool = True) -> LanguageModels | None:
+        live = self._live_on()
+        if live is None:
+            return None
+        if not needed:
+            return live.cached_models()
+        return await live.amodels(self._fetch_model_list)
+
+    async def _check_live(self, request: ChatRequest) -> None:
+        models = await self._model_list(needed=self._needs_model_list(request))
+        check_request_against(
+            request, model_profile(request.model, request.reasoning_effort, models)
+        )
+
+    async def _priced(self, usage: Usage | None, model: str) -> Usage | None:
+        """``usage`` with its cost computed from xAI's prices when xAI reported none."""
+        if usage is None or usage.cost_in_usd_ticks is not None:
+            return usage
+        prices = model_profile(model, None, await self._model_list()).prices
+        return usage if prices is None else usage.priced(prices)
+
+    async def language_models(self) -> LanguageModels:
+        """xAI's model list (``GET /v1/language-models``): cached, else fetched now; the
+        fetch's typed error when it fails."""
+        live = self._live
+        if live is None:
+            return LanguageModels.from_json(await self.get_json("/language-models"), time.time())
+
+        async def fetch() -> Any:
+            return await self.get_json("/language-models")
+
+        models = await live.amodels(fetch, force=True)
+        assert models is not None  # force: a failure raises
+        return models
+
+    async def model_profile(self, model: str, reasoning_effort: str | None = None) -> ModelProfile:
+        """What is known about ``model``: xAI's entry (fetched on first need; the built-in
+        table alone when that fails) and the built-in facts of the name it resolves to."""
+        return model_profile(model, reasoning_effort, await self._model_list())
+
+    async def count_tokens(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        images: Sequence[EstimatedImage] = (),
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        model: str,
+        response_format: Mapping[str, Any] | None = None,
+    ) -> PromptTokens:
+        """The prompt tokens of wire ``messages``, message by message: text counted by xAI's
+        tokenizer (``POST /v1/tokenize-text``, once per text), images by the tile rule; the
+        estimate, saying so in ``note``, when the tokenizer cannot be reached."""
+        texts = prompt_texts(messages, tools, response_format)
+        live = self._live_on()
+        counts = None
+        if live is not None:
+
+            async def tokenize(text: str) -> Any:
+                body = self._tokenize_body(model, text)
+                return await self.post_json("/tokenize-text", body, max_retries=0)
+
+            counts = await live.atext_counts(model, texts, tokenize)
+        if counts is None:
+            note = self._text_count_note(model)
+            return count_prompt_tokens(messages, images, tools, response_format, note=note)
+        return count_prompt_tokens(
+            messages, images, tools, response_format, text_tokens=counts.__getitem__
+        )
+
+    async def estimate_cost(
+        self, request: ChatRequest, images: Sequence[EstimatedImage] = ()
+    ) -> CostEstimate:
+        """What ``request`` is expected to cost, before sending it: its prompt tokens (see
+        :meth:`count_tokens`; ``images`` are its prepared images) at xAI's listed prices,
+        and at most ``max_tokens`` answer tokens."""
+        prompt = await self.count_tokens(
+            request.messages,
+            images,
+            request.tools,
+            model=request.model,
+            response_format=request.response_format,
+        )
+        profile = await self.model_profile(request.model, request.reasoning_effort)
+        return self._cost_estimate(request, prompt, profile)
 
     async def get_json(self, path: str, *, max_retries: int | None = None) -> Any:
         """``GET`` an API path (e.g. ``/language-models``) and return its JSON.
@@ -675,6 +855,16 @@ class AsyncXAIClient(_BaseClient):
         return self._stream(request, body, headers)
 
     async def _stream(
+        self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        await self._check_live(request)  # the first step, so an awaited fetch can run
+        async for chunk in self._stream_chunks(request, body, headers):
+            if chunk.usage is not None and chunk.usage.cost_in_usd_ticks is None:
+                usage = await self._priced(chunk.usage, chunk.model or request.model)
+                chunk = cast(ChatCompletionChunk, self._with_usage(chunk, usage))
+            yield chunk
+
+    async def _stream_chunks(
         self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
     ) -> AsyncIterator[ChatCompletionChunk]:
         client = self._client()
@@ -766,6 +956,7 @@ class XAIClient(_BaseClient):
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] | None = None,
         async_sleep: Callable[[float], Awaitable[None]] | None = None,
+        live_facts: LiveFacts | bool = True,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -775,6 +966,7 @@ class XAIClient(_BaseClient):
             default_headers=default_headers,
             endpoint=endpoint,
             retry_policy=retry_policy,
+            live_facts=live_facts,
         )
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise RequestValidationError(
@@ -821,15 +1013,111 @@ class XAIClient(_BaseClient):
             endpoint=self._endpoint,
             retry_policy=self._retry,
             sleep=self._async_sleep,
+            live_facts=self._live if self._live is not None else False,
         )
 
     def create(self, request: ChatRequest) -> ChatCompletion:
-        """Send ``request`` and return the whole answer (retrying what is retryable)."""
+        """Send ``request`` and return the whole answer (retrying what is retryable).
+
+        A model the built-in table does not know is looked up in xAI's model list first
+        (fetched once, cached): an image request to a model listed without image input
+        raises RequestValidationError before anything is sent. The answer's usage carries
+        its cost: xAI's, or computed from xAI's listed prices (``cost_computed``).
+        """
+        self._check_live(request)
         body = self._endpoint.build_body(request)
         headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
         response = self._send("POST", self._url, body.content, headers)
-        return self._parse_json_response(response, request)
+        completion = self._parse_json_response(response, request)
+        usage = self._priced(completion.usage, completion.model or request.model)
+        return cast(ChatCompletion, self._with_usage(completion, usage))
+
+    # ---------------------------------------------------------------- model facts, tokens, cost
+
+    def _fetch_model_list(self) -> Any:
+        return self.get_json("/language-models", max_retries=0)
+
+    def _model_list(self, *, needed: bool = True) -> LanguageModels | None:
+        live = self._live_on()
+        if live is None:
+            return None
+        if not needed:
+            return live.cached_models()
+        return live.models(self._fetch_model_list)
+
+    def _check_live(self, request: ChatRequest) -> None:
+        models = self._model_list(needed=self._needs_model_list(request))
+        check_request_against(
+            request, model_profile(request.model, request.reasoning_effort, models)
+        )
+
+    def _priced(self, usage: Usage | None, model: str) -> Usage | None:
+        """``usage`` with its cost computed from xAI's prices when xAI reported none."""
+        if usage is None or usage.cost_in_usd_ticks is not None:
+            return usage
+        prices = model_profile(model, None, self._model_list()).prices
+        return usage if prices is None else usage.priced(prices)
+
+    def language_models(self) -> LanguageModels:
+        """xAI's model list (``GET /v1/language-models``): cached, else fetched now; the
+        fetch's typed error when it fails."""
+        live = self._live
+        if live is None:
+            return LanguageModels.from_json(self.get_json("/language-models"), time.time())
+        models = live.models(lambda: self.get_json("/language-models"), force=True)
+        assert models is not None  # force: a failure raises
+        return models
+
+    def model_profile(self, model: str, reasoning_effort: str | None = None) -> ModelProfile:
+        """What is known about ``model``: xAI's entry (fetched on first need; the built-in
+        table alone when that fails) and the built-in facts of the name it resolves to."""
+        return model_profile(model, reasoning_effort, self._model_list())
+
+    def count_tokens(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        images: Sequence[EstimatedImage] = (),
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        model: str,
+        response_format: Mapping[str, Any] | None = None,
+    ) -> PromptTokens:
+        """The prompt tokens of wire ``messages``, message by message: text counted by xAI's
+        tokenizer (``POST /v1/tokenize-text``, once per text), images by the tile rule; the
+        estimate, saying so in ``note``, when the tokenizer cannot be reached."""
+        texts = prompt_texts(messages, tools, response_format)
+        live = self._live_on()
+        counts = None
+        if live is not None:
+
+            def tokenize(text: str) -> Any:
+                body = self._tokenize_body(model, text)
+                return self.post_json("/tokenize-text", body, max_retries=0)
+
+            counts = live.text_counts(model, texts, tokenize)
+        if counts is None:
+            note = self._text_count_note(model)
+            return count_prompt_tokens(messages, images, tools, response_format, note=note)
+        return count_prompt_tokens(
+            messages, images, tools, response_format, text_tokens=counts.__getitem__
+        )
+
+    def estimate_cost(
+        self, request: ChatRequest, images: Sequence[EstimatedImage] = ()
+    ) -> CostEstimate:
+        """What ``request`` is expected to cost, before sending it: its prompt tokens (see
+        :meth:`count_tokens`; ``images`` are its prepared images) at xAI's listed prices,
+        and at most ``max_tokens`` answer tokens."""
+        prompt = self.count_tokens(
+            request.messages,
+            images,
+            request.tools,
+            model=request.model,
+            response_format=request.response_format,
+        )
+        profile = self.model_profile(request.model, request.reasoning_effort)
+        return self._cost_estimate(request, prompt, profile)
 
     def get_json(self, path: str, *, max_retries: int | None = None) -> Any:
         """``GET`` an API path (e.g. ``/language-models``) and return its JSON.
@@ -899,14 +1187,26 @@ class XAIClient(_BaseClient):
         stream is complete at ``[DONE]`` or, if the body ends without it, at a finish_reason
         (the usage chunk may then be missing).
         """
+        self._check_live(request)
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
         headers = self._auth_headers(request, body, stream=True)
         self._log_request(request, body, stream=True)
-        return self._stream(request, body, headers)
+        return self._priced_stream(request, self._stream(request, body, headers))
+
+    def _priced_stream(
+        self, request: ChatRequest, chunks: Generator[ChatCompletionChunk, None, None]
+    ) -> Iterator[ChatCompletionChunk]:
+        """The chunks, the usage chunk with its cost computed when xAI reported none."""
+        with contextlib.closing(chunks):
+            for chunk in chunks:
+                if chunk.usage is not None and chunk.usage.cost_in_usd_ticks is None:
+                    usage = self._priced(chunk.usage, chunk.model or request.model)
+                    chunk = cast(ChatCompletionChunk, self._with_usage(chunk, usage))
+                yield chunk
 
     def _stream(
         self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
-    ) -> Iterator[ChatCompletionChunk]:
+    ) -> Generator[ChatCompletionChunk, None, None]:
         client = self._client()
         retries = 0
         while True:

@@ -91,6 +91,9 @@ class EmulatorSettings:
     #: Models added to the built-in ones, or changing one (same id): a name the project has
     #: never seen, a text-only model, other prices or aliases (see :class:`EmulatedModel`).
     models: tuple[EmulatedModel, ...] = ()
+    #: Report ``usage.cost_in_usd_ticks``; False answers without it, as xAI traffic recorded
+    #: in 2025 does (clients then price the usage themselves).
+    report_cost: bool = True
 
     def __post_init__(self) -> None:
         if self.stream_tool_calls not in ("whole", "split"):

@@ -57,6 +57,8 @@ async def handle(context: HandlerContext, exchange: Exchange, params: Mapping[st
         await exchange.send_json(scripted.status, payload, headers=scripted.headers)
         return
     answer = build_answer(call, scripted, cached_tokens=_cached_tokens(context, request, call))
+    if not settings.report_cost:
+        answer.usage.pop("cost_in_usd_ticks", None)
     exchange.usage = answer.usage
     if call.stream:
         chunks = stream_chunks(
