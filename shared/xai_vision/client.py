@@ -76,6 +76,7 @@ from xai_vision.tokens import (
     EstimatedImage,
     PromptTokens,
     count_prompt_tokens,
+    estimate_text_tokens,
     prompt_texts,
 )
 
@@ -747,22 +748,32 @@ class AsyncXAIClient(_BaseClient):
         """The prompt tokens of wire ``messages``, message by message: text counted by xAI's
         tokenizer (``POST /v1/tokenize-text``, once per text), images by the tile rule; the
         estimate, saying so in ``note``, when the tokenizer cannot be reached."""
-        texts = prompt_texts(messages, tools, response_format)
-        live = self._live_on()
-        counts = None
-        if live is not None:
-
-            async def tokenize(text: str) -> Any:
-                body = self._tokenize_body(model, text)
-                return await self.post_json("/tokenize-text", body, max_retries=0)
-
-            counts = await live.atext_counts(model, texts, tokenize)
+        counts = await self._text_counts(model, prompt_texts(messages, tools, response_format))
         if counts is None:
             note = self._text_count_note(model)
             return count_prompt_tokens(messages, images, tools, response_format, note=note)
         return count_prompt_tokens(
             messages, images, tools, response_format, text_tokens=counts.__getitem__
         )
+
+    async def count_text(self, text: str, *, model: str) -> int:
+        """The tokens of ``text`` alone: xAI's tokenizer (once per text), else the estimate
+        (4 characters a token; a warning says so)."""
+        if not isinstance(text, str):
+            raise RequestValidationError(f"text must be a str, got {type(text).__name__}")
+        counts = await self._text_counts(model, [text])
+        return estimate_text_tokens(text) if counts is None else counts[text]
+
+    async def _text_counts(self, model: str, texts: Sequence[str]) -> dict[str, int] | None:
+        live = self._live_on()
+        if live is None:
+            return None
+
+        async def tokenize(text: str) -> Any:
+            body = self._tokenize_body(model, text)
+            return await self.post_json("/tokenize-text", body, max_retries=0)
+
+        return await live.atext_counts(model, texts, tokenize)
 
     async def estimate_cost(
         self, request: ChatRequest, images: Sequence[EstimatedImage] = ()
@@ -1086,22 +1097,31 @@ class XAIClient(_BaseClient):
         """The prompt tokens of wire ``messages``, message by message: text counted by xAI's
         tokenizer (``POST /v1/tokenize-text``, once per text), images by the tile rule; the
         estimate, saying so in ``note``, when the tokenizer cannot be reached."""
-        texts = prompt_texts(messages, tools, response_format)
-        live = self._live_on()
-        counts = None
-        if live is not None:
-
-            def tokenize(text: str) -> Any:
-                body = self._tokenize_body(model, text)
-                return self.post_json("/tokenize-text", body, max_retries=0)
-
-            counts = live.text_counts(model, texts, tokenize)
+        counts = self._text_counts(model, prompt_texts(messages, tools, response_format))
         if counts is None:
             note = self._text_count_note(model)
             return count_prompt_tokens(messages, images, tools, response_format, note=note)
         return count_prompt_tokens(
             messages, images, tools, response_format, text_tokens=counts.__getitem__
         )
+
+    def count_text(self, text: str, *, model: str) -> int:
+        """The tokens of ``text`` alone: xAI's tokenizer (once per text), else the estimate
+        (4 characters a token; a warning says so)."""
+        if not isinstance(text, str):
+            raise RequestValidationError(f"text must be a str, got {type(text).__name__}")
+        counts = self._text_counts(model, [text])
+        return estimate_text_tokens(text) if counts is None else counts[text]
+
+    def _text_counts(self, model: str, texts: Sequence[str]) -> dict[str, int] | None:
+        live = self._live_on()
+        if live is None:
+            return None
+
+        def tokenize(text: str) -> Any:
+            return self.post_json("/tokenize-text", self._tokenize_body(model, text), max_retries=0)
+
+        return live.text_counts(model, texts, tokenize)
 
     def estimate_cost(
         self, request: ChatRequest, images: Sequence[EstimatedImage] = ()
