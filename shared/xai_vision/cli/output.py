@@ -105,7 +105,8 @@ def report_error(error: BaseException, console: Console | None = None) -> ExitCo
 
 
 def usage_record(usage: Usage | None) -> dict[str, Any] | None:
-    """The usage fields the CLI writes to JSON output (cost in ticks and in USD when reported)."""
+    """The usage fields the CLI writes to JSON output (cost in ticks and in USD when known:
+    xAI's, or ``cost_computed`` from xAI's listed prices)."""
     if usage is None:
         return None
     return {
@@ -118,6 +119,7 @@ def usage_record(usage: Usage | None) -> dict[str, Any] | None:
         "total_tokens": usage.total_tokens,
         "cost_in_usd_ticks": usage.cost_in_usd_ticks,
         "cost_usd": usage.cost_usd,
+        "cost_computed": usage.cost_computed,
     }
 
 
