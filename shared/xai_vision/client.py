@@ -21,6 +21,7 @@ import os
 import threading
 import time
 from collections.abc import (
+    AsyncGenerator,
     AsyncIterator,
     Awaitable,
     Callable,
@@ -705,7 +706,11 @@ class AsyncXAIClient(_BaseClient):
         return await live.amodels(self._fetch_model_list)
 
     async def _check_live(self, request: ChatRequest) -> None:
+        if self._live_on() is None:
+            return  # the built-in rules alone: ChatRequest applied them
         models = await self._model_list(needed=self._needs_model_list(request))
+        if models is None:
+            return
         check_request_against(
             request, model_profile(request.model, request.reasoning_effort, models)
         )
@@ -869,15 +874,19 @@ class AsyncXAIClient(_BaseClient):
         self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
     ) -> AsyncIterator[ChatCompletionChunk]:
         await self._check_live(request)  # the first step, so an awaited fetch can run
-        async for chunk in self._stream_chunks(request, body, headers):
-            if chunk.usage is not None and chunk.usage.cost_in_usd_ticks is None:
-                usage = await self._priced(chunk.usage, chunk.model or request.model)
-                chunk = cast(ChatCompletionChunk, self._with_usage(chunk, usage))
-            yield chunk
+        chunks = self._stream_chunks(request, body, headers)
+        try:
+            async for chunk in chunks:
+                if chunk.usage is not None and chunk.usage.cost_in_usd_ticks is None:
+                    usage = await self._priced(chunk.usage, chunk.model or request.model)
+                    chunk = cast(ChatCompletionChunk, self._with_usage(chunk, usage))
+                yield chunk
+        finally:
+            await chunks.aclose()  # an early stop releases the connection now, not at GC
 
     async def _stream_chunks(
         self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
-    ) -> AsyncIterator[ChatCompletionChunk]:
+    ) -> AsyncGenerator[ChatCompletionChunk, None]:
         client = self._client()
         retries = 0
         while True:
@@ -1058,7 +1067,11 @@ class XAIClient(_BaseClient):
         return live.models(self._fetch_model_list)
 
     def _check_live(self, request: ChatRequest) -> None:
+        if self._live_on() is None:
+            return  # the built-in rules alone: ChatRequest applied them
         models = self._model_list(needed=self._needs_model_list(request))
+        if models is None:
+            return
         check_request_against(
             request, model_profile(request.model, request.reasoning_effort, models)
         )

@@ -449,3 +449,17 @@ def test_the_estimate_before_sending_matches_what_is_billed(
             return await c.estimate_cost(request, images)
 
     assert asyncio.run(run()) == estimate
+
+
+def test_count_text_counts_one_text_sync_and_async(client: XAIClient, emulator: Emulator) -> None:
+    assert client.count_text("abcdefghij", model="grok-9-text") == 3
+    with pytest.raises(RequestValidationError, match="text must be a str, got bytes"):
+        client.count_text(b"abc", model="grok-9-text")  # type: ignore[arg-type]
+
+    async def run() -> int:
+        async with AsyncXAIClient(api_key="async-key", base_url=emulator.base_url) as c:
+            return await c.count_text("x" * 41, model="grok-9-text")
+
+    assert asyncio.run(run()) == 11
+    texts = [r.body["text"] for r in emulator.requests if r.path == "/v1/tokenize-text"]
+    assert texts == ["abcdefghij", "x" * 41]
