@@ -627,8 +627,8 @@ def batch(
         typer.Option(
             "--max-cost",
             min=0.0,
-            help="Stop before the run's cost would pass this many US dollars (with --max-tokens "
-            "never passed; without, answers are reckoned by the costliest so far).",
+            help="Stop before the run's estimated cost would pass this many US dollars (each "
+            "answer reckoned at --max-tokens, else at the costliest answer so far).",
         ),
     ] = None,
     dry_run: Annotated[

@@ -430,7 +430,8 @@ class CostGuard:
     request's own estimate stay within the limit.
 
     A request's estimate is its prompt at xAI's prices plus, for its answer, ``--max-tokens``
-    at the output price (then the limit is never passed) or else the costliest answer so far.
+    at the output price or else the costliest answer so far. It holds as far as the estimates
+    do: image tokens follow the tile rule, and reasoning tokens may go beyond ``max_tokens``.
     The run is single-threaded (asyncio), so no lock is needed.
     """
 
