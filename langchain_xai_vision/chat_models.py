@@ -42,10 +42,9 @@ from xai_vision.messages import (
     ChatRequest,
     ImageCollector,
     WireMessage,
-    estimate_prompt_tokens,
     json_schema_response_format,
 )
-from xai_vision.tokens import estimate_text_tokens
+from xai_vision.tokens import PromptTokens
 
 from langchain_xai_vision._convert import (
     PROVIDER,
@@ -353,24 +352,35 @@ class ChatXAIVision(BaseChatModel):
     # ----------------------------------------------------------------- token estimates
 
     def get_num_tokens(self, text: str) -> int:
-        """Estimated tokens of ``text`` by the core's rule (4 characters a token); no tokenizer.
+        """Tokens of ``text`` by xAI's tokenizer (``/v1/tokenize-text``, once per text).
 
-        xAI publishes no tokenizer, and LangChain's default would need ``transformers``.
+        Offline, or when xAI cannot be asked, the core's estimate (4 characters a token) and
+        a warning on the ``xai_vision`` logger saying the counts are estimates; LangChain's
+        default would need ``transformers``.
         """
-        return estimate_text_tokens(text)
+        return self._get_client().count_text(text, model=self.model)
 
     def get_num_tokens_from_messages(
         self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
     ) -> int:
-        """Estimated prompt tokens of ``messages`` (and ``tools``): text, tool schemas, images.
+        """Prompt tokens of ``messages`` (and ``tools``), as xAI bills them.
 
-        Images are checked and prepared as for a request (so bad ones raise here too) and
-        estimated by xAI's tile rule; an image given by URL counts as the most one can cost.
+        Text (messages and tool schemas) is counted by xAI's tokenizer like
+        :meth:`get_num_tokens`; images are checked and prepared as for a request (so bad ones
+        raise here too) and estimated by xAI's tile rule (an image given by URL counts as the
+        most one can cost); each message adds 3 tokens (an estimate too).
         """
+        return self.count_tokens(messages, tools).total
+
+    def count_tokens(
+        self, messages: list[BaseMessage], tools: Sequence[Any] | None = None
+    ) -> PromptTokens:
+        """:meth:`get_num_tokens_from_messages` message by message: text and image tokens of
+        each, and whether the text was counted exactly (``text_exact``, ``note``)."""
         collector = ImageCollector(self.image_options)
         wire = convert_all(messages, collector)
         wire_tools = [wire_tool(tool, None) for tool in tools] if tools else None
-        return estimate_prompt_tokens(wire, collector.images, wire_tools)
+        return self._get_client().count_tokens(wire, collector.images, wire_tools, model=self.model)
 
     # ----------------------------------------------------------------- generation
 

@@ -28,7 +28,7 @@ from xai_vision.errors import RequestValidationError
 from xai_vision.images import ImageOptions
 from xai_vision.messages import ChatRequest, ImageCollector, WireMessage
 from xai_vision.models import ChatCompletionChunk
-from xai_vision.tokens import Detail
+from xai_vision.tokens import Detail, PromptTokens
 
 from llama_index_xai_vision._convert import (
     RESPONSE_ID_KEY,
@@ -178,6 +178,32 @@ class XAISettings(BaseModel):
     async def aclose(self) -> None:
         """Close this instance's connection pools (sync and async)."""
         await self._client.aclose()
+
+    # ----------------------------------------------------------------- token counts
+
+    def _wire_for_count(
+        self, messages: Sequence[ChatMessage]
+    ) -> tuple[list[WireMessage], ImageCollector]:
+        collector = ImageCollector(self.image_options)
+        return to_wire_messages(messages, collector, self.detail), collector
+
+    def count_tokens(self, messages: Sequence[ChatMessage]) -> PromptTokens:
+        """The prompt tokens ``chat(messages)`` would send, message by message.
+
+        Text is counted by xAI's tokenizer (``/v1/tokenize-text``, once per text; offline the
+        4-characters estimate, and ``note`` says so); images are checked and prepared as for
+        a request and estimated by the tile rule, plus 3 tokens a message. ``.total`` is what
+        ``raw["usage"]["prompt_tokens"]`` (read by ``TokenCountingHandler``) should show.
+        """
+        wire, collector = self._wire_for_count(messages)
+        return self._client.count_tokens(wire, collector.images, model=self.model)
+
+    async def acount_tokens(self, messages: Sequence[ChatMessage]) -> PromptTokens:
+        """Async :meth:`count_tokens`."""
+        wire, collector = self._wire_for_count(messages)
+        return await self._client.async_client.count_tokens(
+            wire, collector.images, model=self.model
+        )
 
     # ----------------------------------------------------------------- requests
 

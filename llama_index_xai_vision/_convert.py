@@ -314,8 +314,30 @@ def usage_kwargs(usage: Usage | None) -> dict[str, Any]:
         "cached_tokens": usage.cached_tokens,
     }
     if usage.cost_in_usd_ticks is not None:
-        kwargs["cost_in_usd_ticks"] = usage.cost_in_usd_ticks
+        kwargs.update(cost_fields(usage))
     return kwargs
+
+
+def cost_fields(usage: Usage) -> dict[str, Any]:
+    """The answer's cost: ticks and US dollars (xAI's figure, or computed from xAI's listed
+    prices when it reported none: then ``cost_computed``); empty when unknown."""
+    if usage.cost_in_usd_ticks is None:
+        return {}
+    fields: dict[str, Any] = {
+        "cost_in_usd_ticks": usage.cost_in_usd_ticks,
+        "cost_usd": usage.cost_usd,
+    }
+    if usage.cost_computed:
+        fields["cost_computed"] = True
+    return fields
+
+
+def raw_with_cost(raw: dict[str, Any], usage: Usage | None) -> dict[str, Any]:
+    """xAI's JSON as it came, plus the answer's cost at the top (``raw["usage"]`` untouched,
+    so ``TokenCountingHandler`` reads xAI's own counts)."""
+    if usage is None or usage.cost_in_usd_ticks is None:
+        return raw
+    return {**raw, **cost_fields(usage)}
 
 
 def _assistant_message(
@@ -364,7 +386,7 @@ def chat_response(completion: ChatCompletion) -> ChatResponse:
             completion.tool_calls,
             completion,
         ),
-        raw=completion.raw,
+        raw=raw_with_cost(completion.raw, completion.usage),
         additional_kwargs=usage_kwargs(completion.usage),
     )
 
@@ -373,7 +395,7 @@ def completion_response(completion: ChatCompletion) -> CompletionResponse:
     """A whole answer as a CompletionResponse (text only; usage as in :func:`chat_response`)."""
     return CompletionResponse(
         text=completion.content or "",
-        raw=completion.raw,
+        raw=raw_with_cost(completion.raw, completion.usage),
         additional_kwargs=usage_kwargs(completion.usage),
     )
 
@@ -405,7 +427,7 @@ class StreamState:
         return ChatResponse(
             message=_assistant_message(acc.content, acc.reasoning, acc.tool_calls(), acc),
             delta=chunk.content or "",
-            raw=chunk.raw,
+            raw=raw_with_cost(chunk.raw, chunk.usage),
             additional_kwargs=extra,
         )
 
@@ -414,7 +436,7 @@ class StreamState:
         return CompletionResponse(
             text=self.accumulator.content,
             delta=chunk.content or "",
-            raw=chunk.raw,
+            raw=raw_with_cost(chunk.raw, chunk.usage),
             additional_kwargs=usage_kwargs(chunk.usage),
         )
 

@@ -44,6 +44,7 @@ from xai_vision.images import (
     parse_data_uri,
     prepare_image,
 )
+from xai_vision.live import LanguageModel, LanguageModels, LiveFacts, ModelProfile
 from xai_vision.look_closer import LookCloser, LookResult
 from xai_vision.messages import (
     CHAT_REQUEST_PARAMS,
@@ -61,9 +62,16 @@ from xai_vision.messages import (
     user_message,
 )
 from xai_vision.models import ChatCompletion, ChatCompletionChunk, ToolCall, Usage
+from xai_vision.pricing import CostEstimate, ModelPrices, estimate_cost
 from xai_vision.retry import RetryPolicy
 from xai_vision.stream import StreamAccumulator
-from xai_vision.tokens import estimate_image_tokens, estimate_text_tokens
+from xai_vision.tokens import (
+    MessageTokens,
+    PromptTokens,
+    count_prompt_tokens,
+    estimate_image_tokens,
+    estimate_text_tokens,
+)
 
 __all__ = [
     "CHAT_REQUEST_PARAMS",
@@ -80,6 +88,7 @@ __all__ = [
     "ChatRequest",
     "ConflictError",
     "ContextOverflowError",
+    "CostEstimate",
     "Endpoint",
     "ImageCollector",
     "ImageDecodeError",
@@ -90,16 +99,23 @@ __all__ = [
     "ImageTooLargeError",
     "InternalServerError",
     "InvalidAPIKeyError",
+    "LanguageModel",
+    "LanguageModels",
+    "LiveFacts",
     "LookCloser",
     "LookResult",
+    "MessageTokens",
     "MethodNotAllowedError",
     "MissingAPIKeyError",
     "ModelFacts",
+    "ModelPrices",
+    "ModelProfile",
     "NoToolCallError",
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
     "PreparedImage",
+    "PromptTokens",
     "RateLimitError",
     "RequestTimeoutError",
     "RequestValidationError",
@@ -118,8 +134,10 @@ __all__ = [
     "XAIClient",
     "XAIVisionError",
     "assistant_message",
+    "count_prompt_tokens",
     "crop_image",
     "detect_image_format",
+    "estimate_cost",
     "estimate_image_tokens",
     "estimate_prompt_tokens",
     "estimate_text_tokens",

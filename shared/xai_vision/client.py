@@ -20,16 +20,26 @@ import logging
 import os
 import threading
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from collections.abc import (
+    AsyncGenerator,
+    AsyncIterator,
+    Awaitable,
+    Callable,
+    Generator,
+    Iterator,
+    Mapping,
+    Sequence,
+)
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _package_version
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Final
+from typing import TYPE_CHECKING, Any, Final, cast
 
 import httpx
 from pydantic import SecretStr
 
 from xai_vision import _json
+from xai_vision.catalog import model_facts
 from xai_vision.endpoints import (
     STREAM_DONE,
     ChatCompletionsEndpoint,
@@ -50,9 +60,26 @@ from xai_vision.errors import (
     XAIVisionError,
     error_class_for_status,
 )
-from xai_vision.models import ChatCompletion, ChatCompletionChunk
+from xai_vision.live import (
+    LanguageModels,
+    LiveFacts,
+    ModelProfile,
+    check_request_against,
+    live_facts_for,
+    model_profile,
+)
+from xai_vision.models import ChatCompletion, ChatCompletionChunk, Usage
+from xai_vision.pricing import CostEstimate, estimate_cost
 from xai_vision.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from xai_vision.sse import SSEDecoder
+from xai_vision.tokens import (
+    ESTIMATE_NOTE,
+    EstimatedImage,
+    PromptTokens,
+    count_prompt_tokens,
+    estimate_text_tokens,
+    prompt_texts,
+)
 
 if TYPE_CHECKING:
     from xai_vision.messages import ChatRequest
@@ -229,9 +256,21 @@ class _BaseClient:
         default_headers: Mapping[str, str] | None,
         endpoint: Endpoint | None,
         retry_policy: RetryPolicy | None,
+        live_facts: LiveFacts | bool,
     ) -> None:
         self._api_key = _resolve_key(api_key)
         self._base_url = _resolve_base_url(base_url)
+        if live_facts is True:
+            key = self._api_key.get_secret_value() if self._api_key is not None else None
+            self._live: LiveFacts | None = live_facts_for(self._base_url, key)
+        elif live_facts is False:
+            self._live = None
+        elif isinstance(live_facts, LiveFacts):
+            self._live = live_facts
+        else:
+            raise RequestValidationError(
+                f"live_facts has type {type(live_facts).__name__}: expected a bool or LiveFacts"
+            )
         self._timeout = _resolve_timeout(timeout)
         if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
             raise RequestValidationError(
@@ -283,6 +322,12 @@ class _BaseClient:
         """The endpoint that encodes requests and decodes answers."""
         return self._endpoint
 
+    @property
+    def live_facts(self) -> LiveFacts | None:
+        """xAI's model list and token counts as this client caches them (None: turned off,
+        the built-in facts and estimates only)."""
+        return self._live
+
     def __repr__(self) -> str:
         key = "set" if self._api_key is not None else "unset"
         return (
@@ -291,6 +336,43 @@ class _BaseClient:
             f" api_key={key})"
         )
 
+    # ---------------------------------------------------------------- live model facts
+
+    def _live_on(self) -> LiveFacts | None:
+        """The live facts, when they can be fetched (on, and a key to ask with)."""
+        return self._live if self._api_key is not None else None
+
+    def _needs_model_list(self, request: ChatRequest) -> bool:
+        """Whether a request needs xAI's model list before it is sent: its name is one the
+        built-in table does not know (a new model, or an alias only xAI can resolve)."""
+        return not model_facts(request.model, request.reasoning_effort).known
+
+    def _text_count_note(self, model: str) -> str:
+        """Why a count falls back to the estimate, for :attr:`PromptTokens.note`."""
+        if self._live is None:
+            reason = "live facts are off"
+        elif self._api_key is None:
+            reason = "no API key to ask xAI's tokenizer with"
+        else:
+            reason = f"xAI's tokenizer failed: {self._live.tokens_error(model) or 'unknown'}"
+        return f"{ESTIMATE_NOTE} ({reason})"
+
+    @staticmethod
+    def _tokenize_body(model: str, text: str) -> dict[str, str]:
+        return {"model": model, "text": text}
+
+    @staticmethod
+    def _cost_estimate(
+        request: ChatRequest, prompt: PromptTokens, profile: ModelProfile
+    ) -> CostEstimate:
+        return estimate_cost(prompt, profile.prices, max_output_tokens=request.max_tokens)
+
+    @staticmethod
+    def _with_usage(
+        item: ChatCompletion | ChatCompletionChunk, usage: Usage | None
+    ) -> ChatCompletion | ChatCompletionChunk:
+        return item if usage is item.usage else item.model_copy(update={"usage": usage})
+
     # ---------------------------------------------------------------- request plumbing
 
     def _auth_headers(
@@ -298,15 +380,57 @@ class _BaseClient:
     ) -> dict[str, str]:
         """Request headers: key, accept type, and the body's length (httpx then sends its
         pieces as they are, not chunked)."""
+        headers = dict(self._stream_headers if stream else self._headers)
+        headers["Authorization"] = self._bearer()
+        headers["Content-Length"] = str(body.length)
+        headers.update(self._endpoint.headers(request))
+        return headers
+
+    def _bearer(self) -> str:
+        """The Authorization value; MissingAPIKeyError when no key is configured."""
         if self._api_key is None:
             raise MissingAPIKeyError(
                 "no xAI API key: pass api_key=... or set the XAI_API_KEY environment variable"
             )
-        headers = dict(self._stream_headers if stream else self._headers)
-        headers["Authorization"] = "Bearer " + self._api_key.get_secret_value()
-        headers["Content-Length"] = str(body.length)
-        headers.update(self._endpoint.headers(request))
+        return "Bearer " + self._api_key.get_secret_value()
+
+    def _api_url(self, path: str) -> str:
+        """``path`` (e.g. ``/language-models``) under the base URL; never another host."""
+        if (
+            not isinstance(path, str)
+            or not path.startswith("/")
+            or path.startswith("//")
+            or "\\" in path
+            or not path.isprintable()
+            or "://" in path
+        ):
+            raise RequestValidationError(
+                f"path={path!r} is invalid: expected an API path under the base URL,"
+                " such as '/language-models'"
+            )
+        return self._base_url + path
+
+    def _json_headers(self, content: bytes | None) -> dict[str, str]:
+        """Headers of a plain JSON call: key and accept type; a body's type and length."""
+        headers = dict(self._headers)
+        headers["Authorization"] = self._bearer()
+        if content is None:
+            del headers["Content-Type"]
+        else:
+            headers["Content-Length"] = str(len(content))
         return headers
+
+    def _parse_json(self, response: httpx.Response, url: str) -> Any:
+        """The JSON of a 2xx answer; ResponseParseError when it is not JSON."""
+        content = response.content
+        try:
+            return _json.loads(content)
+        except _json.JSONDecodeError as exc:
+            raise ResponseParseError(
+                f"the answer from {url} is not valid JSON ({exc}): {content[:200]!r}",
+                status_code=response.status_code,
+                request_id=_request_id(response.headers),
+            ) from exc
 
     def _redact(self, text: str) -> str:
         if self._api_key is not None:
@@ -409,7 +533,10 @@ class _BaseClient:
             request_id=_request_id(response.headers),
         )
 
-    def _transport_error(self, exc: httpx.HTTPError, *, streamed: _Stream | None) -> XAIVisionError:
+    def _transport_error(
+        self, exc: httpx.HTTPError, *, streamed: _Stream | None, url: str | None = None
+    ) -> XAIVisionError:
+        url = url or self._url
         detail = self._redact(f"{type(exc).__name__}: {exc}")
         if streamed is not None and streamed.received:
             return StreamInterruptedError(
@@ -417,35 +544,64 @@ class _BaseClient:
                 " incomplete"
             )
         if isinstance(exc, httpx.TimeoutException):
-            return APITimeoutError(f"the request to {self._url} timed out ({detail})")
-        return APIConnectionError(f"the request to {self._url} failed ({detail})")
+            return APITimeoutError(f"the request to {url} timed out ({detail})")
+        return APIConnectionError(f"the request to {url} failed ({detail})")
 
     def _retry_delay(
-        self, error: XAIVisionError, retries: int, headers: httpx.Headers | None
+        self,
+        error: XAIVisionError,
+        retries: int,
+        headers: httpx.Headers | None,
+        *,
+        url: str | None = None,
+        max_retries: int | None = None,
     ) -> float | None:
         """Seconds to wait before the next try, or None when ``error`` must be raised."""
-        if retries >= self._retry.max_retries or not _is_retryable(error):
+        limit = self._retry.max_retries if max_retries is None else max_retries
+        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
+            raise RequestValidationError(f"max_retries={limit!r} is invalid: expected an int >= 0")
+        if retries >= limit or not _is_retryable(error):
             return None
         delay = self._retry.delay(retries, headers)
         logger.info(
             "retrying %s in %.2fs (retry %d of %d) after: %s",
-            self._url,
+            url or self._url,
             delay,
             retries + 1,
-            self._retry.max_retries,
+            limit,
             error,
         )
         return delay
 
-    def _log_response(self, response: httpx.Response, started: float) -> None:
+    def _retry_limit(self, max_retries: int | None) -> int:
+        """The retries one call may make: the client's, or a valid per-call override."""
+        if max_retries is None:
+            return self._retry.max_retries
+        if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+            raise RequestValidationError(
+                f"max_retries={max_retries!r} is invalid: expected an int >= 0"
+            )
+        return max_retries
+
+    def _log_response(
+        self, response: httpx.Response, started: float, url: str | None = None
+    ) -> None:
         if logger.isEnabledFor(logging.DEBUG):
             logger.debug(
                 "%s %s in %.0f ms (request id %s)",
                 response.status_code,
-                self._url,
+                url or self._url,
                 (time.perf_counter() - started) * 1000,
                 _request_id(response.headers),
             )
+
+
+def _json_content(body: Any) -> bytes:
+    """``body`` as JSON bytes; RequestValidationError when it is not JSON data."""
+    try:
+        return _json.dumps(body)
+    except (TypeError, ValueError) as exc:
+        raise RequestValidationError(f"body is not JSON data: {exc}") from exc
 
 
 def _text(value: Any) -> str | None:
@@ -477,6 +633,7 @@ class AsyncXAIClient(_BaseClient):
         endpoint: Endpoint | None = None,
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
+        live_facts: LiveFacts | bool = True,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -486,6 +643,7 @@ class AsyncXAIClient(_BaseClient):
             default_headers=default_headers,
             endpoint=endpoint,
             retry_policy=retry_policy,
+            live_facts=live_facts,
         )
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise RequestValidationError(
@@ -519,10 +677,155 @@ class AsyncXAIClient(_BaseClient):
         return self._gate if self._gate is not None and self._external is None else _NO_GATE
 
     async def create(self, request: ChatRequest) -> ChatCompletion:
-        """Send ``request`` and return the whole answer (retrying what is retryable)."""
+        """Send ``request`` and return the whole answer (retrying what is retryable).
+
+        A model the built-in table does not know is looked up in xAI's model list first
+        (fetched once, cached): an image request to a model listed without image input
+        raises RequestValidationError before anything is sent.
+        """
+        await self._check_live(request)
         body = self._endpoint.build_body(request)
         headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
+        response = await self._send("POST", self._url, body.acontent, headers)
+        completion = self._parse_json_response(response, request)
+        usage = await self._priced(completion.usage, completion.model or request.model)
+        return cast(ChatCompletion, self._with_usage(completion, usage))
+
+    # ---------------------------------------------------------------- model facts, tokens, cost
+
+    async def _fetch_model_list(self) -> Any:
+        return await self.get_json("/language-models", max_retries=0)
+
+    async def _model_list(self, *, needed: bool = True) -> LanguageModels | None:
+        live = self._live_on()
+        if live is None:
+            return None
+        if not needed:
+            return live.cached_models()
+        return await live.amodels(self._fetch_model_list)
+
+    async def _check_live(self, request: ChatRequest) -> None:
+        if self._live_on() is None:
+            return  # the built-in rules alone: ChatRequest applied them
+        models = await self._model_list(needed=self._needs_model_list(request))
+        if models is None:
+            return
+        check_request_against(
+            request, model_profile(request.model, request.reasoning_effort, models)
+        )
+
+    async def _priced(self, usage: Usage | None, model: str) -> Usage | None:
+        """``usage`` with its cost computed from xAI's prices when xAI reported none."""
+        if usage is None or usage.cost_in_usd_ticks is not None:
+            return usage
+        prices = model_profile(model, None, await self._model_list()).prices
+        return usage if prices is None else usage.priced(prices)
+
+    async def language_models(self) -> LanguageModels:
+        """xAI's model list (``GET /v1/language-models``): cached, else fetched now; the
+        fetch's typed error when it fails."""
+        live = self._live
+        if live is None:
+            return LanguageModels.from_json(await self.get_json("/language-models"), time.time())
+
+        async def fetch() -> Any:
+            return await self.get_json("/language-models")
+
+        models = await live.amodels(fetch, force=True)
+        assert models is not None  # force: a failure raises
+        return models
+
+    async def model_profile(self, model: str, reasoning_effort: str | None = None) -> ModelProfile:
+        """What is known about ``model``: xAI's entry (fetched on first need; the built-in
+        table alone when that fails) and the built-in facts of the name it resolves to."""
+        return model_profile(model, reasoning_effort, await self._model_list())
+
+    async def count_tokens(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        images: Sequence[EstimatedImage] = (),
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        model: str,
+        response_format: Mapping[str, Any] | None = None,
+    ) -> PromptTokens:
+        """The prompt tokens of wire ``messages``, message by message: text counted by xAI's
+        tokenizer (``POST /v1/tokenize-text``, once per text), images by the tile rule; the
+        estimate, saying so in ``note``, when the tokenizer cannot be reached."""
+        counts = await self._text_counts(model, prompt_texts(messages, tools, response_format))
+        if counts is None:
+            note = self._text_count_note(model)
+            return count_prompt_tokens(messages, images, tools, response_format, note=note)
+        return count_prompt_tokens(
+            messages, images, tools, response_format, text_tokens=counts.__getitem__
+        )
+
+    async def count_text(self, text: str, *, model: str) -> int:
+        """The tokens of ``text`` alone: xAI's tokenizer (once per text), else the estimate
+        (4 characters a token; a warning says so)."""
+        if not isinstance(text, str):
+            raise RequestValidationError(f"text must be a str, got {type(text).__name__}")
+        counts = await self._text_counts(model, [text])
+        return estimate_text_tokens(text) if counts is None else counts[text]
+
+    async def _text_counts(self, model: str, texts: Sequence[str]) -> dict[str, int] | None:
+        live = self._live_on()
+        if live is None:
+            return None
+
+        async def tokenize(text: str) -> Any:
+            body = self._tokenize_body(model, text)
+            return await self.post_json("/tokenize-text", body, max_retries=0)
+
+        return await live.atext_counts(model, texts, tokenize)
+
+    async def estimate_cost(
+        self, request: ChatRequest, images: Sequence[EstimatedImage] = ()
+    ) -> CostEstimate:
+        """What ``request`` is expected to cost, before sending it: its prompt tokens (see
+        :meth:`count_tokens`; ``images`` are its prepared images) at xAI's listed prices,
+        and at most ``max_tokens`` answer tokens."""
+        prompt = await self.count_tokens(
+            request.messages,
+            images,
+            request.tools,
+            model=request.model,
+            response_format=request.response_format,
+        )
+        profile = await self.model_profile(request.model, request.reasoning_effort)
+        return self._cost_estimate(request, prompt, profile)
+
+    async def get_json(self, path: str, *, max_retries: int | None = None) -> Any:
+        """``GET`` an API path (e.g. ``/language-models``) and return its JSON.
+
+        The same key, headers, timeout, retries and typed errors as :meth:`create`;
+        ``max_retries`` overrides the client's for this call.
+        """
+        url = self._api_url(path)
+        headers = self._json_headers(None)
+        response = await self._send("GET", url, lambda: None, headers, max_retries)
+        return self._parse_json(response, url)
+
+    async def post_json(self, path: str, body: Any, *, max_retries: int | None = None) -> Any:
+        """``POST`` a JSON body to an API path (e.g. ``/tokenize-text``) and return its JSON."""
+        url = self._api_url(path)
+        content = _json_content(body)
+        headers = self._json_headers(content)
+        response = await self._send("POST", url, lambda: content, headers, max_retries)
+        return self._parse_json(response, url)
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        content: Callable[[], bytes | AsyncIterator[bytes] | None],
+        headers: dict[str, str],
+        max_retries: int | None = None,
+    ) -> httpx.Response:
+        """One call with retries: the 2xx response, else the typed error. ``content`` gives a
+        fresh body for each attempt."""
+        limit = self._retry_limit(max_retries)
         client = self._client()
         retries = 0
         while True:
@@ -530,22 +833,23 @@ class AsyncXAIClient(_BaseClient):
             retry_headers: httpx.Headers | None = None
             try:
                 async with self._slot():
-                    response = await client.post(
-                        self._url,
-                        content=body.acontent(),
+                    response = await client.request(
+                        method,
+                        url,
+                        content=content(),
                         headers=headers,
                         timeout=self._timeout,
                         follow_redirects=False,
                     )
             except httpx.HTTPError as exc:
-                error: XAIVisionError = self._transport_error(exc, streamed=None)
+                error: XAIVisionError = self._transport_error(exc, streamed=None, url=url)
             else:
-                self._log_response(response, started)
+                self._log_response(response, started, url)
                 if 200 <= response.status_code < 300:
-                    return self._parse_json_response(response, request)
+                    return response
                 error = self._api_error(response, response.content)
                 retry_headers = response.headers
-            delay = self._retry_delay(error, retries, retry_headers)
+            delay = self._retry_delay(error, retries, retry_headers, url=url, max_retries=limit)
             if delay is None:
                 raise error
             await self._sleep(delay)
@@ -569,6 +873,20 @@ class AsyncXAIClient(_BaseClient):
     async def _stream(
         self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
     ) -> AsyncIterator[ChatCompletionChunk]:
+        await self._check_live(request)  # the first step, so an awaited fetch can run
+        chunks = self._stream_chunks(request, body, headers)
+        try:
+            async for chunk in chunks:
+                if chunk.usage is not None and chunk.usage.cost_in_usd_ticks is None:
+                    usage = await self._priced(chunk.usage, chunk.model or request.model)
+                    chunk = cast(ChatCompletionChunk, self._with_usage(chunk, usage))
+                yield chunk
+        finally:
+            await chunks.aclose()  # an early stop releases the connection now, not at GC
+
+    async def _stream_chunks(
+        self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
+    ) -> AsyncGenerator[ChatCompletionChunk, None]:
         client = self._client()
         retries = 0
         while True:
@@ -658,6 +976,7 @@ class XAIClient(_BaseClient):
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], None] | None = None,
         async_sleep: Callable[[float], Awaitable[None]] | None = None,
+        live_facts: LiveFacts | bool = True,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -667,6 +986,7 @@ class XAIClient(_BaseClient):
             default_headers=default_headers,
             endpoint=endpoint,
             retry_policy=retry_policy,
+            live_facts=live_facts,
         )
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise RequestValidationError(
@@ -713,35 +1033,178 @@ class XAIClient(_BaseClient):
             endpoint=self._endpoint,
             retry_policy=self._retry,
             sleep=self._async_sleep,
+            live_facts=self._live if self._live is not None else False,
         )
 
     def create(self, request: ChatRequest) -> ChatCompletion:
-        """Send ``request`` and return the whole answer (retrying what is retryable)."""
+        """Send ``request`` and return the whole answer (retrying what is retryable).
+
+        A model the built-in table does not know is looked up in xAI's model list first
+        (fetched once, cached): an image request to a model listed without image input
+        raises RequestValidationError before anything is sent. The answer's usage carries
+        its cost: xAI's, or computed from xAI's listed prices (``cost_computed``).
+        """
+        self._check_live(request)
         body = self._endpoint.build_body(request)
         headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
+        response = self._send("POST", self._url, body.content, headers)
+        completion = self._parse_json_response(response, request)
+        usage = self._priced(completion.usage, completion.model or request.model)
+        return cast(ChatCompletion, self._with_usage(completion, usage))
+
+    # ---------------------------------------------------------------- model facts, tokens, cost
+
+    def _fetch_model_list(self) -> Any:
+        return self.get_json("/language-models", max_retries=0)
+
+    def _model_list(self, *, needed: bool = True) -> LanguageModels | None:
+        live = self._live_on()
+        if live is None:
+            return None
+        if not needed:
+            return live.cached_models()
+        return live.models(self._fetch_model_list)
+
+    def _check_live(self, request: ChatRequest) -> None:
+        if self._live_on() is None:
+            return  # the built-in rules alone: ChatRequest applied them
+        models = self._model_list(needed=self._needs_model_list(request))
+        if models is None:
+            return
+        check_request_against(
+            request, model_profile(request.model, request.reasoning_effort, models)
+        )
+
+    def _priced(self, usage: Usage | None, model: str) -> Usage | None:
+        """``usage`` with its cost computed from xAI's prices when xAI reported none."""
+        if usage is None or usage.cost_in_usd_ticks is not None:
+            return usage
+        prices = model_profile(model, None, self._model_list()).prices
+        return usage if prices is None else usage.priced(prices)
+
+    def language_models(self) -> LanguageModels:
+        """xAI's model list (``GET /v1/language-models``): cached, else fetched now; the
+        fetch's typed error when it fails."""
+        live = self._live
+        if live is None:
+            return LanguageModels.from_json(self.get_json("/language-models"), time.time())
+        models = live.models(lambda: self.get_json("/language-models"), force=True)
+        assert models is not None  # force: a failure raises
+        return models
+
+    def model_profile(self, model: str, reasoning_effort: str | None = None) -> ModelProfile:
+        """What is known about ``model``: xAI's entry (fetched on first need; the built-in
+        table alone when that fails) and the built-in facts of the name it resolves to."""
+        return model_profile(model, reasoning_effort, self._model_list())
+
+    def count_tokens(
+        self,
+        messages: Sequence[Mapping[str, Any]],
+        images: Sequence[EstimatedImage] = (),
+        tools: Sequence[Mapping[str, Any]] | None = None,
+        *,
+        model: str,
+        response_format: Mapping[str, Any] | None = None,
+    ) -> PromptTokens:
+        """The prompt tokens of wire ``messages``, message by message: text counted by xAI's
+        tokenizer (``POST /v1/tokenize-text``, once per text), images by the tile rule; the
+        estimate, saying so in ``note``, when the tokenizer cannot be reached."""
+        counts = self._text_counts(model, prompt_texts(messages, tools, response_format))
+        if counts is None:
+            note = self._text_count_note(model)
+            return count_prompt_tokens(messages, images, tools, response_format, note=note)
+        return count_prompt_tokens(
+            messages, images, tools, response_format, text_tokens=counts.__getitem__
+        )
+
+    def count_text(self, text: str, *, model: str) -> int:
+        """The tokens of ``text`` alone: xAI's tokenizer (once per text), else the estimate
+        (4 characters a token; a warning says so)."""
+        if not isinstance(text, str):
+            raise RequestValidationError(f"text must be a str, got {type(text).__name__}")
+        counts = self._text_counts(model, [text])
+        return estimate_text_tokens(text) if counts is None else counts[text]
+
+    def _text_counts(self, model: str, texts: Sequence[str]) -> dict[str, int] | None:
+        live = self._live_on()
+        if live is None:
+            return None
+
+        def tokenize(text: str) -> Any:
+            return self.post_json("/tokenize-text", self._tokenize_body(model, text), max_retries=0)
+
+        return live.text_counts(model, texts, tokenize)
+
+    def estimate_cost(
+        self, request: ChatRequest, images: Sequence[EstimatedImage] = ()
+    ) -> CostEstimate:
+        """What ``request`` is expected to cost, before sending it: its prompt tokens (see
+        :meth:`count_tokens`; ``images`` are its prepared images) at xAI's listed prices,
+        and at most ``max_tokens`` answer tokens."""
+        prompt = self.count_tokens(
+            request.messages,
+            images,
+            request.tools,
+            model=request.model,
+            response_format=request.response_format,
+        )
+        profile = self.model_profile(request.model, request.reasoning_effort)
+        return self._cost_estimate(request, prompt, profile)
+
+    def get_json(self, path: str, *, max_retries: int | None = None) -> Any:
+        """``GET`` an API path (e.g. ``/language-models``) and return its JSON.
+
+        The same key, headers, timeout, retries and typed errors as :meth:`create`;
+        ``max_retries`` overrides the client's for this call.
+        """
+        url = self._api_url(path)
+        headers = self._json_headers(None)
+        response = self._send("GET", url, lambda: None, headers, max_retries)
+        return self._parse_json(response, url)
+
+    def post_json(self, path: str, body: Any, *, max_retries: int | None = None) -> Any:
+        """``POST`` a JSON body to an API path (e.g. ``/tokenize-text``) and return its JSON."""
+        url = self._api_url(path)
+        content = _json_content(body)
+        headers = self._json_headers(content)
+        response = self._send("POST", url, lambda: content, headers, max_retries)
+        return self._parse_json(response, url)
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        content: Callable[[], bytes | Iterator[bytes] | None],
+        headers: dict[str, str],
+        max_retries: int | None = None,
+    ) -> httpx.Response:
+        """One call with retries: the 2xx response, else the typed error. ``content`` gives a
+        fresh body for each attempt."""
+        limit = self._retry_limit(max_retries)
         client = self._client()
         retries = 0
         while True:
             started = time.perf_counter()
             retry_headers: httpx.Headers | None = None
             try:
-                response = client.post(
-                    self._url,
-                    content=body.content(),
+                response = client.request(
+                    method,
+                    url,
+                    content=content(),
                     headers=headers,
                     timeout=self._timeout,
                     follow_redirects=False,
                 )
             except httpx.HTTPError as exc:
-                error: XAIVisionError = self._transport_error(exc, streamed=None)
+                error: XAIVisionError = self._transport_error(exc, streamed=None, url=url)
             else:
-                self._log_response(response, started)
+                self._log_response(response, started, url)
                 if 200 <= response.status_code < 300:
-                    return self._parse_json_response(response, request)
+                    return response
                 error = self._api_error(response, response.content)
                 retry_headers = response.headers
-            delay = self._retry_delay(error, retries, retry_headers)
+            delay = self._retry_delay(error, retries, retry_headers, url=url, max_retries=limit)
             if delay is None:
                 raise error
             self._sleep(delay)
@@ -757,14 +1220,26 @@ class XAIClient(_BaseClient):
         stream is complete at ``[DONE]`` or, if the body ends without it, at a finish_reason
         (the usage chunk may then be missing).
         """
+        self._check_live(request)
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
         headers = self._auth_headers(request, body, stream=True)
         self._log_request(request, body, stream=True)
-        return self._stream(request, body, headers)
+        return self._priced_stream(request, self._stream(request, body, headers))
+
+    def _priced_stream(
+        self, request: ChatRequest, chunks: Generator[ChatCompletionChunk, None, None]
+    ) -> Iterator[ChatCompletionChunk]:
+        """The chunks, the usage chunk with its cost computed when xAI reported none."""
+        with contextlib.closing(chunks):
+            for chunk in chunks:
+                if chunk.usage is not None and chunk.usage.cost_in_usd_ticks is None:
+                    usage = self._priced(chunk.usage, chunk.model or request.model)
+                    chunk = cast(ChatCompletionChunk, self._with_usage(chunk, usage))
+                yield chunk
 
     def _stream(
         self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
-    ) -> Iterator[ChatCompletionChunk]:
+    ) -> Generator[ChatCompletionChunk, None, None]:
         client = self._client()
         retries = 0
         while True:
@@ -808,6 +1283,14 @@ class XAIClient(_BaseClient):
     async def acreate(self, request: ChatRequest) -> ChatCompletion:
         """Async :meth:`create`, through :attr:`async_client`."""
         return await self.async_client.create(request)
+
+    async def aget_json(self, path: str, *, max_retries: int | None = None) -> Any:
+        """Async :meth:`get_json`, through :attr:`async_client`."""
+        return await self.async_client.get_json(path, max_retries=max_retries)
+
+    async def apost_json(self, path: str, body: Any, *, max_retries: int | None = None) -> Any:
+        """Async :meth:`post_json`, through :attr:`async_client`."""
+        return await self.async_client.post_json(path, body, max_retries=max_retries)
 
     def astream(
         self, request: ChatRequest, *, include_usage: bool = True

@@ -9,6 +9,8 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from xai_vision.pricing import ModelPrices, ticks_to_usd
+
 USD_PER_TICK = 1e-10
 
 
@@ -24,7 +26,12 @@ class Usage(BaseModel):
     image_tokens: int = 0
     cached_tokens: int = 0
     reasoning_tokens: int = 0
+    #: The cost in ticks (1e-10 USD): xAI's figure, or computed when xAI reported none.
     cost_in_usd_ticks: int | None = None
+    #: True when ``cost_in_usd_ticks`` was computed by the client from these tokens and the
+    #: prices xAI lists for the model (cached and image tokens at their own prices), because
+    #: the response reported no cost.
+    cost_computed: bool = False
     #: True when ``image_tokens`` is the tile-rule estimate, not xAI's count (the responses
     #: endpoint reports no image tokens).
     image_tokens_estimated: bool = False
@@ -37,8 +44,21 @@ class Usage(BaseModel):
 
     @property
     def cost_usd(self) -> float | None:
-        """The cost xAI reported, in US dollars (1 tick = 1e-10 USD), when it reported one."""
-        return None if self.cost_in_usd_ticks is None else self.cost_in_usd_ticks * USD_PER_TICK
+        """The cost in US dollars (1 tick = 1e-10 USD), when known (see ``cost_computed``)."""
+        return None if self.cost_in_usd_ticks is None else ticks_to_usd(self.cost_in_usd_ticks)
+
+    def priced(self, prices: ModelPrices) -> Usage:
+        """This usage with its cost computed from ``prices`` (``cost_computed``); unchanged
+        when xAI reported a cost."""
+        if self.cost_in_usd_ticks is not None:
+            return self
+        ticks = prices.cost_ticks(
+            prompt_tokens=self.prompt_tokens,
+            image_tokens=self.image_tokens,
+            cached_tokens=self.cached_tokens,
+            output_tokens=self.output_tokens,
+        )
+        return self.model_copy(update={"cost_in_usd_ticks": ticks, "cost_computed": True})
 
 
 class ToolCall(BaseModel):

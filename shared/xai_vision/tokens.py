@@ -1,7 +1,10 @@
 """The token estimates, in one place: every estimate in the project (emulator included) calls them.
 
-Text: xAI's tokenizer is not published, so text is estimated at one token per 4 characters
+Text: xAI's tokenizer is not published (only its API, ``/v1/tokenize-text``, counts text
+exactly: the client's ``count_tokens``), so text is estimated at one token per 4 characters
 (rounded up) plus 3 tokens a message; the emulator reports usage by this same rule.
+:func:`count_prompt_tokens` counts a request message by message, with xAI's count of the text
+when the client has one and this estimate otherwise.
 
 Images: xAI documents: an image is cut into 448x448 tiles, 256 tokens a tile plus one extra tile,
 at most 6 tiles, so 256 to 1,792 tokens an image. The exact server-side resize is not
@@ -15,7 +18,8 @@ of a detail level that the core and both adapters call.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any, Literal, Protocol, runtime_checkable
 
 from xai_vision import _json
@@ -78,12 +82,26 @@ def message_text(content: object) -> str:
     return ""
 
 
+def tools_text(tools: Iterable[Mapping[str, Any]]) -> str:
+    """The text function tools are counted by: their functions' JSON ("" for none)."""
+    functions = [tool["function"] for tool in tools if tool.get("type") == "function"]
+    return _json.dumps(functions).decode("utf-8") if functions else ""
+
+
 def estimate_tools_tokens(tools: Iterable[Mapping[str, Any]]) -> int:
     """Estimated prompt tokens of function tools: the text estimate of their functions' JSON."""
-    functions = [tool["function"] for tool in tools if tool.get("type") == "function"]
-    if not functions:
-        return 0
-    return estimate_text_tokens(_json.dumps(functions).decode("utf-8"))
+    return estimate_text_tokens(tools_text(tools))
+
+
+def message_texts(message: Mapping[str, Any]) -> list[str]:
+    """The texts one wire message is counted by: its content's text, then each tool call's
+    name and arguments."""
+    texts = [message_text(message.get("content"))]
+    for call in message.get("tool_calls") or ():
+        function = call.get("function") or {}
+        texts.append(function.get("name") or "")
+        texts.append(function.get("arguments") or "")
+    return texts
 
 
 def estimate_messages_text_tokens(messages: Iterable[Mapping[str, Any]]) -> int:
@@ -92,16 +110,10 @@ def estimate_messages_text_tokens(messages: Iterable[Mapping[str, Any]]) -> int:
     Each message costs :data:`MESSAGE_OVERHEAD_TOKENS` plus the estimate of its text and of
     each tool call's name and arguments.
     """
-    total = 0
-    for message in messages:
-        total += MESSAGE_OVERHEAD_TOKENS + estimate_text_tokens(
-            message_text(message.get("content"))
-        )
-        for call in message.get("tool_calls") or ():
-            function = call.get("function") or {}
-            total += estimate_text_tokens(function.get("name") or "")
-            total += estimate_text_tokens(function.get("arguments") or "")
-    return total
+    return sum(
+        MESSAGE_OVERHEAD_TOKENS + sum(estimate_text_tokens(text) for text in message_texts(m))
+        for m in messages
+    )
 
 
 @runtime_checkable
@@ -196,3 +208,158 @@ def estimate_prompt_tokens(
         tokens = image.estimated_tokens
         total += most_image_tokens(image.detail) if tokens is None else tokens
     return total
+
+
+# --------------------------------------------------------------------------- counts by message
+
+
+@dataclass(frozen=True, slots=True)
+class MessageTokens:
+    """One message's prompt tokens: text (its content and tool calls), images, overhead."""
+
+    role: str
+    text_tokens: int
+    image_tokens: int
+    #: Image parts in the message.
+    images: int
+    overhead_tokens: int = MESSAGE_OVERHEAD_TOKENS
+
+    @property
+    def total(self) -> int:
+        """Text, images and the per-message overhead together."""
+        return self.text_tokens + self.image_tokens + self.overhead_tokens
+
+
+@dataclass(frozen=True, slots=True)
+class PromptTokens:
+    """A request's prompt tokens, message by message, and how they were counted.
+
+    Text is exact when ``text_exact`` (xAI's tokenizer counted it) and otherwise the
+    4-characters estimate; image tokens (the tile rule) and the per-message overhead are
+    always estimates. ``note`` says which, in words, for people reading a count.
+    """
+
+    messages: tuple[MessageTokens, ...]
+    #: The tools' and the response format's JSON (text).
+    schema_tokens: int
+    text_exact: bool
+    note: str
+
+    @property
+    def text_tokens(self) -> int:
+        """Text tokens of the messages, the tools and the response format."""
+        return sum(m.text_tokens for m in self.messages) + self.schema_tokens
+
+    @property
+    def image_tokens(self) -> int:
+        """Image tokens of every message (tile-rule estimates)."""
+        return sum(m.image_tokens for m in self.messages)
+
+    @property
+    def overhead_tokens(self) -> int:
+        """The per-message overhead of every message (an estimate)."""
+        return sum(m.overhead_tokens for m in self.messages)
+
+    @property
+    def total(self) -> int:
+        """Everything together: what ``usage.prompt_tokens`` is expected to be."""
+        return self.text_tokens + self.image_tokens + self.overhead_tokens
+
+
+#: How an estimate is described when nothing better is known.
+ESTIMATE_NOTE = (
+    "estimate: text at 4 characters a token; images by the tile rule; 3 tokens a message"
+)
+#: How a count with xAI's tokenizer is described.
+EXACT_TEXT_NOTE = (
+    "text counted by xAI's tokenizer; images (tile rule) and 3 tokens a message are estimates"
+)
+
+
+def schema_text(
+    tools: Sequence[Mapping[str, Any]] | None, response_format: Mapping[str, Any] | None
+) -> list[str]:
+    """The texts tools and a response format are counted by: the functions' JSON, the
+    format's JSON (as the emulator bills them)."""
+    texts = [tools_text(tools)] if tools else []
+    if response_format is not None:
+        texts.append(_json.dumps(response_format).decode("utf-8"))
+    return [text for text in texts if text]
+
+
+def prompt_texts(
+    messages: Sequence[Mapping[str, Any]],
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    response_format: Mapping[str, Any] | None = None,
+) -> list[str]:
+    """Every distinct non-empty text a count of these messages, tools and response format
+    needs, in order."""
+    texts = [text for message in messages for text in message_texts(message)]
+    texts += schema_text(tools, response_format)
+    return [text for text in dict.fromkeys(texts) if text]
+
+
+def _image_parts(content: object) -> list[Mapping[str, Any]]:
+    if not isinstance(content, list):
+        return []
+    return [
+        part.get("image_url") or {}
+        for part in content
+        if isinstance(part, Mapping) and part.get("type") == "image_url"
+    ]
+
+
+def count_prompt_tokens(
+    messages: Sequence[Mapping[str, Any]],
+    images: Sequence[EstimatedImage] = (),
+    tools: Sequence[Mapping[str, Any]] | None = None,
+    response_format: Mapping[str, Any] | None = None,
+    *,
+    text_tokens: Callable[[str], int] | None = None,
+    note: str | None = None,
+) -> PromptTokens:
+    """The prompt tokens of wire ``messages``, ``tools`` and ``response_format``, message by
+    message.
+
+    ``text_tokens`` counts one text (xAI's tokenizer, through the client); without it text is
+    estimated (:func:`estimate_text_tokens`) and the count says so. ``images`` are the
+    prepared images of the messages' image parts, in order (an
+    :class:`~xai_vision.messages.ImageCollector`'s); a part without one (a URL not sized
+    offline) counts as the most an image costs at its detail. Without text counting, the total
+    equals :func:`estimate_prompt_tokens`; either way it is what the emulator bills.
+    """
+    count = text_tokens if text_tokens is not None else estimate_text_tokens
+    sized = iter(images)
+    parts_seen = 0
+    counted: list[MessageTokens] = []
+    for message in messages:
+        parts = _image_parts(message.get("content"))
+        image_total = 0
+        for part in parts:
+            image = next(sized, None)
+            tokens = None if image is None else image.estimated_tokens
+            if tokens is None:
+                detail = image.detail if image is not None else part.get("detail")
+                tokens = most_image_tokens(detail)
+            image_total += tokens
+        parts_seen += len(parts)
+        counted.append(
+            MessageTokens(
+                role=str(message.get("role", "")),
+                text_tokens=sum(count(text) for text in message_texts(message) if text),
+                image_tokens=image_total,
+                images=len(parts),
+            )
+        )
+    if len(images) > parts_seen:
+        raise RequestValidationError(
+            f"images: {len(images)} prepared images for {parts_seen} image parts in the "
+            "messages; pass the images of these messages, in order"
+        )
+    exact = text_tokens is not None
+    return PromptTokens(
+        messages=tuple(counted),
+        schema_tokens=sum(count(text) for text in schema_text(tools, response_format)),
+        text_exact=exact,
+        note=note or (EXACT_TEXT_NOTE if exact else ESTIMATE_NOTE),
+    )

@@ -19,13 +19,17 @@ from rich.table import Table
 from rich.text import Text
 
 from xai_vision import _json
-from xai_vision.catalog import DEFAULT_MODEL
-from xai_vision.cli.batch import BatchSettings
+from xai_vision.catalog import DEFAULT_MODEL, model_facts
+from xai_vision.cli.batch import BatchSettings, read_results
 from xai_vision.cli.batch_job import (
+    BatchOutput,
     ClientSettings,
+    OutputMode,
     batch_exit_code,
+    estimate_batch,
     open_output,
     output_mode,
+    print_estimate,
     print_summary,
     resolve_inputs,
     run_local,
@@ -43,11 +47,27 @@ from xai_vision.cli.output import (
 )
 from xai_vision.client import XAIClient
 from xai_vision.endpoints import endpoint_for
-from xai_vision.errors import XAIVisionError
+from xai_vision.errors import RequestValidationError, XAIVisionError
 from xai_vision.images import ImageOptions, PreparedImage, prepare_image
-from xai_vision.messages import ChatRequest, ImageCollector, text_part, user_message
+from xai_vision.live import LanguageModel
+from xai_vision.messages import (
+    ChatRequest,
+    ImageCollector,
+    WireMessage,
+    system_message,
+    text_part,
+    user_message,
+)
+from xai_vision.pricing import estimate_cost
 from xai_vision.stream import StreamAccumulator
-from xai_vision.tokens import DETAILS, Detail, estimate_image_tokens
+from xai_vision.tokens import (
+    DETAILS,
+    ESTIMATE_NOTE,
+    Detail,
+    PromptTokens,
+    count_prompt_tokens,
+    estimate_image_tokens,
+)
 
 app = typer.Typer(
     name="xai-vision",
@@ -280,12 +300,43 @@ def tokens(
     images: Annotated[list[Path], typer.Argument(help="Image files.", show_default=False)],
     detail: DetailOption = None,
     json_output: JsonOption = False,
+    prompt: Annotated[
+        str | None,
+        typer.Option(
+            "--prompt",
+            "-p",
+            help="Also count a request: this text with the images, tokens per message.",
+            show_default=False,
+        ),
+    ] = None,
+    system: Annotated[
+        str | None,
+        typer.Option(
+            "--system", help="A system message for the request counted.", show_default=False
+        ),
+    ] = None,
+    model: ModelOption = DEFAULT_MODEL,
+    offline: Annotated[
+        bool,
+        typer.Option("--offline", help="Estimate the text too: send nothing at all."),
+    ] = False,
+    api_key: ApiKeyOption = None,
+    base_url: BaseUrlOption = None,
+    timeout: TimeoutOption = 60.0,
+    emulator: EmulatorOption = False,
 ) -> None:
-    """Estimate image tokens and show what pre-processing would do. Offline: sends nothing."""
+    """Estimate image tokens and show what pre-processing would do; with --prompt, the tokens
+    of each message of that request and its estimated cost.
+
+    Images are estimated offline and never sent. With --prompt and a key, the text is counted
+    by xAI's tokenizer and priced at xAI's listed prices; without one (or --offline) the
+    text is estimated too, and the output says so.
+    """
     level = _detail(detail)
     levels: tuple[Detail, ...] = (level,) if level is not None else DETAILS
     rows: list[dict[str, Any]] = []
     failures: list[XAIVisionError] = []
+    sent_images: list[PreparedImage] = []
     for path in images:
         try:
             prepared = prepare_image(path, detail=level)
@@ -294,6 +345,7 @@ def tokens(
             failures.append(error)
             report_error(error)
             continue
+        sent_images.append(prepared)
         original = _original(path)
         sent = _sent(prepared)
         width, height = prepared.width, prepared.height
@@ -314,13 +366,105 @@ def tokens(
             }
         )
     totals: dict[str, int] = {name: sum(row["tokens"][name] for row in rows) for name in levels}
+    request: dict[str, Any] | None = None
+    if prompt is not None or system is not None:
+        with _reporting():
+            request = _count_request(
+                prompt,
+                system,
+                sent_images,
+                model=model,
+                offline=offline,
+                connection={"api_key": api_key, "base_url": base_url, "emulator": emulator},
+                timeout=timeout,
+            )
     if json_output:
-        payload = {"images": rows, "total_tokens": totals}
+        payload: dict[str, Any] = {"images": rows, "total_tokens": totals}
+        if request is not None:
+            payload["request"] = request
         sys.stdout.write(_json.dumps(payload).decode("utf-8") + "\n")
     else:
         _print_token_table(rows, levels, totals)
+        if request is not None:
+            _print_request_table(request)
     if failures:
         raise typer.Exit(exit_code_for(failures[0]))
+
+
+def _count_request(
+    prompt: str | None,
+    system: str | None,
+    images: list[PreparedImage],
+    *,
+    model: str,
+    offline: bool,
+    connection: dict[str, Any],
+    timeout: float,
+) -> dict[str, Any]:
+    """The request ``tokens --prompt`` describes, counted message by message, and its cost."""
+    collector = ImageCollector()
+    parts = ([text_part(prompt)] if prompt else []) + [collector.add(i) for i in images]
+    wire: list[WireMessage] = [system_message(system)] if system else []
+    if parts:
+        wire.append(user_message(parts))
+    cost_usd: float | None = None
+    if offline:
+        note = f"{ESTIMATE_NOTE} (--offline)"
+        counted: PromptTokens = count_prompt_tokens(wire, collector.images, note=note)
+    else:
+        with (
+            connect(**connection) as to,
+            XAIClient(api_key=to.api_key, base_url=to.base_url, timeout=timeout) as client,
+        ):
+            counted = client.count_tokens(wire, collector.images, model=model)
+            prices = client.model_profile(model).prices
+        cost_usd = estimate_cost(counted, prices).prompt_usd
+    return {
+        "model": model,
+        "messages": [
+            {
+                "role": m.role,
+                "text_tokens": m.text_tokens,
+                "images": m.images,
+                "image_tokens": m.image_tokens,
+                "overhead_tokens": m.overhead_tokens,
+                "total": m.total,
+            }
+            for m in counted.messages
+        ],
+        "prompt_tokens": counted.total,
+        "text_exact": counted.text_exact,
+        "note": counted.note,
+        "prompt_cost_usd": cost_usd,
+    }
+
+
+def _print_request_table(request: dict[str, Any]) -> None:
+    from rich.console import Console
+
+    text = "text (xAI's tokenizer)" if request["text_exact"] else "text (estimate)"
+    table = Table(title=f"Prompt tokens by message ({request['model']})", caption=request["note"])
+    table.add_column("message")
+    for name in (text, "images", "image tokens", "overhead", "total"):
+        table.add_column(name, justify="right")
+    for m in request["messages"]:
+        table.add_row(
+            m["role"],
+            str(m["text_tokens"]),
+            str(m["images"]),
+            str(m["image_tokens"]),
+            str(m["overhead_tokens"]),
+            str(m["total"]),
+        )
+    table.add_row("total", "", "", "", "", str(request["prompt_tokens"]))
+    console = Console(file=sys.stdout, highlight=False, markup=False)
+    console.print(table)
+    cost = request["prompt_cost_usd"]
+    console.print(
+        f"estimated prompt cost: {format_usd(cost)} (xAI's listed prices)"
+        if cost is not None
+        else "estimated prompt cost: unknown (xAI's prices were not fetched)"
+    )
 
 
 def _print_token_table(
@@ -352,6 +496,78 @@ def _print_token_table(
     Console(file=sys.stdout, highlight=False, markup=False).print(table)
 
 
+# --------------------------------------------------------------------------- models
+
+
+def _model_record(model: LanguageModel) -> dict[str, Any]:
+    facts = model_facts(model.id)
+    return {
+        "id": model.id,
+        "aliases": list(model.aliases),
+        "input_modalities": list(model.input_modalities),
+        "takes_images": model.takes_images,
+        "prices_usd_per_million_tokens": model.prices.per_million_usd(),
+        "prices_ticks_per_token": {
+            "prompt_text": model.prices.prompt_text,
+            "cached_prompt_text": model.prices.cached_prompt_text,
+            "prompt_image": model.prices.prompt_image,
+            "completion_text": model.prices.completion_text,
+        },
+        # xAI does not list context windows: the built-in table's, None for a new family.
+        "context_window": facts.context_window if facts.known else None,
+    }
+
+
+def _per_million(usd: float) -> str:
+    return f"${usd:,.2f}" if usd >= 0.1 or usd == 0 else f"${usd:,.3f}"
+
+
+@app.command()
+def models(
+    json_output: JsonOption = False,
+    api_key: ApiKeyOption = None,
+    base_url: BaseUrlOption = None,
+    timeout: TimeoutOption = 60.0,
+    emulator: EmulatorOption = False,
+) -> None:
+    """List xAI's models (GET /v1/language-models): which take images, prices, context window."""
+    with (
+        _reporting(),
+        connect(api_key=api_key, base_url=base_url, emulator=emulator) as to,
+        XAIClient(api_key=to.api_key, base_url=to.base_url, timeout=timeout) as client,
+    ):
+        listed = client.language_models()
+    records = [_model_record(model) for model in listed.models]
+    if json_output:
+        sys.stdout.write(_json.dumps({"models": records}).decode("utf-8") + "\n")
+        return
+    from rich.console import Console
+
+    table = Table(
+        title="xAI models (prices in US$ per million tokens)",
+        caption="context: the project's table (xAI does not list it); ? for a new family",
+    )
+    table.add_column("model", overflow="fold")
+    table.add_column("aliases", overflow="fold")
+    table.add_column("images")
+    for name in ("input", "cached", "image", "output", "context"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for record in records:
+        prices = record["prices_usd_per_million_tokens"]
+        context = record["context_window"]
+        table.add_row(
+            record["id"],
+            ", ".join(record["aliases"]),
+            "yes" if record["takes_images"] else "no",
+            _per_million(prices["prompt_text"]),
+            _per_million(prices["cached_prompt_text"]),
+            _per_million(prices["prompt_image"]) if record["takes_images"] else "-",
+            _per_million(prices["completion_text"]),
+            f"{context:,}" if context is not None else "?",
+        )
+    Console(file=sys.stdout, highlight=False, markup=False).print(table)
+
+
 # --------------------------------------------------------------------------- batch
 
 
@@ -363,8 +579,14 @@ def batch(
     ],
     prompt: PromptOption,
     out: Annotated[
-        Path, typer.Option("--out", "-o", help="JSONL results file: one line per image.")
-    ],
+        Path | None,
+        typer.Option(
+            "--out",
+            "-o",
+            help="JSONL results file: one line per image (required unless --dry-run).",
+            show_default=False,
+        ),
+    ] = None,
     concurrency: Annotated[
         int, typer.Option("--concurrency", "-c", min=1, help="Requests in flight at once.")
     ] = 4,
@@ -404,6 +626,26 @@ def batch(
             show_default=False,
         ),
     ] = None,
+    max_tokens: Annotated[
+        int | None,
+        typer.Option("--max-tokens", min=1, help="Most tokens each answer may generate."),
+    ] = None,
+    max_cost: Annotated[
+        float | None,
+        typer.Option(
+            "--max-cost",
+            min=0.0,
+            help="Stop before the run's estimated cost would pass this many US dollars (each "
+            "answer reckoned at --max-tokens, else at the costliest answer so far).",
+        ),
+    ] = None,
+    dry_run: Annotated[
+        bool,
+        typer.Option(
+            "--dry-run",
+            help="Count the images, their tokens and the estimated cost; send no image.",
+        ),
+    ] = False,
 ) -> None:
     """Ask the same question about many images, writing one JSONL line per image."""
     with _reporting():
@@ -413,9 +655,21 @@ def batch(
             detail=_detail(detail),
             concurrency=concurrency,
             image_options=ImageOptions(optimize=optimize),
+            max_tokens=max_tokens,
+            max_cost=max_cost,
         )
         mode = output_mode(resume=resume, overwrite=overwrite, retry_failed=retry_failed)
         items = resolve_inputs(paths)
+        if dry_run:
+            todo = items
+            if out is not None and mode in (OutputMode.RESUME, OutputMode.RETRY_FAILED):
+                todo = BatchOutput(out, mode, read_results(out)).todo(items)
+            with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
+                client = ClientSettings(to.api_key, to.base_url, timeout, max_retries, api.value)
+                print_estimate(estimate_batch(todo, settings, client), settings)
+            return
+        if out is None:
+            raise RequestValidationError("--out is required (the results file), unless --dry-run")
         output = open_output(out, mode, items)
         with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
             client = ClientSettings(to.api_key, to.base_url, timeout, max_retries, api.value)

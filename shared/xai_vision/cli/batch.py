@@ -43,9 +43,10 @@ from xai_vision.errors import (
     RequestValidationError,
     XAIVisionError,
 )
-from xai_vision.images import ImageOptions, prepare_image
+from xai_vision.images import ImageOptions, PreparedImage, prepare_image
 from xai_vision.messages import ChatRequest, image_part, text_part, user_message
 from xai_vision.models import ChatCompletion, Usage
+from xai_vision.pricing import TICKS_PER_USD, CostEstimate
 from xai_vision.tokens import Detail
 
 __all__ = [
@@ -54,6 +55,8 @@ __all__ = [
     "BatchOutcome",
     "BatchSettings",
     "BatchTotals",
+    "CostGuard",
+    "CostLimitReached",
     "JsonlWriter",
     "ResumeState",
     "batch_items",
@@ -395,6 +398,10 @@ class BatchSettings:
     detail: Detail | None = None
     concurrency: int = 4
     image_options: ImageOptions | None = None
+    #: The most tokens each answer may generate (None: xAI's default).
+    max_tokens: int | None = None
+    #: Stop before the run's cost would pass this many US dollars (``--max-cost``).
+    max_cost: float | None = None
 
     def __post_init__(self) -> None:
         if self.concurrency < 1:
@@ -403,14 +410,84 @@ class BatchSettings:
             )
         if not self.prompt.strip():
             raise RequestValidationError("--prompt must not be empty")
+        if self.max_tokens is not None and self.max_tokens < 1:
+            raise RequestValidationError(f"--max-tokens must be at least 1, got {self.max_tokens}")
+        if self.max_cost is not None and not self.max_cost > 0:
+            raise RequestValidationError(f"--max-cost must be more than 0, got {self.max_cost}")
+
+    def request(self, prepared: PreparedImage) -> ChatRequest:
+        """The request for one image: the prompt, then the image."""
+        message = user_message([text_part(self.prompt), image_part(prepared)])
+        return ChatRequest(model=self.model, messages=[message], max_tokens=self.max_tokens)
+
+
+class CostLimitReached(Exception):  # noqa: N818 - a stop signal, not a failure
+    """The next request would take the run past ``--max-cost``: stop before sending it."""
+
+
+class CostGuard:
+    """``--max-cost``: admits a request only while what was spent, what is in flight and the
+    request's own estimate stay within the limit.
+
+    A request's estimate is its prompt at xAI's prices plus, for its answer, ``--max-tokens``
+    at the output price or else the costliest answer so far. It holds as far as the estimates
+    do: image tokens follow the tile rule, and reasoning tokens may go beyond ``max_tokens``.
+    The run is single-threaded (asyncio), so no lock is needed.
+    """
+
+    def __init__(self, limit_usd: float) -> None:
+        self.limit_ticks = round(limit_usd * TICKS_PER_USD)
+        self.spent_ticks = 0
+        self.reserved_ticks = 0
+        self.costliest_answer_ticks = 0
+        self.stopped = False
+
+    def reserve(self, estimate: CostEstimate) -> tuple[int, int]:
+        """Book ``estimate`` (returns what was booked: total and prompt ticks), or raise
+        :class:`CostLimitReached` and stop admitting requests."""
+        if estimate.prompt_ticks is None:
+            raise RequestValidationError("--max-cost needs xAI's prices, which are unknown")
+        answer = estimate.max_output_ticks
+        ticks = estimate.prompt_ticks + (
+            answer if answer is not None else self.costliest_answer_ticks
+        )
+        would_be = self.spent_ticks + self.reserved_ticks + ticks
+        if self.stopped or would_be > self.limit_ticks:
+            self.stopped = True
+            raise CostLimitReached(
+                f"--max-cost ${self.limit_ticks / TICKS_PER_USD:g}: the next image would take "
+                f"the run to about ${would_be / TICKS_PER_USD:.6f}"
+            )
+        self.reserved_ticks += ticks
+        return ticks, estimate.prompt_ticks
+
+    def settle(self, booked: tuple[int, int], usage: Usage | None) -> None:
+        """A booked request was answered: count what it cost (the booking if unknown)."""
+        ticks, prompt_ticks = booked
+        self.reserved_ticks -= ticks
+        cost = usage.cost_in_usd_ticks if usage is not None else None
+        actual = ticks if cost is None else cost
+        self.spent_ticks += actual
+        self.costliest_answer_ticks = max(self.costliest_answer_ticks, actual - prompt_ticks)
+
+    def release(self, booked: tuple[int, int]) -> None:
+        """A booked request failed: nothing was spent."""
+        self.reserved_ticks -= booked[0]
+
+    @property
+    def spent_usd(self) -> float:
+        """What the answered requests cost, in US dollars."""
+        return self.spent_ticks / TICKS_PER_USD
 
 
 @dataclass
 class BatchOutcome:
-    """The result of one run: this run's totals, and images left undone by transient errors."""
+    """The result of one run: this run's totals, images left undone by transient errors, and
+    why ``--max-cost`` stopped the run (None when it did not)."""
 
     totals: BatchTotals = field(default_factory=BatchTotals)
     undone: list[tuple[BatchItem, XAIVisionError]] = field(default_factory=list)
+    cost_stop: str | None = None
 
 
 def success_record(item: BatchItem, completion: ChatCompletion) -> dict[str, Any]:
@@ -436,12 +513,23 @@ def failure_record(item: BatchItem, error: XAIVisionError) -> dict[str, Any]:
     }
 
 
-async def _answer(client: AsyncXAIClient, path: Path, settings: BatchSettings) -> ChatCompletion:
+async def _answer(
+    client: AsyncXAIClient, path: Path, settings: BatchSettings, guard: CostGuard | None
+) -> ChatCompletion:
     prepared = await asyncio.to_thread(
         prepare_image, path, detail=settings.detail, options=settings.image_options, index=1
     )
-    message = user_message([text_part(settings.prompt), image_part(prepared)])
-    return await client.create(ChatRequest(model=settings.model, messages=[message]))
+    request = settings.request(prepared)
+    if guard is None:
+        return await client.create(request)
+    booked = guard.reserve(await client.estimate_cost(request, [prepared]))
+    try:
+        completion = await client.create(request)
+    except BaseException:
+        guard.release(booked)
+        raise
+    guard.settle(booked, completion.usage)
+    return completion
 
 
 async def run_batch(
@@ -452,6 +540,7 @@ async def run_batch(
     *,
     on_done: Callable[[BatchItem, dict[str, Any] | None], None] | None = None,
     outcome: BatchOutcome | None = None,
+    guard: CostGuard | None = None,
 ) -> BatchOutcome:
     """Answer every image with at most ``settings.concurrency`` requests in flight.
 
@@ -459,7 +548,8 @@ async def run_batch(
     known. ``outcome`` (created if not given) is updated as lines are written, so a caller that
     is interrupted still knows what was done. ``on_done(item, record)`` runs after each image
     (``record`` is None when the image was left undone). A fatal error cancels the rest and
-    propagates.
+    propagates. ``guard`` (``--max-cost``) stops taking images before one would pass the limit;
+    the images not sent stay undone, without a line.
     """
     outcome = outcome if outcome is not None else BatchOutcome()
     queue: Iterator[BatchItem] = iter(items)
@@ -467,9 +557,14 @@ async def run_batch(
     async def worker() -> None:
         # One shared iterator: next() runs without an await, so no two workers take one image.
         for item in queue:
+            if guard is not None and guard.stopped:
+                return
             record: dict[str, Any] | None
             try:
-                record = success_record(item, await _answer(client, item.path, settings))
+                record = success_record(item, await _answer(client, item.path, settings, guard))
+            except CostLimitReached as stop:
+                outcome.cost_stop = outcome.cost_stop or str(stop)
+                return
             except FATAL_ERRORS:
                 raise
             except TRANSIENT_ERRORS as error:

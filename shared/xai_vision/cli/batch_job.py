@@ -13,6 +13,7 @@ left (no line yet). Exit 0 only when every image is answered.
 from __future__ import annotations
 
 import asyncio
+import sys
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -28,6 +29,7 @@ from xai_vision.cli.batch import (
     BatchOutcome,
     BatchSettings,
     BatchTotals,
+    CostGuard,
     JsonlWriter,
     ResumeState,
     batch_items,
@@ -38,19 +40,24 @@ from xai_vision.cli.batch import (
     run_batch,
 )
 from xai_vision.cli.output import ExitCode, exit_code_for, format_usd, stderr_console
-from xai_vision.client import AsyncXAIClient
+from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.endpoints import endpoint_for
-from xai_vision.errors import RequestValidationError
+from xai_vision.errors import RequestValidationError, XAIVisionError
+from xai_vision.images import prepare_image
+from xai_vision.pricing import CostEstimate
 
 __all__ = [
+    "BatchEstimate",
     "BatchOutput",
     "BatchRun",
     "BatchSummary",
     "ClientSettings",
     "OutputMode",
     "batch_exit_code",
+    "estimate_batch",
     "open_output",
     "output_mode",
+    "print_estimate",
     "print_summary",
     "resolve_inputs",
     "run_local",
@@ -216,6 +223,21 @@ def run_local(
     return run
 
 
+async def _cost_guard(client: AsyncXAIClient, settings: BatchSettings) -> CostGuard | None:
+    """The ``--max-cost`` guard; RequestValidationError when xAI's prices are not known."""
+    if settings.max_cost is None:
+        return None
+    profile = await client.model_profile(settings.model)
+    if profile.prices is None:
+        live = client.live_facts
+        why = (live.models_error if live is not None else None) or "no model list to read"
+        raise RequestValidationError(
+            f"--max-cost needs xAI's prices for {settings.model}, and they are not known "
+            f"({why}); nothing was sent"
+        )
+    return CostGuard(settings.max_cost)
+
+
 async def _run_with_progress(
     todo: list[BatchItem],
     write: Write,
@@ -232,6 +254,7 @@ async def _run_with_progress(
     ) as client:
         if not todo:
             return
+        guard = await _cost_guard(client, settings)
         with Progress(
             TextColumn("[progress.description]{task.description}"),
             BarColumn(),
@@ -244,7 +267,108 @@ async def _run_with_progress(
             def advance(item: BatchItem, record: dict[str, Any] | None) -> None:
                 progress.advance(task)
 
-            await run_batch(client, todo, write, settings, on_done=advance, outcome=outcome)
+            await run_batch(
+                client, todo, write, settings, on_done=advance, outcome=outcome, guard=guard
+            )
+
+
+@dataclass
+class BatchEstimate:
+    """What ``--dry-run`` found: each image's estimate, and the images that cannot be sent."""
+
+    model: str
+    estimates: list[tuple[BatchItem, CostEstimate]] = field(default_factory=list)
+    unreadable: list[tuple[BatchItem, XAIVisionError]] = field(default_factory=list)
+
+    @property
+    def total(self) -> CostEstimate | None:
+        """The estimates added up (None without any)."""
+        found = [estimate for _, estimate in self.estimates]
+        if not found:
+            return None
+        total = found[0]
+        for estimate in found[1:]:
+            total = total + estimate
+        return total
+
+
+def estimate_batch(
+    todo: Sequence[BatchItem], settings: BatchSettings, client_settings: ClientSettings
+) -> BatchEstimate:
+    """``--dry-run``: prepare each image and estimate its request (tokens and cost) without
+    sending it. Only the prompt's text is counted by xAI and its model list read (for
+    prices), when a key is set; no image and no chat request leave this machine."""
+    result = BatchEstimate(settings.model)
+    with XAIClient(
+        api_key=client_settings.api_key,
+        base_url=client_settings.base_url,
+        timeout=client_settings.timeout,
+        max_retries=client_settings.max_retries,
+    ) as client:
+        for item in todo:
+            try:
+                prepared = prepare_image(
+                    item.path, detail=settings.detail, options=settings.image_options, index=1
+                )
+            except XAIVisionError as error:
+                result.unreadable.append((item, error))
+                continue
+            estimate = client.estimate_cost(settings.request(prepared), [prepared])
+            result.estimates.append((item, estimate))
+    return result
+
+
+def _usd(ticks: int | None) -> str:
+    return "unknown" if ticks is None else format_usd(ticks / 10_000_000_000)
+
+
+def print_estimate(found: BatchEstimate, settings: BatchSettings, *, shown: int = 20) -> None:
+    """The dry run's table (the first ``shown`` images, then the total) and what it means."""
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console(file=sys.stdout, highlight=False, markup=False, soft_wrap=True)
+    table = Table(title=f"Dry run: nothing sent ({found.model})")
+    table.add_column("image", overflow="fold")
+    for name in ("image tokens", "prompt tokens", "prompt cost"):
+        table.add_column(name, justify="right", no_wrap=True)
+    for item, estimate in found.estimates[:shown]:
+        table.add_row(
+            Text(item.path.name),
+            str(estimate.image_tokens),
+            str(estimate.prompt_tokens),
+            _usd(estimate.prompt_ticks),
+        )
+    if len(found.estimates) > shown:
+        table.add_row(Text(f"... {len(found.estimates) - shown} more"), "", "", "")
+    total = found.total
+    if total is not None:
+        table.add_row(
+            Text(f"total ({_images(total.requests)})"),
+            str(total.image_tokens),
+            str(total.prompt_tokens),
+            _usd(total.prompt_ticks),
+        )
+    console.print(table)
+    if total is None:
+        console.print("no image can be sent")
+        return
+    text = "xAI's tokenizer" if total.text_exact else "estimated (4 characters a token)"
+    console.print(f"prompt text: {text}; image tokens: the tile rule (an estimate)")
+    if total.prompt_ticks is None:
+        console.print("cost: unknown (xAI's prices were not fetched: set a key, or --emulator)")
+    elif total.max_ticks is not None:
+        console.print(
+            f"cost: {_usd(total.prompt_ticks)} for the prompts, at most {_usd(total.max_ticks)} "
+            f"with answers of up to {settings.max_tokens} tokens each (--max-tokens)"
+        )
+    else:
+        console.print(
+            f"cost: {_usd(total.prompt_ticks)} for the prompts, plus the answers "
+            "(--max-tokens bounds them)"
+        )
+    for item, error in found.unreadable:
+        console.print(Text(f"cannot send {item.source}: {error}"))
 
 
 def summarise(items: Sequence[BatchItem], out: Path) -> BatchSummary:
@@ -298,6 +422,14 @@ def print_summary(summary: BatchSummary, run: BatchRun, output: BatchOutput) -> 
         + (" (interrupted)" if run.interrupted else "")
     )
     console.print(_totals_line("tokens (this run)", totals))
+    if run.outcome.cost_stop is not None:
+        console.print(
+            Text(
+                f"stopped by {run.outcome.cost_stop}; {_images(summary.left)} left: raise "
+                "--max-cost and run the same command with --resume to go on",
+                style="bold yellow",
+            )
+        )
     if summary.file_totals.written > totals.written:
         whole = summary.file_totals
         console.print(_totals_line(f"tokens (whole file, {whole.written} lines)", whole))

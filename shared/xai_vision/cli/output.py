@@ -106,8 +106,9 @@ def report_error(error: BaseException, console: Console | None = None) -> ExitCo
 
 
 def usage_record(usage: Usage | None) -> dict[str, Any] | None:
-    """The usage fields the CLI writes to JSON output (cost in ticks and in USD when reported;
-    ``image_tokens_estimated`` when the image tokens are the tile-rule estimate)."""
+    """The usage fields the CLI writes to JSON output (cost in ticks and in USD when known:
+    xAI's, or ``cost_computed`` from xAI's listed prices; ``image_tokens_estimated`` when the
+    image tokens are the tile-rule estimate)."""
     if usage is None:
         return None
     record: dict[str, Any] = {
@@ -120,6 +121,7 @@ def usage_record(usage: Usage | None) -> dict[str, Any] | None:
         "total_tokens": usage.total_tokens,
         "cost_in_usd_ticks": usage.cost_in_usd_ticks,
         "cost_usd": usage.cost_usd,
+        "cost_computed": usage.cost_computed,
     }
     if usage.image_tokens_estimated:  # the responses endpoint counts no image tokens
         record["image_tokens_estimated"] = True

@@ -66,11 +66,19 @@ reset before any byte), ``truncate_next(n)`` (body cut short of its Content-Leng
 random share of requests fails), ``fault_counts()``, ``reset()`` (which also forgets stored
 responses).
 
+Models and tokens: ``GET /v1/language-models`` (and ``/{id}``) lists each model's input
+modalities, aliases and the prices it bills by; ``POST /v1/tokenize-text`` cuts text into
+pieces of 4 characters, so its count is the text tokens usage reports. Tests add or change
+models with ``Emulator(models=[EmulatedModel("grok-9-vision", aliases=("grok-9",)),
+EmulatedModel("grok-9-text", images=False)])`` (served and accepted like the built-in ones) and
+break both endpoints with ``fail_model_endpoints(503)`` (``None`` mends them).
+
 Watch it: ``log_requests=True`` (a setting and an ``Emulator`` argument) prints one line per
 request on stderr: method, path, model, image count, status, tokens; never the key, headers,
 message text or image data. Images answered from a stand-in are reported there too.
 """
 
+from xai_vision.emulator.catalog import EmulatedModel
 from xai_vision.emulator.config import (
     DEFAULT_API_KEY,
     README_STAND_INS,
@@ -86,6 +94,7 @@ from xai_vision.emulator.state import RecordedRequest
 __all__ = [
     "DEFAULT_API_KEY",
     "README_STAND_INS",
+    "EmulatedModel",
     "Emulator",
     "EmulatorConfigError",
     "EmulatorError",

@@ -178,8 +178,9 @@ def build_answer(
     """Compute the answer and its usage for a checked request (or use the scripted reply).
 
     ``cached_tokens`` (from the prompt cache) is reported in ``prompt_tokens_details``; it is
-    part of the text tokens, so it is capped at them. The catalogue has no cached-input price,
-    so ``cost_in_usd_ticks`` bills every prompt token at the input rate.
+    part of the text tokens, so it is capped at them. ``cost_in_usd_ticks`` follows the model's
+    prices (:meth:`~xai_vision.pricing.ModelPrices.cost_ticks`: cached tokens at the cached
+    price, image tokens at the image price), the prices ``/v1/language-models`` lists.
     """
     model = call.model
     tool_calls: list[ToolCallOut] = []
@@ -225,6 +226,7 @@ def build_answer(
     completion *= call.n
     reasoning_tokens *= call.n
     prompt = call.text_tokens + call.image_tokens
+    cached = max(0, min(cached_tokens, call.text_tokens))
     usage = {
         "prompt_tokens": prompt,
         "completion_tokens": completion,
@@ -233,7 +235,7 @@ def build_answer(
             "text_tokens": call.text_tokens,
             "audio_tokens": 0,
             "image_tokens": call.image_tokens,
-            "cached_tokens": max(0, min(cached_tokens, call.text_tokens)),
+            "cached_tokens": cached,
         },
         "completion_tokens_details": {
             "reasoning_tokens": reasoning_tokens,
@@ -242,8 +244,12 @@ def build_answer(
             "rejected_prediction_tokens": 0,
         },
         "num_sources_used": 0,
-        "cost_in_usd_ticks": prompt * model.input_ticks
-        + (completion + reasoning_tokens) * model.output_ticks,
+        "cost_in_usd_ticks": model.prices.cost_ticks(
+            prompt_tokens=prompt,
+            image_tokens=call.image_tokens,
+            cached_tokens=cached,
+            output_tokens=completion + reasoning_tokens,
+        ),
     }
     return Answer(
         id=f"{uuid.uuid4()}_us-east-1",

@@ -156,7 +156,9 @@ async def check_call(
     paths = list(message_paths or [f"messages[{i}]" for i in range(len(messages))])
 
     effort = body.get("reasoning_effort")
-    model = resolve_model(body["model"], effort if isinstance(effort, str) else None)
+    model = resolve_model(
+        body["model"], effort if isinstance(effort, str) else None, settings.models
+    )
     if model is None:
         raise Rejection(
             404,

@@ -6,6 +6,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
+from xai_vision.emulator.catalog import EmulatedModel
 from xai_vision.emulator.prompt_cache import DEFAULT_MAX_ENTRIES, DEFAULT_MIN_TOKENS
 from xai_vision.errors import XAIVisionError
 from xai_vision.samples import SAMPLE_NAMES
@@ -90,6 +91,12 @@ class EmulatorSettings:
     #: ``POST /v1/responses`` with images and ``store`` true (the default): xAI says such a
     #: request "may fail". False (default): it is answered and stored; True: 400.
     strict_image_store: bool = False
+    #: Models added to the built-in ones, or changing one (same id): a name the project has
+    #: never seen, a text-only model, other prices or aliases (see :class:`EmulatedModel`).
+    models: tuple[EmulatedModel, ...] = ()
+    #: Report ``usage.cost_in_usd_ticks``; False answers without it, as xAI traffic recorded
+    #: in 2025 does (clients then price the usage themselves).
+    report_cost: bool = True
 
     def __post_init__(self) -> None:
         if self.stream_tool_calls not in ("whole", "split"):
@@ -133,6 +140,14 @@ class EmulatorSettings:
                 )
         if not self.image_formats:
             raise EmulatorConfigError("image_formats must name at least one format")
+        models = tuple(
+            m if isinstance(m, EmulatedModel) else EmulatedModel.from_json(m) for m in self.models
+        )
+        object.__setattr__(self, "models", models)
+        names = [name for model in models for name in model.names()]
+        repeated = sorted({name for name in names if names.count(name) > 1})
+        if repeated:
+            raise EmulatorConfigError(f"models: {', '.join(repeated)} named more than once")
 
     def to_json(self) -> dict[str, Any]:
         """A JSON-serialisable copy (tuples become lists)."""

@@ -45,6 +45,7 @@ CONTROL_OPERATIONS: Mapping[str, Operation] = MappingProxyType(
         "slow_next": lambda state, args: state.faults.slow_next(**args),
         "set_fault_rate": lambda state, args: state.faults.set_fault_rate(**args),
         "fault_counts": lambda state, args: state.faults.fault_counts(),
+        "fail_model_endpoints": lambda state, args: state.fail_model_endpoints(**args),
     }
 )
 

@@ -16,6 +16,7 @@ from typing import Any, Literal
 import httpx
 
 from xai_vision import _json
+from xai_vision.emulator.catalog import EmulatedModel
 from xai_vision.emulator.config import (
     DEFAULT_API_KEY,
     EmulatorConfigError,
@@ -56,6 +57,7 @@ class Emulator:
         latency: float | None = None,
         max_images_per_message: int | Literal["default"] | None = "default",
         log_requests: bool | None = None,
+        models: Sequence[EmulatedModel] | None = None,
         startup_timeout: float = 15.0,
     ) -> None:
         if mode not in ("thread", "subprocess"):
@@ -74,6 +76,8 @@ class Emulator:
             changes["max_images_per_message"] = max_images_per_message
         if log_requests is not None:
             changes["log_requests"] = log_requests
+        if models is not None:
+            changes["models"] = tuple(models)
         self.settings = dataclasses.replace(base, **changes)
         self.host = host
         self.mode = mode
@@ -369,6 +373,11 @@ class Emulator:
         """Faults injected so far by kind: "429", "503", "reset", "slow", "cut_stream", ..."""
         counts: dict[str, int] = self._call("fault_counts")
         return counts
+
+    def fail_model_endpoints(self, status: int | None = 503) -> None:
+        """``/v1/language-models`` and ``/v1/tokenize-text`` answer ``status`` from now on (an
+        outage of the model facts clients fetch on the side); None makes them work again."""
+        self._call("fail_model_endpoints", status=status)
 
     def set_latency(self, seconds: float | None, chunk_delay: float | None = None) -> None:
         """Delay each answer by ``seconds`` (and each frame by ``chunk_delay``); None resets."""

@@ -11,7 +11,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from xai_vision.emulator.handlers import Handler, chat_completions, models, responses
+from xai_vision.emulator.handlers import (
+    Handler,
+    chat_completions,
+    language_models,
+    models,
+    responses,
+    tokenize_text,
+)
 from xai_vision.emulator.validation import Rejection
 
 __all__ = ["ROUTES", "Route", "find_route"]
@@ -53,6 +60,9 @@ ROUTES: tuple[Route, ...] = (
     Route("DELETE", "/v1/responses/{response_id}", responses.delete_response),
     Route("GET", "/v1/models", models.list_models),
     Route("GET", "/v1/models/{model_id:path}", models.get_model),
+    Route("GET", "/v1/language-models", language_models.list_language_models),
+    Route("GET", "/v1/language-models/{model_id:path}", language_models.get_language_model),
+    Route("POST", "/v1/tokenize-text", tokenize_text.handle),
 )
 
 

@@ -88,6 +88,8 @@ class EmulatorState:
         self._replies: deque[ScriptedReply] = deque()
         self.latency: float | None = None
         self.chunk_delay: float | None = None
+        #: Status ``/v1/language-models`` and ``/v1/tokenize-text`` answer instead (None: work).
+        self.model_endpoints_status: int | None = None
 
     # ------------------------------------------------------------------ log
 
@@ -126,9 +128,19 @@ class EmulatorState:
             self.latency = seconds
             self.chunk_delay = chunk_delay
 
+    def fail_model_endpoints(self, status: int | None = 503) -> None:
+        """Make the model-facts endpoints (language models, tokenize-text) answer ``status``
+        until called with None (an outage of what clients fetch on the side)."""
+        if status is not None and (
+            isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599
+        ):
+            raise EmulatorConfigError(f"status must be an HTTP error status or None, got {status}")
+        with self._lock:
+            self.model_endpoints_status = status
+
     def reset(self) -> None:
-        """Forget the log, queued replies and faults, latency overrides, cached prompts and
-        stored responses."""
+        """Forget the log, queued replies and faults, latency overrides, cached prompts, stored
+        responses and a model-endpoint outage."""
         self.prompt_cache.clear()
         self.responses.clear()
         self.faults.reset()
@@ -137,3 +149,4 @@ class EmulatorState:
             self._replies.clear()
             self.latency = None
             self.chunk_delay = None
+            self.model_endpoints_status = None

@@ -281,12 +281,15 @@ def test_streamed_usage_carries_cached_tokens(
 # --------------------------------------------------------------------------- cost and settings
 
 
-def test_cached_tokens_are_billed_at_the_input_rate(client: httpx.Client, chat: Chat) -> None:
-    """The catalogue has no cached-input price: a cached prompt costs what an uncached one does."""
+def test_cached_tokens_are_billed_at_the_cached_price(client: httpx.Client, chat: Chat) -> None:
+    """The model's listed cached price (grok-4-fast: 500 ticks, a quarter of the 2,000 input
+    price) applies to the cached tokens; the rest of the prompt and the output cost the same."""
     messages = system_then("What is the fox doing?")
     first, second = chat(client, messages), chat(client, messages)
     assert cached(second) > 0
-    assert second["cost_in_usd_ticks"] == first["cost_in_usd_ticks"]
+    assert second["prompt_tokens"] == first["prompt_tokens"]
+    saved = cached(second) * (2_000 - 500)
+    assert second["cost_in_usd_ticks"] == first["cost_in_usd_ticks"] - saved
 
 
 @pytest.mark.parametrize("name", ["prompt_cache_min_tokens", "prompt_cache_entries"])

@@ -40,6 +40,8 @@ async def handle(context: HandlerContext, exchange: Exchange, params: Mapping[st
         return
     cached = cached_tokens(context, exchange.request, call)
     answer = build_answer(call, scripted, cached_tokens=cached)
+    if not context.settings.report_cost:
+        answer.usage.pop("cost_in_usd_ticks", None)
     exchange.usage = answer.usage
     if not call.stream:
         await send_answer(context, exchange, completion_body(answer))

@@ -5,15 +5,12 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from xai_vision.emulator.catalog import LISTED_MODELS, resolve_model
+from xai_vision.emulator.catalog import DEFAULT_CREATED, language_models, resolve_model
 from xai_vision.emulator.handlers import HandlerContext
 from xai_vision.emulator.http11 import Exchange
 from xai_vision.emulator.validation import Rejection
 
 __all__ = ["get_model", "list_models"]
-
-#: ``created`` for a model the listing does not name.
-_DEFAULT_CREATED = 1743724800
 
 
 def _entry(model_id: str, created: int) -> dict[str, Any]:
@@ -24,15 +21,17 @@ async def list_models(
     context: HandlerContext, exchange: Exchange, params: Mapping[str, str]
 ) -> None:
     """Every listed model, in xAI's ``ListModelsResponse`` shape."""
-    listing = {"data": [_entry(m, c) for m, c in LISTED_MODELS], "object": "list"}
+    listed = language_models(context.settings.models)
+    listing = {"data": [_entry(info.name, created) for info, created in listed], "object": "list"}
     await exchange.send_json(200, listing)
 
 
 async def get_model(context: HandlerContext, exchange: Exchange, params: Mapping[str, str]) -> None:
     """One model by name (aliases resolved); 404 for a name xAI does not know."""
     requested = params["model_id"]
-    info = resolve_model(requested)
-    if info is None or not requested:
+    models = context.settings.models
+    info = resolve_model(requested, None, models) if requested else None
+    if info is None:
         raise Rejection(404, f"The model {requested} does not exist (model not found).")
-    created = dict(LISTED_MODELS).get(info.name, _DEFAULT_CREATED)
+    created = dict((i.name, c) for i, c in language_models(models)).get(info.name, DEFAULT_CREATED)
     await exchange.send_json(200, _entry(info.name, created))
