@@ -13,26 +13,17 @@ from typing import Any
 import pytest
 from PIL import Image
 from typer.testing import CliRunner
+from unseen_models import UNSEEN_MODELS
 from xai_vision.cli.app import app
 from xai_vision.cli.output import ExitCode
 from xai_vision.client import XAIClient
-from xai_vision.emulator import EmulatedModel, Emulator, EmulatorSettings
+from xai_vision.emulator import Emulator, EmulatorSettings
 from xai_vision.images import prepare_image
 from xai_vision.messages import ChatRequest, image_part, system_message, text_part, user_message
 
 runner = CliRunner()
 PROMPT = "Describe this image in a few words"
-MODELS = (
-    EmulatedModel(
-        "grok-9-vision-0101",
-        aliases=("grok-9-vision",),
-        prompt_price=4_000,
-        image_price=9_000,
-        cached_price=1_000,
-        completion_price=20_000,
-    ),
-    EmulatedModel("grok-9-text", images=False),
-)
+MODELS = (*UNSEEN_MODELS,)
 NO_ENV: dict[str, str | None] = {"XAI_API_KEY": None, "XAI_BASE_URL": None, "XAI_API_BASE": None}
 
 
@@ -75,7 +66,7 @@ def test_models_json_lists_images_prices_and_context(emulator: Emulator) -> None
     assert result.exit_code == 0, result.output
     models = {m["id"]: m for m in json.loads(result.stdout)["models"]}
     vision = models["grok-9-vision-0101"]
-    assert vision["aliases"] == ["grok-9-vision"] and vision["takes_images"]
+    assert vision["aliases"] == ["grok-9-vision", "grok-9-vision-latest"] and vision["takes_images"]
     assert vision["prices_usd_per_million_tokens"]["prompt_image"] == pytest.approx(0.90)
     assert vision["prices_ticks_per_token"]["completion_text"] == 20_000
     assert vision["context_window"] is None  # a family the project does not know

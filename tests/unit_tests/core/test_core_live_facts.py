@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from unseen_models import UNSEEN_MODELS
 from xai_vision.catalog import model_facts
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.emulator import EmulatedModel, Emulator, EmulatorSettings
@@ -33,15 +34,7 @@ from xai_vision.messages import (
 from xai_vision.stream import StreamAccumulator
 
 NEW_MODELS = (
-    EmulatedModel(
-        "grok-9-vision-0101",
-        aliases=("grok-9-vision", "grok-9-vision-latest"),
-        prompt_price=4_000,
-        image_price=9_000,
-        cached_price=1_000,
-        completion_price=20_000,
-    ),
-    EmulatedModel("grok-9-text", images=False),
+    *UNSEEN_MODELS,
     # A new alias for a built-in reasoning model: its parameter rules apply to the alias.
     EmulatedModel("grok-4-0709", aliases=("grok-4", "grok-heavy")),
 )

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from PIL import Image
+from unseen_models import UNSEEN_MODELS
 from xai_vision.emulator import EmulatedModel, Emulator, EmulatorConfigError, EmulatorSettings
 from xai_vision.pricing import ModelPrices
 from xai_vision.tokens import estimate_image_tokens, estimate_text_tokens
@@ -18,15 +19,7 @@ from xai_vision.tokens import estimate_image_tokens, estimate_text_tokens
 from tests.conftest import SchemaValidator
 
 NEW_MODELS = (
-    EmulatedModel(
-        "grok-9-vision-0101",
-        aliases=("grok-9-vision", "grok-9-vision-latest"),
-        prompt_price=4_000,
-        image_price=9_000,
-        cached_price=1_000,
-        completion_price=20_000,
-    ),
-    EmulatedModel("grok-9-text", images=False),
+    *UNSEEN_MODELS,
     # Changes a built-in model: the default model becomes text-only.
     EmulatedModel("grok-4-fast-non-reasoning", images=False),
 )

@@ -14,21 +14,13 @@ import pytest
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, SystemMessage
 from langchain_core.tools import tool
 from PIL import Image
-from xai_vision.emulator import EmulatedModel, Emulator, EmulatorSettings
+from unseen_models import UNSEEN_MODELS
+from xai_vision.emulator import Emulator, EmulatorSettings
 from xai_vision.errors import RequestValidationError
 
 from langchain_xai_vision import ChatXAIVision, image_block
 
-MODELS = (
-    EmulatedModel(
-        "grok-9-vision-0101",
-        aliases=("grok-9-vision",),
-        prompt_price=4_000,
-        image_price=9_000,
-        completion_price=20_000,
-    ),
-    EmulatedModel("grok-9-text", images=False),
-)
+MODELS = (*UNSEEN_MODELS,)
 
 
 @tool

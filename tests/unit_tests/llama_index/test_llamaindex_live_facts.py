@@ -13,21 +13,13 @@ import pytest
 from llama_index.core.base.llms.types import ChatMessage, ImageBlock, MessageRole, TextBlock
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 from PIL import Image
-from xai_vision.emulator import EmulatedModel, Emulator, EmulatorSettings
+from unseen_models import UNSEEN_MODELS
+from xai_vision.emulator import Emulator, EmulatorSettings
 from xai_vision.errors import RequestValidationError
 
 from llama_index_xai_vision import XAIVision, XAIVisionMultiModal
 
-MODELS = (
-    EmulatedModel(
-        "grok-9-vision-0101",
-        aliases=("grok-9-vision",),
-        prompt_price=4_000,
-        image_price=9_000,
-        completion_price=20_000,
-    ),
-    EmulatedModel("grok-9-text", images=False),
-)
+MODELS = (*UNSEEN_MODELS,)
 
 
 def png(size: tuple[int, int] = (900, 500)) -> bytes:
