@@ -27,14 +27,6 @@ from xai_vision.stream import StreamAccumulator
 from xai_vision.tokens import estimate_image_tokens
 
 
-@pytest.fixture
-def client(xai_emulator: Emulator, sleeps: Sleeps) -> Iterator[XAIClient]:
-    with XAIClient(
-        api_key=xai_emulator.api_key, base_url=xai_emulator.base_url, timeout=10, sleep=sleeps
-    ) as c:
-        yield c
-
-
 def image_request(image_bytes: Any) -> ChatRequest:
     collector = ImageCollector()
     parts = [

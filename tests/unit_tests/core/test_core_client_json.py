@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import socket
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -26,19 +25,6 @@ CHAT_BODY = {"model": "grok-4", "messages": [{"role": "user", "content": "Hello"
 class Sleeps(list[float]):
     def __call__(self, seconds: float) -> None:
         self.append(seconds)
-
-
-@pytest.fixture
-def sleeps() -> Sleeps:
-    return Sleeps()
-
-
-@pytest.fixture
-def client(xai_emulator: Emulator, sleeps: Sleeps) -> Iterator[XAIClient]:
-    with XAIClient(
-        api_key=xai_emulator.api_key, base_url=xai_emulator.base_url, timeout=10, sleep=sleeps
-    ) as c:
-        yield c
 
 
 def test_get_json_returns_the_answer_and_sends_the_key(
