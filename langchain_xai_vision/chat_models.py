@@ -345,8 +345,9 @@ class ChatXAIVision(BaseChatModel):
         """The derived cache-routing key: from the conversation's start, also when only the
         messages after a stored answer (``head`` left out) are sent."""
         if head:
-            first = [m for m in head if m.type in ("system", "human")][:2]
-            return conversation_key(convert_messages(first, self.image_options))
+            first = [next((m for m in head if m.type == t), None) for t in ("system", "human")]
+            start = [m for m in first if m is not None]  # what conversation_key reads, only
+            return conversation_key(convert_messages(start, self.image_options))
         return conversation_key(wire_messages)
 
     # ----------------------------------------------------------------- token estimates

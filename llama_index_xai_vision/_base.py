@@ -41,6 +41,9 @@ from llama_index_xai_vision._convert import (
     user_wire_message,
 )
 
+#: The messages a conversation's cache key is derived from: its first of each role.
+_CONVERSATION_START = (MessageRole.SYSTEM, MessageRole.USER)
+
 
 def _turn(message: ChatMessage) -> tuple[str | None, bool | None]:
     """An answer's response id and whether xAI stored it; (None, None) for other messages."""
@@ -253,11 +256,11 @@ class XAISettings(BaseModel):
             collector = ImageCollector(self.image_options)
             return self._request(to_wire_messages(messages, collector, self.detail), kwargs)
         index, response_id = point
-        head = [
-            m for m in messages[: index + 1] if m.role in (MessageRole.SYSTEM, MessageRole.USER)
-        ]
+        head = messages[: index + 1]
+        first = [next((m for m in head if m.role == r), None) for r in _CONVERSATION_START]
+        start = [m for m in first if m is not None]  # what conversation_key reads, only
         key = conversation_key(
-            to_wire_messages(head[:2], ImageCollector(self.image_options), self.detail)
+            to_wire_messages(start, ImageCollector(self.image_options), self.detail)
         )
         tail = to_wire_messages(
             messages[index + 1 :], ImageCollector(self.image_options), self.detail

@@ -164,3 +164,15 @@ def test_an_openai_style_data_uri_block_reaches_the_responses_endpoint(
     message = HumanMessage([{"type": "image_url", "image_url": {"url": uri}}])
     answer = _model(xai_emulator, True).invoke([message])
     assert "64x48 png" in answer.text
+
+
+def test_the_cache_key_stays_when_the_history_opens_with_two_system_messages(
+    xai_emulator: Emulator,
+) -> None:
+    model = _model(xai_emulator, True, use_previous_response_id=True)
+    history: list[Any] = [SystemMessage("Be brief."), SystemMessage("Be kind."), HumanMessage("Hi")]
+    first = model.invoke(history)
+    model.invoke([*history, first, HumanMessage("More")])
+    first_key, second_key = (r.body["prompt_cache_key"] for r in xai_emulator.requests)
+    assert "previous_response_id" in xai_emulator.last_request.body
+    assert first_key == second_key
