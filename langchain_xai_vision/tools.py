@@ -27,15 +27,11 @@ def look_closer_tool(
     detail: Detail = "high",
     image_options: ImageOptions | None = None,
 ) -> BaseTool:
-    """A tool named ``look_closer``: the model names an image and a ``box``, and sees that crop.
+    """A LangChain tool named ``look_closer`` over ``images``
+    (see :class:`~xai_vision.look_closer.LookCloser` for the names, the ``box`` and the checks).
 
-    ``images`` maps names to images (a path, bytes, a PIL image, a data URI; not an http(s)
-    URL, whose pixels are not here to crop); a sequence gets the names ``"1"``, ``"2"``, ...
-    Each image is read now: a bad one raises an :class:`~xai_vision.errors.ImageError` here.
-    The model calls it with ``image`` (a name) and ``box`` ``[x0, y0, x1, y1]`` in fractions of
-    the width and height. An unknown name or a bad box is the tool's text answer (a
-    ``ToolMessage`` with ``status="error"``), so the agent loop goes on and the model can
-    correct itself.
+    A mistake in the model's arguments comes back as a ``ToolMessage`` with ``status="error"``
+    holding the core's explanation, so the agent loop goes on and the model can correct itself.
     """
     looker = LookCloser(images, detail=detail, options=image_options)
 

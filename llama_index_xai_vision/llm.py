@@ -219,6 +219,29 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         kwargs["response_format"] = pydantic_response_format(output_cls)
         return kwargs
 
+    def _structured_messages(
+        self, prompt: BasePromptTemplate, prompt_args: dict[str, Any]
+    ) -> list[ChatMessage]:
+        """The conversation that asks for a structured answer: the prompt, filled in."""
+        return self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+
+    def _structured_start(
+        self, output_cls: type[Model], prompt: BasePromptTemplate, prompt_args: dict[str, Any]
+    ) -> list[ChatMessage]:
+        """Announce a structured prediction (instrumentation) and return its conversation."""
+        dispatcher.event(
+            LLMStructuredPredictStartEvent(
+                output_cls=output_cls, template=prompt, template_args=prompt_args
+            )
+        )
+        return self._structured_messages(prompt, prompt_args)
+
+    def _structured_end(self, output_cls: type[Model], response: ChatResponse) -> Model:
+        """Parse the answer into ``output_cls`` and announce it (instrumentation)."""
+        result = self._parse_structured(output_cls, response)
+        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
+        return result
+
     def _parse_structured(self, output_cls: type[Model], response: ChatResponse) -> Model:
         text = response.message.content or ""
         try:
@@ -242,16 +265,9 @@ class XAIVision(XAISettings, FunctionCallingLLM):
                 output_cls, _template(prompt), llm_kwargs, **prompt_args
             )
             return fallback
-        dispatcher.event(
-            LLMStructuredPredictStartEvent(
-                output_cls=output_cls, template=prompt, template_args=prompt_args
-            )
-        )
-        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        messages = self._structured_start(output_cls, prompt, prompt_args)
         response = self.chat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        result = self._parse_structured(output_cls, response)
-        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
-        return result
+        return self._structured_end(output_cls, response)
 
     async def astructured_predict(
         self,
@@ -266,16 +282,9 @@ class XAIVision(XAISettings, FunctionCallingLLM):
                 output_cls, _template(prompt), llm_kwargs, **prompt_args
             )
             return fallback
-        dispatcher.event(
-            LLMStructuredPredictStartEvent(
-                output_cls=output_cls, template=prompt, template_args=prompt_args
-            )
-        )
-        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        messages = self._structured_start(output_cls, prompt, prompt_args)
         response = await self.achat(messages, **self._structured_kwargs(output_cls, llm_kwargs))
-        result = self._parse_structured(output_cls, response)
-        dispatcher.event(LLMStructuredPredictEndEvent(output=result))
-        return result
+        return self._structured_end(output_cls, response)
 
     def _structured_stream_call(
         self,
@@ -290,7 +299,7 @@ class XAIVision(XAISettings, FunctionCallingLLM):
                 output_cls, _template(prompt), llm_kwargs, **prompt_args
             )
             return
-        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        messages = self._structured_messages(prompt, prompt_args)
         kwargs = self._structured_kwargs(output_cls, llm_kwargs)
         current: Model | FlexibleModel | None = None
         for response in self.stream_chat(messages, **kwargs):
@@ -309,7 +318,7 @@ class XAIVision(XAISettings, FunctionCallingLLM):
             return await super()._structured_astream_call(
                 output_cls, _template(prompt), llm_kwargs, **prompt_args
             )
-        messages = self._extend_messages(prompt.format_messages(llm=self, **prompt_args))
+        messages = self._structured_messages(prompt, prompt_args)
         kwargs = self._structured_kwargs(output_cls, llm_kwargs)
         responses = await self.astream_chat(messages, **kwargs)
 

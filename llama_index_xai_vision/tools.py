@@ -28,14 +28,10 @@ def look_closer_tool(
     detail: Detail = "high",
     image_options: ImageOptions | None = None,
 ) -> FunctionTool:
-    """A tool named ``look_closer``: the model names an image and a ``box``, and sees that crop.
+    """A LlamaIndex ``FunctionTool`` named ``look_closer`` over ``images`` (see
+    :class:`~xai_vision.look_closer.LookCloser` for the names, the ``box`` and the checks).
 
-    ``images`` maps names to images (a path, bytes, a PIL image, a data URI; not an http(s)
-    URL, whose pixels are not here to crop); a sequence gets the names ``"1"``, ``"2"``, ...
-    Each image is read now: a bad one raises an :class:`~xai_vision.errors.ImageError` here.
-    The model calls it with ``image`` (a name) and ``box`` ``[x0, y0, x1, y1]`` in fractions of
-    the width and height. An unknown name or a bad box is the tool's text answer, so the
-    agent goes on and the model can correct itself.
+    A mistake in the model's arguments is the tool's text output, never an exception.
     """
     looker = LookCloser(images, detail=detail, options=image_options)
 

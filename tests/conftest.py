@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import functools
 import io
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import jsonschema
 import pytest
 from PIL import Image
+from unseen_models import UNSEEN_MODELS
+from xai_vision.emulator import Emulator
 from xai_vision.emulator.validation import load_spec
 
 ImageFactory = Callable[..., bytes]
@@ -90,3 +92,10 @@ def xai_schema() -> SchemaValidator:
     """``xai_schema("ChatResponse").validate(payload)``: jsonschema's validator for one
     ``components.schemas`` entry of xAI's spec (``LOOSE_ONE_OF`` read as ``anyOf``)."""
     return _schema_validator
+
+
+@pytest.fixture
+def unseen_models_emulator() -> Iterator[Emulator]:
+    """An emulator that also serves the models the project never saw (``unseen_models``)."""
+    with Emulator(models=UNSEEN_MODELS) as emulator:
+        yield emulator

@@ -1,20 +1,17 @@
 """LangChain agents that look closer: ``create_agent`` with ChatXAIVision and look_closer_tool.
 
-The picture is an 800x600 white poster with an 80x60 magenta label in its bottom-right corner:
-the emulator describes the whole poster as "mostly white", so a "mostly magenta" 80x60 image in
-the final answer can only be the crop the tool cut and the agent sent back to the model.
+The scene (a poster whose small corner label only a crop shows) is tests/support/poster_agent.py.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
 import pytest
 from langchain.agents import create_agent
 from langchain_core.messages import AIMessage, BaseMessage, HumanMessage, ToolMessage
-from PIL import Image, ImageDraw
+from poster_agent import CROP_LINE, QUESTION, TOOL_TEXT, poster_png
 from xai_vision import LookCloser
 from xai_vision.emulator import Emulator
 from xai_vision.endpoints import endpoint_for
@@ -22,22 +19,6 @@ from xai_vision.errors import ImageSourceError
 from xai_vision.tokens import estimate_image_tokens
 
 from langchain_xai_vision import ChatXAIVision, image_block, look_closer_tool
-
-QUESTION = "Look closer at the corner label (box 0.9, 0.9, 1, 1): what colour is it?"
-CROP_LINE = "80x60 png, detail high, landscape, bright, mostly magenta."
-TOOL_TEXT = (
-    "look_closer: image 'poster' (800x600 px), region [0.9, 0.9, 1, 1] = pixels 720,540 to "
-    "800,600; the crop follows, 80x60 px at detail high."
-)
-
-
-def poster_png() -> bytes:
-    """White 800x600 with a magenta 80x60 label in the bottom-right corner."""
-    image = Image.new("RGB", (800, 600), "white")
-    ImageDraw.Draw(image).rectangle((720, 540, 799, 599), fill="magenta")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 def question(poster: bytes) -> HumanMessage:

@@ -1,14 +1,11 @@
 """LlamaIndex agents that look closer: FunctionAgent and AgentWorkflow over XAIVision with
 look_closer_tool, against the emulator.
 
-The picture is an 800x600 white poster with an 80x60 magenta label in its bottom-right corner:
-the emulator describes the whole poster as "mostly white", so a "mostly magenta" 80x60 image in
-the final answer can only be the crop the tool cut and the agent sent back to the model.
+The scene (a poster whose small corner label only a crop shows) is tests/support/poster_agent.py.
 """
 
 from __future__ import annotations
 
-import io
 import json
 from typing import Any
 
@@ -16,7 +13,7 @@ import pytest
 from llama_index.core.agent.workflow import AgentWorkflow, FunctionAgent
 from llama_index.core.base.llms.types import ChatMessage, ImageBlock, MessageRole, TextBlock
 from llama_index.core.memory import Memory
-from PIL import Image, ImageDraw
+from poster_agent import QUESTION, TOOL_TEXT, poster_png
 from xai_vision import LookCloser
 from xai_vision.emulator import Emulator
 from xai_vision.endpoints import endpoint_for
@@ -24,11 +21,6 @@ from xai_vision.errors import ImageDecodeError
 
 from llama_index_xai_vision import XAIVision, look_closer_tool
 
-QUESTION = "Look closer at the corner label (box 0.9, 0.9, 1, 1): what colour is it?"
-TOOL_TEXT = (
-    "look_closer: image 'poster' (800x600 px), region [0.9, 0.9, 1, 1] = pixels 720,540 to "
-    "800,600; the crop follows, 80x60 px at detail high."
-)
 ANSWER = [
     f"Tool look_closer returned: {TOOL_TEXT}",
     "I see 2 images.",
@@ -36,15 +28,6 @@ ANSWER = [
     "Image 2: 80x60 png, detail high, landscape, bright, mostly magenta.",
     f"You asked: {QUESTION}",
 ]
-
-
-def poster_png() -> bytes:
-    """White 800x600 with a magenta 80x60 label in the bottom-right corner."""
-    image = Image.new("RGB", (800, 600), "white")
-    ImageDraw.Draw(image).rectangle((720, 540, 799, 599), fill="magenta")
-    buffer = io.BytesIO()
-    image.save(buffer, format="PNG")
-    return buffer.getvalue()
 
 
 @pytest.fixture

@@ -19,21 +19,14 @@ from llama_index.core.indices import MultiModalVectorStoreIndex
 from llama_index.core.program.multi_modal_llm_program import MultiModalLLMCompletionProgram
 from llama_index.core.query_engine import RetrieverQueryEngine
 from llama_index.core.schema import ImageDocument, ImageType
-from PIL import Image
+from PIL import Image, ImageColor
 from pydantic import BaseModel
 from xai_vision.emulator import Emulator
 
 from llama_index_xai_vision import XAIVision, XAIVisionMultiModal
 
-PALETTE: dict[str, tuple[int, int, int]] = {
-    "red": (255, 0, 0),
-    "green": (0, 128, 0),
-    "blue": (0, 0, 255),
-    "yellow": (255, 255, 0),
-    "white": (255, 255, 255),
-    "black": (0, 0, 0),
-}
-NAMES = list(PALETTE)
+NAMES = ["red", "green", "blue", "yellow", "white", "black"]
+PALETTE: dict[str, tuple[int, ...]] = {name: ImageColor.getrgb(name) for name in NAMES}
 
 
 def _unit(vector: list[float]) -> list[float]:

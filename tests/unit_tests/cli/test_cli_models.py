@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import io
 import json
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -28,9 +27,8 @@ NO_ENV: dict[str, str | None] = {"XAI_API_KEY": None, "XAI_BASE_URL": None, "XAI
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with Emulator(models=MODELS) as emu:
-        yield emu
+def emulator(unseen_models_emulator: Emulator) -> Emulator:
+    return unseen_models_emulator
 
 
 def connection(emulator: Emulator) -> list[str]:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import base64
 import io
 import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -50,9 +49,8 @@ def image_messages() -> list[Any]:
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with Emulator(models=MODELS) as emu:
-        yield emu
+def emulator(unseen_models_emulator: Emulator) -> Emulator:
+    return unseen_models_emulator
 
 
 def model_for(emulator: Emulator, name: str = "grok-9-vision", **fields: Any) -> ChatXAIVision:

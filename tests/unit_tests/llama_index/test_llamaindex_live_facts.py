@@ -6,7 +6,6 @@ text-only model is refused before sending."""
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -39,9 +38,8 @@ def messages(image: bool = True) -> list[ChatMessage]:
 
 
 @pytest.fixture
-def emulator() -> Iterator[Emulator]:
-    with Emulator(models=MODELS) as emu:
-        yield emu
+def emulator(unseen_models_emulator: Emulator) -> Emulator:
+    return unseen_models_emulator
 
 
 def llm_for(emulator: Emulator, model: str = "grok-9-vision", **fields: Any) -> XAIVision:

@@ -9,13 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from xai_vision.emulator.catalog import (
-    DEFAULT_CREATED,
-    language_model_entry,
-    language_models,
-    resolve_model,
-)
+from xai_vision.emulator.catalog import language_model_entry, language_models
 from xai_vision.emulator.handlers import HandlerContext
+from xai_vision.emulator.handlers.models import find_listed_model
 from xai_vision.emulator.http11 import Exchange
 from xai_vision.emulator.validation import Rejection
 
@@ -44,10 +40,5 @@ async def get_language_model(
 ) -> None:
     """One model by id or alias (its entry names the id); 404 for a name xAI does not know."""
     check_model_endpoints(context)
-    requested = params["model_id"]
-    models = context.settings.models
-    info = resolve_model(requested, None, models) if requested else None
-    if info is None:
-        raise Rejection(404, f"The model {requested} does not exist (model not found).")
-    created = dict((i.name, c) for i, c in language_models(models)).get(info.name, DEFAULT_CREATED)
+    info, created = find_listed_model(context, params["model_id"])
     await exchange.send_json(200, language_model_entry(info, created))
