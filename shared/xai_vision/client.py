@@ -69,7 +69,7 @@ from xai_vision.live import (
     model_profile,
 )
 from xai_vision.models import ChatCompletion, ChatCompletionChunk, Usage
-from xai_vision.pricing import CostEstimate, estimate_cost
+from xai_vision.pricing import CostEstimate, batch_price_ticks, estimate_cost
 from xai_vision.retry import RetryPolicy, is_retryable_status, parse_retry_after
 from xai_vision.sse import SSEDecoder
 from xai_vision.tokens import (
@@ -82,6 +82,7 @@ from xai_vision.tokens import (
 )
 
 if TYPE_CHECKING:
+    from xai_vision.batches import AsyncBatches, Batches
     from xai_vision.messages import ChatRequest
 
 __all__ = ["DEFAULT_BASE_URL", "DEFAULT_TIMEOUT", "AsyncXAIClient", "XAIClient"]
@@ -420,6 +421,13 @@ class _BaseClient:
             headers["Content-Length"] = str(len(content))
         return headers
 
+    def _body_headers(self, body: RequestBody) -> dict[str, str]:
+        """Headers of a JSON body in pieces: key, accept and content type, its length."""
+        headers = dict(self._headers)
+        headers["Authorization"] = self._bearer()
+        headers["Content-Length"] = str(body.length)
+        return headers
+
     def _parse_json(self, response: httpx.Response, url: str) -> Any:
         """The JSON of a 2xx answer; ResponseParseError when it is not JSON."""
         content = response.content
@@ -602,6 +610,15 @@ def _json_content(body: Any) -> bytes:
         return _json.dumps(body)
     except (TypeError, ValueError) as exc:
         raise RequestValidationError(f"body is not JSON data: {exc}") from exc
+
+
+def _at_batch_prices(usage: Usage) -> Usage:
+    """``usage`` with a computed cost (``cost_computed``) halved: batches cost half."""
+    if not usage.cost_computed or usage.cost_in_usd_ticks is None:
+        return usage
+    return usage.model_copy(
+        update={"cost_in_usd_ticks": batch_price_ticks(usage.cost_in_usd_ticks)}
+    )
 
 
 def _text(value: Any) -> str | None:
@@ -814,6 +831,29 @@ class AsyncXAIClient(_BaseClient):
         headers = self._json_headers(content)
         response = await self._send("POST", url, lambda: content, headers, max_retries)
         return self._parse_json(response, url)
+
+    async def post_body(
+        self, path: str, body: RequestBody, *, max_retries: int | None = None
+    ) -> Any:
+        """``POST`` a JSON body already encoded in pieces (never joined) and return its JSON."""
+        url = self._api_url(path)
+        headers = self._body_headers(body)
+        response = await self._send("POST", url, body.acontent, headers, max_retries)
+        return self._parse_json(response, url)
+
+    @property
+    def batches(self) -> AsyncBatches:
+        """xAI's Batch API through this client (:class:`~xai_vision.batches.AsyncBatches`)."""
+        from xai_vision.batches import AsyncBatches
+
+        return AsyncBatches(self)
+
+    async def batch_priced(self, usage: Usage, model: str | None) -> Usage:
+        """A batch answer's usage: xAI's cost as reported, else computed at batch prices."""
+        if usage.cost_in_usd_ticks is not None:
+            return usage
+        priced = await self._priced(usage, model or "")
+        return _at_batch_prices(priced) if priced is not None else usage
 
     async def _send(
         self,
@@ -1170,6 +1210,27 @@ class XAIClient(_BaseClient):
         headers = self._json_headers(content)
         response = self._send("POST", url, lambda: content, headers, max_retries)
         return self._parse_json(response, url)
+
+    def post_body(self, path: str, body: RequestBody, *, max_retries: int | None = None) -> Any:
+        """``POST`` a JSON body already encoded in pieces (never joined) and return its JSON."""
+        url = self._api_url(path)
+        headers = self._body_headers(body)
+        response = self._send("POST", url, body.content, headers, max_retries)
+        return self._parse_json(response, url)
+
+    @property
+    def batches(self) -> Batches:
+        """xAI's Batch API through this client (:class:`~xai_vision.batches.Batches`)."""
+        from xai_vision.batches import Batches
+
+        return Batches(self)
+
+    def batch_priced(self, usage: Usage, model: str | None) -> Usage:
+        """A batch answer's usage: xAI's cost as reported, else computed at batch prices."""
+        if usage.cost_in_usd_ticks is not None:
+            return usage
+        priced = self._priced(usage, model or "")
+        return _at_batch_prices(priced) if priced is not None else usage
 
     def _send(
         self,

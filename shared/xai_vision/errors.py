@@ -87,6 +87,11 @@ class BadRequestError(APIError):
     """400: a bad argument (xAI also answers a wrong API key with 400; see InvalidAPIKeyError)."""
 
 
+class BatchModelRefusedError(BadRequestError):
+    """400: xAI does not take the model for batch processing (its Batch API takes some models
+    only); the same requests may still be sent one by one."""
+
+
 class ContextOverflowError(BadRequestError):
     """400 "This model's maximum prompt length is N but the request contains M tokens"."""
 

@@ -9,13 +9,20 @@ the same rule (:meth:`ModelPrices.cost_ticks`), so a computed cost equals its re
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 from xai_vision.errors import ResponseParseError
 from xai_vision.tokens import PromptTokens
 
-__all__ = ["TICKS_PER_USD", "CostEstimate", "ModelPrices", "estimate_cost", "ticks_to_usd"]
+__all__ = [
+    "TICKS_PER_USD",
+    "CostEstimate",
+    "ModelPrices",
+    "batch_price_ticks",
+    "estimate_cost",
+    "ticks_to_usd",
+]
 
 #: Ticks in one US dollar (xAI's ``cost_in_usd_ticks`` unit is 1e-10 USD).
 TICKS_PER_USD = 10_000_000_000
@@ -24,6 +31,12 @@ TICKS_PER_USD = 10_000_000_000
 def ticks_to_usd(ticks: int) -> float:
     """``ticks`` (1e-10 USD each) in US dollars."""
     return ticks / TICKS_PER_USD
+
+
+def batch_price_ticks(ticks: int) -> int:
+    """What a cost of ``ticks`` at standard prices costs in a batch (xAI's Batch API bills
+    50% of standard prices; a half tick is dropped)."""
+    return ticks // 2
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,6 +143,16 @@ class CostEstimate:
         """:attr:`max_ticks` in US dollars."""
         ticks = self.max_ticks
         return None if ticks is None else ticks_to_usd(ticks)
+
+    def at_batch_prices(self) -> CostEstimate:
+        """This estimate at xAI's Batch API prices (half; see :func:`batch_price_ticks`)."""
+
+        def half(ticks: int | None) -> int | None:
+            return None if ticks is None else batch_price_ticks(ticks)
+
+        return replace(
+            self, prompt_ticks=half(self.prompt_ticks), max_output_ticks=half(self.max_output_ticks)
+        )
 
     def __add__(self, other: CostEstimate) -> CostEstimate:
         def total(a: int | None, b: int | None) -> int | None:
