@@ -97,13 +97,19 @@ class EmulatorSettings:
     #: Report ``usage.cost_in_usd_ticks``; False answers without it, as xAI traffic recorded
     #: in 2025 does (clients then price the usage themselves).
     report_cost: bool = True
+    #: Seconds between a batch request's arrival and its answer (``/v1/batches``).
+    batch_delay: float = 0.0
+    #: Largest ``POST /v1/batches/{id}/requests`` body (413 above it): xAI's 25,000,000 bytes.
+    batch_max_request_bytes: int = 25_000_000
+    #: Models xAI does not take for batch processing (a 400 when requests name one).
+    batch_refused_models: tuple[str, ...] = ("grok-4.5", "grok-code-fast-1")
 
     def __post_init__(self) -> None:
         if self.stream_tool_calls not in ("whole", "split"):
             raise EmulatorConfigError(
                 f"stream_tool_calls must be 'whole' or 'split', got {self.stream_tool_calls!r}"
             )
-        for name in ("latency", "chunk_delay", "fetch_timeout"):
+        for name in ("latency", "chunk_delay", "fetch_timeout", "batch_delay"):
             if getattr(self, name) < 0:
                 raise EmulatorConfigError(f"{name} must be >= 0, got {getattr(self, name)}")
         if self.max_images_per_message is not None and self.max_images_per_message < 1:
@@ -115,6 +121,7 @@ class EmulatorSettings:
             "max_body_bytes",
             "prompt_cache_min_tokens",
             "prompt_cache_entries",
+            "batch_max_request_bytes",
         ):
             if getattr(self, name) < 1:
                 raise EmulatorConfigError(f"{name} must be >= 1, got {getattr(self, name)}")

@@ -46,6 +46,8 @@ CONTROL_OPERATIONS: Mapping[str, Operation] = MappingProxyType(
         "set_fault_rate": lambda state, args: state.faults.set_fault_rate(**args),
         "fault_counts": lambda state, args: state.faults.fault_counts(),
         "fail_model_endpoints": lambda state, args: state.fail_model_endpoints(**args),
+        "set_batch_delay": lambda state, args: state.batches.set_delay(**args),
+        "fail_batch_requests": lambda state, args: state.batches.fail_requests(**args),
     }
 )
 

@@ -382,3 +382,19 @@ class Emulator:
     def set_latency(self, seconds: float | None, chunk_delay: float | None = None) -> None:
         """Delay each answer by ``seconds`` (and each frame by ``chunk_delay``); None resets."""
         self._call("set_latency", seconds=seconds, chunk_delay=chunk_delay)
+
+    def set_batch_delay(self, seconds: float | None) -> None:
+        """Answer each batch request ``seconds`` after it was added (None: the configured
+        ``batch_delay``)."""
+        self._call("set_batch_delay", seconds=seconds)
+
+    def fail_batch_requests(
+        self,
+        ids: Sequence[str],
+        *,
+        code: str = "Internal error",
+        message: str = "The request failed while the batch was processed",
+    ) -> None:
+        """Make the batch requests with these ``batch_request_id`` s finish with an error
+        result (``{"code", "message"}``) instead of an answer."""
+        self._call("fail_batch_requests", ids=list(ids), code=code, message=message)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from xai_vision.emulator.handlers import (
     Handler,
+    batches,
     chat_completions,
     language_models,
     models,
@@ -63,6 +64,12 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/language-models", language_models.list_language_models),
     Route("GET", "/v1/language-models/{model_id:path}", language_models.get_language_model),
     Route("POST", "/v1/tokenize-text", tokenize_text.handle),
+    Route("POST", "/v1/batches", batches.create_batch),
+    Route("GET", "/v1/batches", batches.list_batches),
+    Route("POST", "/v1/batches/{batch_id}:cancel", batches.cancel_batch),
+    Route("GET", "/v1/batches/{batch_id}", batches.get_batch),
+    Route("POST", "/v1/batches/{batch_id}/requests", batches.add_requests),
+    Route("GET", "/v1/batches/{batch_id}/results", batches.get_results),
 )
 
 

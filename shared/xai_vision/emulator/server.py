@@ -18,6 +18,7 @@ from xai_vision import _json
 from xai_vision.emulator.config import EmulatorSettings
 from xai_vision.emulator.control import CONTROL_PREFIX, run_control
 from xai_vision.emulator.handlers import HandlerContext
+from xai_vision.emulator.handlers.batches import stop_batch_workers
 from xai_vision.emulator.http11 import (
     HEAD_LIMIT,
     BadRequestError,
@@ -78,6 +79,7 @@ class EmulatorServer:
         if self._server is not None:
             with contextlib.suppress(Exception):
                 await asyncio.wait_for(self._server.wait_closed(), 2)
+        await stop_batch_workers()
         await self._fetcher.aclose()
 
     def control(self, op: str, args: dict[str, Any]) -> Any:

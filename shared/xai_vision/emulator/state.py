@@ -1,5 +1,5 @@
 """The emulator's mutable state: the request log, scripted replies, latency overrides, the
-prompt cache, stored responses, and the faults queued for injection
+prompt cache, stored responses, batches, and the faults queued for injection
 (:class:`~.faults.FaultInjector`).
 
 Everything here is touched from the server's event-loop thread and from test code, so a lock
@@ -15,6 +15,7 @@ from collections import deque
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from xai_vision.emulator.batch_store import BatchStore
 from xai_vision.emulator.config import EmulatorConfigError
 from xai_vision.emulator.faults import FaultInjector
 from xai_vision.emulator.prompt_cache import DEFAULT_MAX_ENTRIES, PromptCache
@@ -84,6 +85,8 @@ class EmulatorState:
         self.faults = FaultInjector()
         #: Responses stored by ``POST /v1/responses`` (its own lock); emptied by :meth:`reset`.
         self.responses = ResponseStore()
+        #: Batches of ``/v1/batches``, the processing delay and failures set (its own lock).
+        self.batches = BatchStore()
         self._requests: list[RecordedRequest] = []
         self._replies: deque[ScriptedReply] = deque()
         self.latency: float | None = None
@@ -140,9 +143,10 @@ class EmulatorState:
 
     def reset(self) -> None:
         """Forget the log, queued replies and faults, latency overrides, cached prompts, stored
-        responses and a model-endpoint outage."""
+        responses, batches and a model-endpoint outage."""
         self.prompt_cache.clear()
         self.responses.clear()
+        self.batches.clear()
         self.faults.reset()
         with self._lock:
             self._requests.clear()
