@@ -19,6 +19,7 @@ from rich.table import Table
 from rich.text import Text
 
 from xai_vision import _json
+from xai_vision.batches import MAX_ADD_REQUESTS_BYTES
 from xai_vision.catalog import DEFAULT_MODEL, model_facts
 from xai_vision.cli.batch import BatchSettings, read_results
 from xai_vision.cli.batch_job import (
@@ -34,6 +35,12 @@ from xai_vision.cli.batch_job import (
     resolve_inputs,
     run_local,
     summarise,
+)
+from xai_vision.cli.batch_xai import (
+    XaiBatchOptions,
+    at_batch_prices,
+    cancel_xai_batch,
+    run_xai_batch,
 )
 from xai_vision.cli.connection import connect
 from xai_vision.cli.output import (
@@ -571,6 +578,13 @@ def models(
 # --------------------------------------------------------------------------- batch
 
 
+class Engine(str, Enum):
+    """Where ``batch`` runs the requests."""
+
+    local = "local"
+    xai_batch = "xai-batch"
+
+
 @app.command()
 def batch(
     paths: Annotated[
@@ -646,6 +660,29 @@ def batch(
             help="Count the images, their tokens and the estimated cost; send no image.",
         ),
     ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            case_sensitive=False,
+            help="local: requests from this machine; xai-batch: xAI's Batch API (half price, "
+            "results within a day; state kept beside --out for --resume).",
+        ),
+    ] = Engine.local,
+    cancel: Annotated[
+        bool,
+        typer.Option("--cancel", help="Cancel the xAI batch recorded beside --out (xai-batch)."),
+    ] = False,
+    chunk_bytes: Annotated[
+        int,
+        typer.Option("--chunk-bytes", help="Largest add-requests body (xai-batch; xAI's limit)."),
+    ] = MAX_ADD_REQUESTS_BYTES,
+    poll_interval: Annotated[
+        float,
+        typer.Option(
+            "--poll-interval", help="Seconds before the first poll, doubled up to 60 (xai-batch)."
+        ),
+    ] = 2.0,
 ) -> None:
     """Ask the same question about many images, writing one JSONL line per image."""
     with _reporting():
@@ -659,6 +696,15 @@ def batch(
             max_cost=max_cost,
         )
         mode = output_mode(resume=resume, overwrite=overwrite, retry_failed=retry_failed)
+        xai_batch = engine is Engine.xai_batch
+        options = XaiBatchOptions(chunk_bytes=chunk_bytes, poll_interval=poll_interval)
+        if cancel:
+            if not xai_batch or out is None:
+                raise RequestValidationError("--cancel needs --engine xai-batch and --out")
+            with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
+                client = ClientSettings(to.api_key, to.base_url, timeout, max_retries, api.value)
+                cancel_xai_batch(out, client)
+            return
         items = resolve_inputs(paths)
         if dry_run:
             todo = items
@@ -666,14 +712,20 @@ def batch(
                 todo = BatchOutput(out, mode, read_results(out)).todo(items)
             with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
                 client = ClientSettings(to.api_key, to.base_url, timeout, max_retries, api.value)
-                print_estimate(estimate_batch(todo, settings, client), settings)
+                found = estimate_batch(todo, settings, client)
+                print_estimate(at_batch_prices(found) if xai_batch else found, settings)
+                if xai_batch:
+                    typer.echo("prices: xAI's Batch API (half the standard prices)")
             return
         if out is None:
             raise RequestValidationError("--out is required (the results file), unless --dry-run")
         output = open_output(out, mode, items)
         with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
             client = ClientSettings(to.api_key, to.base_url, timeout, max_retries, api.value)
-            run = run_local(items, output, settings, client)
+            if xai_batch:
+                run = run_xai_batch(items, output, settings, client, options)
+            else:
+                run = run_local(items, output, settings, client)
         summary = summarise(items, out)
         print_summary(summary, run, output)
         if report_path is not None:
