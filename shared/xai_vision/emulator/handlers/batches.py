@@ -6,12 +6,13 @@ Each added request is answered like a live chat completions request: the same ch
 (:func:`~xai_vision.emulator.checks.check_chat_request`; a rejection becomes the request's error
 result) and the same answer (:func:`~xai_vision.emulator.answers.build_answer`,
 :func:`~xai_vision.emulator.handlers.chat_completions.completion_body`), billed at batch prices
-(half). A worker per batch answers its queue in order, each request no earlier than the
-processing delay (``EmulatorSettings.batch_delay``, or the ``set_batch_delay`` control) after
-it was added; ``fail_batch_requests`` makes chosen requests finish with an error. An add-requests
-body over ``EmulatorSettings.batch_max_request_bytes`` (xAI's 25,000,000) is a 413; an id already
-in the batch a 400; a model in ``EmulatorSettings.batch_refused_models`` a 400 "not supported for
-batch processing", before anything is queued.
+(half). Injected faults and latency apply as on the answering endpoints. A worker per batch
+answers its queue in order, each request no earlier than the processing delay
+(``EmulatorSettings.batch_delay``, or the ``set_batch_delay`` control) after it was added;
+``fail_batch_requests`` makes chosen requests finish with an error. An add-requests body over
+``EmulatorSettings.batch_max_request_bytes`` (xAI's 25,000,000) is a 413; an id already in the
+batch a 400; a model in ``EmulatorSettings.batch_refused_models`` a 400 "not supported for batch
+processing", before anything is queued.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ from xai_vision.emulator.answers import build_answer
 from xai_vision.emulator.catalog import resolve_model
 from xai_vision.emulator.checks import DESERIALIZE, check_chat_request
 from xai_vision.emulator.handlers import HandlerContext
-from xai_vision.emulator.handlers.answering import request_json
+from xai_vision.emulator.handlers.answering import inject_request_faults, request_json
 from xai_vision.emulator.handlers.chat_completions import completion_body
 from xai_vision.emulator.http11 import Exchange, HTTPRequest
 from xai_vision.emulator.response_store import owner_of
@@ -86,6 +87,8 @@ async def create_batch(
     context: HandlerContext, exchange: Exchange, params: Mapping[str, str]
 ) -> None:
     """``POST /v1/batches {"name"}``: a new empty batch."""
+    if not await inject_request_faults(context, exchange):
+        return
     body = request_json(exchange.request)
     if not isinstance(body, dict) or not isinstance(body.get("name", ""), str):
         raise Rejection(422, f"{DESERIALIZE}: expected an object with a string `name`")
@@ -97,6 +100,8 @@ async def list_batches(
     context: HandlerContext, exchange: Exchange, params: Mapping[str, str]
 ) -> None:
     """``GET /v1/batches``: the key's batches, newest first, a page at a time."""
+    if not await inject_request_faults(context, exchange):
+        return
     query = _query(exchange.request)
     start, size = _offset(query), _page_size(query)
     found = context.state.batches.listing(_owner(exchange.request))
@@ -108,6 +113,8 @@ async def list_batches(
 
 async def get_batch(context: HandlerContext, exchange: Exchange, params: Mapping[str, str]) -> None:
     """``GET /v1/batches/{batch_id}``: the batch object with its state counts."""
+    if not await inject_request_faults(context, exchange):
+        return
     found = context.state.batches.get(_owner(exchange.request), params["batch_id"])
     if found is None:
         raise _unknown(params["batch_id"])
@@ -118,6 +125,8 @@ async def cancel_batch(
     context: HandlerContext, exchange: Exchange, params: Mapping[str, str]
 ) -> None:
     """``POST /v1/batches/{batch_id}:cancel``: waiting requests are cancelled."""
+    if not await inject_request_faults(context, exchange):
+        return
     found = context.state.batches.cancel(_owner(exchange.request), params["batch_id"])
     if found is None:
         raise _unknown(params["batch_id"])
@@ -129,6 +138,8 @@ async def get_results(
 ) -> None:
     """``GET /v1/batches/{batch_id}/results``: finished results in the order they finished;
     a null ``pagination_token`` when no more have finished yet."""
+    if not await inject_request_faults(context, exchange):
+        return
     query = _query(exchange.request)
     start, size = _offset(query), _page_size(query)
     found = context.state.batches.results(_owner(exchange.request), params["batch_id"], start, size)
@@ -174,6 +185,8 @@ async def add_requests(
     context: HandlerContext, exchange: Exchange, params: Mapping[str, str]
 ) -> None:
     """``POST /v1/batches/{batch_id}/requests``: queue the requests (all or none)."""
+    if not await inject_request_faults(context, exchange):
+        return
     limit = context.settings.batch_max_request_bytes
     if len(exchange.request.body) > limit:
         raise Rejection(
@@ -199,9 +212,13 @@ async def _work(context: HandlerContext, batch_id: str) -> None:
     """Answer the batch's queue in order, each request once its delay has passed."""
     store = context.state.batches
     while (pending := store.next_pending(batch_id)) is not None:
-        due = pending.added_at + store.current_delay(context.settings.batch_delay)
-        if (wait := due - time.time()) > 0:
-            await asyncio.sleep(wait)
+        # The delay may change meanwhile (set_batch_delay): look again every 50 ms.
+        while (
+            wait := pending.added_at
+            + store.current_delay(context.settings.batch_delay)
+            - time.time()
+        ) > 0:
+            await asyncio.sleep(min(wait, 0.05))
         store.finish(
             batch_id, pending, await _answer(context, pending.batch_request_id, pending.body)
         )
