@@ -214,6 +214,24 @@ def _check_id(batch_request_id: str) -> None:
         )
 
 
+def _joined(parts: tuple[bytes | str, ...]) -> tuple[bytes | str, ...]:
+    """``parts`` with each run of JSON bytes joined into one exactly sized object (the
+    encoder's output may keep a larger buffer: kilobytes per small body, held per entry)."""
+    joined: list[bytes | str] = []
+    run: list[bytes] = []
+    for part in parts:
+        if isinstance(part, bytes):
+            run.append(part)
+            continue
+        if run:
+            joined.append(b"".join(run))
+            run = []
+        joined.append(part)
+    if run:
+        joined.append(b"".join(run))
+    return tuple(joined)
+
+
 def batch_request_entry(
     batch_request_id: str, request: ChatRequest, *, max_bytes: int = MAX_ADD_REQUESTS_BYTES
 ) -> BatchRequestEntry:
@@ -228,7 +246,7 @@ def batch_request_entry(
         + b',"batch_request":{"chat_get_completion":'
     )
     entry = BatchRequestEntry(
-        batch_request_id, (head, *body.parts, b"}}"), len(head) + body.length + 2
+        batch_request_id, _joined((head, *body.parts, b"}}")), len(head) + body.length + 2
     )
     if entry.length + len(_CHUNK_HEAD) + len(_CHUNK_TAIL) > max_bytes:
         raise RequestValidationError(
@@ -247,32 +265,62 @@ def chunk_entries(
     """
     if max_bytes < len(_CHUNK_HEAD) + len(_CHUNK_TAIL) + 1:
         raise RequestValidationError(f"max_bytes={max_bytes} is too small for any request")
-    parts: list[bytes | str] = [_CHUNK_HEAD]
+    empty = len(_CHUNK_HEAD) + len(_CHUNK_TAIL)
+    body = _ChunkBody()
     ids: list[str] = []
-    length = len(_CHUNK_HEAD) + len(_CHUNK_TAIL)
-
-    def chunk() -> BatchChunk:
-        return BatchChunk(tuple(ids), RequestBody((*parts, _CHUNK_TAIL), length))
-
+    length = empty
     for entry in entries:
-        needed = entry.length + (1 if ids else 0)
-        if len(_CHUNK_HEAD) + len(_CHUNK_TAIL) + entry.length > max_bytes:
+        if empty + entry.length > max_bytes:
             raise RequestValidationError(
                 f"batch request {entry.batch_request_id}: its body is {entry.length:,} bytes, "
                 f"more than one add-requests call may carry ({max_bytes:,} bytes)"
             )
-        if ids and length + needed > max_bytes:
-            yield chunk()
-            parts, ids = [_CHUNK_HEAD], []
-            length = len(_CHUNK_HEAD) + len(_CHUNK_TAIL)
-            needed = entry.length
+        if ids and length + 1 + entry.length > max_bytes:
+            yield BatchChunk(tuple(ids), body.finish(length))
+            body, ids, length = _ChunkBody(), [], empty
         if ids:
-            parts.append(b",")
-        parts.extend(entry.parts)
+            body.add(b",")
+            length += 1
+        for part in entry.parts:
+            body.add(part)
         ids.append(entry.batch_request_id)
-        length += needed
+        length += entry.length
     if ids:
-        yield chunk()
+        yield BatchChunk(tuple(ids), body.finish(length))
+
+
+#: JSON text gathered into one piece before it joins a chunk's parts: fewer, larger writes.
+_PIECE_BYTES: Final = 1024 * 1024
+
+
+class _ChunkBody:
+    """The parts of one add-requests body: small JSON pieces joined into pieces of about
+    ``_PIECE_BYTES`` (many tiny writes are slow to send), long strings (big images) kept apart."""
+
+    def __init__(self) -> None:
+        self.parts: list[bytes | str] = []
+        self._run: list[bytes] = [_CHUNK_HEAD]
+        self._run_bytes = len(_CHUNK_HEAD)
+
+    def add(self, part: bytes | str) -> None:
+        if isinstance(part, str):
+            self._flush()
+            self.parts.append(part)
+            return
+        self._run.append(part)
+        self._run_bytes += len(part)
+        if self._run_bytes >= _PIECE_BYTES:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._run:
+            self.parts.append(b"".join(self._run))
+            self._run, self._run_bytes = [], 0
+
+    def finish(self, length: int) -> RequestBody:
+        self.add(_CHUNK_TAIL)
+        self._flush()
+        return RequestBody(tuple(self.parts), length)
 
 
 def chunk_requests(
