@@ -113,22 +113,21 @@ def test_every_image_answered_exits_0_and_per_request_failures_become_error_line
 
 
 @pytest.mark.parametrize(
-    ("extra", "emulator_args", "expected"),
-    [
-        (("--model", "grok-never-was"), {}, ExitCode.FAILED),
-        ((), {"valid_keys": ["some-other-key"]}, ExitCode.FAILED),
-    ],
+    ("extra", "emulator_args"),
+    [(("--model", "grok-never-was"), {}), ((), {"valid_keys": ["some-other-key"]})],
     ids=["model xAI does not know", "key xAI refuses"],
 )
-def test_preflight_stops_before_anything_is_created(
-    tmp_path: Path, extra: tuple[str, ...], emulator_args: dict[str, object], expected: int
+def test_preflight_stops_before_anything_is_created_with_the_local_engines_exit_code(
+    tmp_path: Path, extra: tuple[str, ...], emulator_args: dict[str, object]
 ) -> None:
     write_images(tmp_path / "imgs", 2)
     out = tmp_path / "out.jsonl"
     with Emulator(**emulator_args) as emulator:  # type: ignore[arg-type]
-        result = runner.invoke(app, _args(emulator, tmp_path / "imgs", out, *extra))
+        args = _args(emulator, tmp_path / "imgs", out, *extra)
+        result = runner.invoke(app, args)
         paths = [r.path for r in emulator.requests]
-    assert result.exit_code == expected, result.output
+        local = runner.invoke(app, [*args[: args.index("--engine")], *extra, "--overwrite"])
+    assert result.exit_code == local.exit_code == ExitCode.FAILED, result.output
     assert paths == [f"/v1/models/{extra[1] if extra else 'grok-4-fast-non-reasoning'}"]
     assert not state_path(out).exists()
 
