@@ -838,7 +838,9 @@ class AsyncXAIClient(_BaseClient):
         """``POST`` a JSON body already encoded in pieces (never joined) and return its JSON."""
         url = self._api_url(path)
         headers = self._body_headers(body)
-        response = await self._send("POST", url, body.acontent, headers, max_retries)
+        # Always as pieces: httpx keeps a bytes body on its request, which a reference cycle of
+        # its response holds until the garbage collector runs (chunk after chunk of a batch).
+        response = await self._send("POST", url, body.aiter_bytes, headers, max_retries)
         return self._parse_json(response, url)
 
     @property
@@ -1215,7 +1217,9 @@ class XAIClient(_BaseClient):
         """``POST`` a JSON body already encoded in pieces (never joined) and return its JSON."""
         url = self._api_url(path)
         headers = self._body_headers(body)
-        response = self._send("POST", url, body.content, headers, max_retries)
+        # Always as pieces: httpx keeps a bytes body on its request, which a reference cycle of
+        # its response holds until the garbage collector runs (chunk after chunk of a batch).
+        response = self._send("POST", url, body.iter_bytes, headers, max_retries)
         return self._parse_json(response, url)
 
     @property
