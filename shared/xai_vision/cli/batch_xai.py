@@ -381,6 +381,7 @@ def _submit(job: _Job) -> None:
         state.added += len(chunk.ids)
         state.save(out)
         added += len(chunk.ids)
+        del chunk  # sent: let it go before the next one is built (one chunk held, not two)
         console.print(f"batch {state.batch_id}: {added} requests added ({len(todo)} images to add)")
 
 
