@@ -18,7 +18,8 @@ without a second batch, a request added twice or a line written twice:
   on resume the batch's ``num_requests`` says whether the last chunk arrived.
 
 Lines already in ``--out`` are never written again (results are matched by id). Both files are
-removed once every result of the batch is written.
+removed once every result of the batch is written. ``--retry-failed`` sends the images whose
+line holds an error in a new batch; their new lines replace the old ones when the run ends.
 """
 
 from __future__ import annotations
@@ -233,10 +234,6 @@ def run_xai_batch(
     the result. A fatal error (key refused, unknown model, a model refused for batches)
     propagates."""
     options = options or XaiBatchOptions()
-    if output.mode is OutputMode.RETRY_FAILED:
-        raise RequestValidationError(
-            "--retry-failed sends images again one by one: use it with --engine local"
-        )
     out = output.path
     state = XaiBatchState.load(out)
     if state is not None and output.mode is OutputMode.OVERWRITE:
@@ -254,10 +251,12 @@ def run_xai_batch(
         )
     run = BatchRun(todo=output.todo(items))
     console = stderr_console()
-    console.print(
-        f"{_images(len(items))}: {len(items) - len(run.todo)} already in {out}, "
-        f"{len(run.todo)} to do (xAI Batch API: half the standard prices)"
+    doing = (
+        f"{len(run.todo)} with an error line to try again"
+        if output.mode is OutputMode.RETRY_FAILED
+        else f"{len(items) - len(run.todo)} already in {out}, {len(run.todo)} to do"
     )
+    console.print(f"{_images(len(items))}: {doing} (xAI Batch API: half the standard prices)")
     with _client(client_settings) as client, output.writing() as write:
         job = _Job(
             client=client,
@@ -265,7 +264,8 @@ def run_xai_batch(
             state=state
             or XaiBatchState(name=f"xai-vision-{secrets.token_hex(8)}", model=settings.model),
             items={item.id: item for item in items},
-            written=set(output.before.results),
+            # With --retry-failed the error lines are to be replaced: not yet written.
+            written=set(output.before.results) - {item.id for item in run.todo},
             write=write,
             run=run,
             settings=settings,

@@ -275,15 +275,12 @@ def test_usage_errors_exit_2(tmp_path: Path) -> None:
         nothing_to_cancel = runner.invoke(
             app, [*_args(emulator, tmp_path / "imgs", out), "--cancel"]
         )
-        out.write_text("")
-        retry = runner.invoke(app, [*_args(emulator, tmp_path / "imgs", out), "--retry-failed"])
         small = runner.invoke(
             app, [*_args(emulator, tmp_path / "imgs", out), "--chunk-bytes", "10"]
         )
         sent = [r.path for r in emulator.requests]
     assert nothing_to_cancel.exit_code == ExitCode.USAGE
     assert "nothing to cancel" in nothing_to_cancel.output
-    assert retry.exit_code == ExitCode.USAGE and "--engine local" in retry.output
     assert small.exit_code == ExitCode.USAGE
     assert sent == []
 
@@ -302,3 +299,27 @@ def test_dry_run_estimates_at_half_the_standard_prices(tmp_path: Path) -> None:
 
     assert total(batch.output) == pytest.approx(total(local.output) / 2, rel=1e-3)
     assert "half the standard prices" in batch.output
+
+
+def test_retry_failed_sends_the_error_lines_again_in_a_new_batch(tmp_path: Path) -> None:
+    paths = write_images(tmp_path / "imgs", 4)
+    out = tmp_path / "out.jsonl"
+    failing = image_id(str(paths[1].resolve()))
+    with Emulator() as emulator:
+        emulator.fail_batch_requests([failing])
+        first = runner.invoke(app, _args(emulator, tmp_path / "imgs", out))
+        assert first.exit_code == ExitCode.FAILED, first.output
+        before = {
+            r["id"]: line
+            for r, line in zip(read_records(out), out.read_bytes().splitlines(), strict=True)
+        }
+        emulator.reset()  # the failure is gone
+        retry = runner.invoke(app, [*_args(emulator, tmp_path / "imgs", out), "--retry-failed"])
+        assert retry.exit_code == 0, retry.output
+        assert _added_ids(emulator) == [failing]
+    after = out.read_bytes().splitlines()
+    records = _assert_each_image_once(out, paths)
+    assert all(r["error"] is None for r in records)
+    for record, line in zip(records, after, strict=True):
+        if record["id"] != failing:
+            assert line == before[record["id"]], "other lines stay byte for byte"
