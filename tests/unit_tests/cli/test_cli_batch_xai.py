@@ -15,8 +15,9 @@ from cli_batch import cli_command, cli_env, interrupted_run, read_records, write
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
 from xai_vision.cli.batch import image_id
-from xai_vision.cli.batch_xai import ids_path, state_path
+from xai_vision.cli.batch_xai import XaiBatchState, ids_path, state_path
 from xai_vision.cli.output import ExitCode
+from xai_vision.client import XAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.emulator.catalog import EmulatedModel
 
@@ -323,3 +324,21 @@ def test_retry_failed_sends_the_error_lines_again_in_a_new_batch(tmp_path: Path)
     for record, line in zip(records, after, strict=True):
         if record["id"] != failing:
             assert line == before[record["id"]], "other lines stay byte for byte"
+
+
+def test_a_batch_created_but_not_recorded_is_found_by_its_name_on_resume(tmp_path: Path) -> None:
+    paths = write_images(tmp_path / "imgs", 3)
+    out = tmp_path / "out.jsonl"
+    with Emulator() as emulator:
+        # A run cut off between creating its batch and writing the batch's id down.
+        XaiBatchState(name="xai-vision-cut-off", model="grok-4-fast-non-reasoning").save(out)
+        with XAIClient(api_key=KEY, base_url=emulator.base_url, timeout=10) as client:
+            orphan = client.batches.create("xai-vision-cut-off").batch_id
+        result = runner.invoke(app, [*_args(emulator, tmp_path / "imgs", out), "--resume"])
+        assert result.exit_code == 0, result.output
+        assert _created(emulator) == 1
+        added_to = {
+            r.path for r in emulator.requests if r.method == "POST" and r.path.endswith("/requests")
+        }
+    assert added_to == {f"/v1/batches/{orphan}/requests"}
+    _assert_each_image_once(out, paths)
