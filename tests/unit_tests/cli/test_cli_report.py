@@ -7,6 +7,7 @@ import json
 import re
 from pathlib import Path
 
+import pytest
 from PIL import Image
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
@@ -26,12 +27,19 @@ def _folder(path: Path) -> Path:
     return path
 
 
-def _batch(emulator: Emulator, folder: Path, out: Path) -> None:
+#: Every batch engine's options on this machine (each writes the one results contract).
+ENGINES = {
+    "local": [],
+    "xai-batch": ["--engine", "xai-batch", "--poll-interval", "0.05"],
+}
+
+
+def _batch(emulator: Emulator, folder: Path, out: Path, engine: str = "local") -> None:
     result = runner.invoke(
         app,
         [
             "batch", str(folder), "-p", "What colour?", "--out", str(out),
-            "--base-url", emulator.base_url, "--api-key", emulator.api_key,
+            "--base-url", emulator.base_url, "--api-key", emulator.api_key, *ENGINES[engine],
         ],
     )  # fmt: skip
     assert result.exit_code == ExitCode.FAILED, result.output  # broken.png failed
@@ -42,11 +50,12 @@ def _cards(html: str) -> list[tuple[str, str]]:
                       r'data-status="(\w+)"', html)  # fmt: skip
 
 
+@pytest.mark.parametrize("engine", ENGINES)
 def test_report_of_a_real_batch_shows_every_line_with_its_totals(
-    xai_emulator: Emulator, tmp_path: Path
+    xai_emulator: Emulator, tmp_path: Path, engine: str
 ) -> None:
     out = tmp_path / "results.jsonl"
-    _batch(xai_emulator, _folder(tmp_path / "imgs"), out)
+    _batch(xai_emulator, _folder(tmp_path / "imgs"), out, engine)
     records = [json.loads(line) for line in out.read_text().splitlines()]
 
     result = runner.invoke(app, ["report", str(out)])
