@@ -1,9 +1,9 @@
 """The exception hierarchy shared by the core and both adapters.
 
 Every error this package raises derives from :class:`XAIVisionError`. Input problems
-(:class:`ImageError`, :class:`RequestValidationError`) are raised before any request is
-sent; :class:`APIError` subclasses carry what xAI answered; transport failures are
-:class:`APIConnectionError`. Messages never contain the API key.
+(:class:`ImageError`, :class:`DocumentError`, :class:`RequestValidationError`) are raised
+before any request is sent; :class:`APIError` subclasses carry what xAI answered; transport
+failures are :class:`APIConnectionError`. Messages never contain the API key.
 """
 
 from __future__ import annotations
@@ -43,6 +43,32 @@ class UnsupportedImageFormatError(ImageError):
 
 class ImageTooLargeError(ImageError):
     """An image over a limit (bytes, pixels, decompression-bomb guard) under the strict policy."""
+
+
+class DocumentError(XAIVisionError, ValueError):
+    """A document (PDF) could not be used; names the document and the reason. Raised before
+    anything is uploaded or sent."""
+
+    def __init__(self, reason: str, *, source: str = "<document>") -> None:
+        self.reason = reason
+        self.source = source
+        super().__init__(f"document ({source}): {reason}")
+
+
+class DocumentSourceError(DocumentError):
+    """The source itself is unusable: missing path, bad URL scheme, malformed base64."""
+
+
+class DocumentDecodeError(DocumentError):
+    """The bytes are not a readable PDF: not a PDF at all, empty, truncated or corrupt."""
+
+
+class EncryptedDocumentError(DocumentError):
+    """A password-protected PDF: neither xAI nor the page renderer can read it."""
+
+
+class DocumentTooLargeError(DocumentError):
+    """A document over xAI's file size limit (48,000,000 bytes)."""
 
 
 class TooManyImagesError(XAIVisionError, ValueError):

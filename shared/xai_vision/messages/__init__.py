@@ -1,7 +1,7 @@
 """xAI wire messages and the request: plain dicts, built and checked by the functions here.
 
-Builders return exactly the JSON shapes xAI takes (``text`` and ``image_url`` parts, in any
-order, any number of images, in every role: xAI's ``Message`` schema gives system, user,
+Builders return exactly the JSON shapes xAI takes (``text``, ``image_url`` and ``file`` parts, in
+any order, any number of images, in every role: xAI's ``Message`` schema gives system, user,
 assistant and tool messages the same content type). :class:`ImageCollector` numbers a
 request's images and enforces the per-request limit; :class:`ChatRequest` is the frozen,
 validated request an endpoint serialises. Nothing here knows about HTTP or a particular endpoint.
@@ -15,10 +15,13 @@ One module per job: :mod:`.parts` (content parts, :class:`ImageCollector`), :mod
 from xai_vision.messages.parts import (
     ContentInput,
     ContentPart,
+    FilePart,
+    FileRef,
     ImageCollector,
     ImagePart,
     ImageURL,
     TextPart,
+    file_part,
     image_part,
     text_part,
 )
@@ -58,6 +61,8 @@ __all__ = [
     "ChatRequest",
     "ContentInput",
     "ContentPart",
+    "FilePart",
+    "FileRef",
     "ImageCollector",
     "ImagePart",
     "ImageURL",
@@ -70,6 +75,7 @@ __all__ = [
     "WireToolCall",
     "assistant_message",
     "estimate_prompt_tokens",
+    "file_part",
     "function_tool",
     "image_part",
     "json_schema_response_format",
