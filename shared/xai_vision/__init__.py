@@ -11,6 +11,7 @@ from xai_vision.errors import (
     BadRequestError,
     ConflictError,
     ContextOverflowError,
+    FileTooLargeError,
     ImageDecodeError,
     ImageError,
     ImageSourceError,
@@ -35,6 +36,7 @@ from xai_vision.errors import (
     UnsupportedMediaTypeError,
     XAIVisionError,
 )
+from xai_vision.files import FileDeleted, FileIdCache, FileObject
 from xai_vision.images import (
     ImageOptions,
     ImageSource,
@@ -90,6 +92,10 @@ __all__ = [
     "ContextOverflowError",
     "CostEstimate",
     "Endpoint",
+    "FileDeleted",
+    "FileIdCache",
+    "FileObject",
+    "FileTooLargeError",
     "ImageCollector",
     "ImageDecodeError",
     "ImageError",
