@@ -25,6 +25,7 @@ from xai_vision.errors import (
     DocumentSourceError,
     DocumentTooLargeError,
     EncryptedDocumentError,
+    FileTooLargeError,
     ImageDecodeError,
     ImageError,
     ImageSourceError,
@@ -49,6 +50,7 @@ from xai_vision.errors import (
     UnsupportedMediaTypeError,
     XAIVisionError,
 )
+from xai_vision.files import FileDeleted, FileIdCache, FileObject
 from xai_vision.images import (
     ImageOptions,
     ImageSource,
@@ -112,6 +114,10 @@ __all__ = [
     "DocumentTooLargeError",
     "EncryptedDocumentError",
     "Endpoint",
+    "FileDeleted",
+    "FileIdCache",
+    "FileObject",
+    "FileTooLargeError",
     "ImageCollector",
     "ImageDecodeError",
     "ImageError",

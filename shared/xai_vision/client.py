@@ -60,6 +60,7 @@ from xai_vision.errors import (
     XAIVisionError,
     error_class_for_status,
 )
+from xai_vision.files import AsyncFiles, FileIdCache, Files, resolve_file_cache
 from xai_vision.live import (
     LanguageModels,
     LiveFacts,
@@ -257,8 +258,10 @@ class _BaseClient:
         endpoint: Endpoint | None,
         retry_policy: RetryPolicy | None,
         live_facts: LiveFacts | bool,
+        file_cache: FileIdCache | str | os.PathLike[str] | None = None,
     ) -> None:
         self._api_key = _resolve_key(api_key)
+        self._file_cache = resolve_file_cache(file_cache)
         self._base_url = _resolve_base_url(base_url)
         if live_facts is True:
             key = self._api_key.get_secret_value() if self._api_key is not None else None
@@ -327,6 +330,12 @@ class _BaseClient:
         """xAI's model list and token counts as this client caches them (None: turned off,
         the built-in facts and estimates only)."""
         return self._live
+
+    @property
+    def file_cache(self) -> FileIdCache:
+        """The ids of bytes already uploaded (``files.file_id_for``): in memory, and on disk
+        when the client was given ``file_cache=<path>``."""
+        return self._file_cache
 
     def __repr__(self) -> str:
         key = "set" if self._api_key is not None else "unset"
@@ -619,6 +628,8 @@ class AsyncXAIClient(_BaseClient):
     Owns one ``httpx.AsyncClient`` per event loop (built on first use in that loop) unless
     ``http_client`` is given, which is then used as-is and never closed by this client.
     ``sleep`` replaces :func:`asyncio.sleep` between retries (tests make it instant).
+    ``file_cache`` (a path, or a shared :class:`~xai_vision.files.FileIdCache`) keeps the ids
+    of ``files.file_id_for`` across processes.
     """
 
     def __init__(
@@ -634,6 +645,7 @@ class AsyncXAIClient(_BaseClient):
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         live_facts: LiveFacts | bool = True,
+        file_cache: FileIdCache | str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -644,7 +656,9 @@ class AsyncXAIClient(_BaseClient):
             endpoint=endpoint,
             retry_policy=retry_policy,
             live_facts=live_facts,
+            file_cache=file_cache,
         )
+        self._files: AsyncFiles | None = None
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise RequestValidationError(
                 f"http_client has type {type(http_client).__name__}: expected httpx.AsyncClient"
@@ -667,6 +681,14 @@ class AsyncXAIClient(_BaseClient):
             self._owned_loop = loop
             self._gate = asyncio.Semaphore(_MAX_CONNECTIONS)
         return self._owned
+
+    @property
+    def files(self) -> AsyncFiles:
+        """xAI's Files API on this client, as coroutines: upload, list, get, content,
+        delete, file_id_for (:class:`~xai_vision.files.AsyncFiles`)."""
+        if self._files is None:
+            self._files = AsyncFiles(self, self._file_cache)
+        return self._files
 
     def _slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
         """Admission to the owned pool: callers over its size wait here, in O(1).
@@ -960,6 +982,8 @@ class XAIClient(_BaseClient):
     as-is and never closed here); the async methods use an :class:`AsyncXAIClient` built on
     first use with the same settings (``async_http_client`` is injected into it).
     ``sleep`` / ``async_sleep`` replace the waits between retries (tests make them instant).
+    ``file_cache`` (a path, or a shared :class:`~xai_vision.files.FileIdCache`) keeps the ids
+    of ``files.file_id_for`` across processes; the async twin shares this client's cache.
     """
 
     def __init__(
@@ -977,6 +1001,7 @@ class XAIClient(_BaseClient):
         sleep: Callable[[float], None] | None = None,
         async_sleep: Callable[[float], Awaitable[None]] | None = None,
         live_facts: LiveFacts | bool = True,
+        file_cache: FileIdCache | str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -987,7 +1012,9 @@ class XAIClient(_BaseClient):
             endpoint=endpoint,
             retry_policy=retry_policy,
             live_facts=live_facts,
+            file_cache=file_cache,
         )
+        self._files: Files | None = None
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise RequestValidationError(
                 f"http_client has type {type(http_client).__name__}: expected httpx.Client"
@@ -1034,7 +1061,17 @@ class XAIClient(_BaseClient):
             retry_policy=self._retry,
             sleep=self._async_sleep,
             live_facts=self._live if self._live is not None else False,
+            file_cache=self._file_cache,
         )
+
+    @property
+    def files(self) -> Files:
+        """xAI's Files API on this client: upload, list, get, content, delete, file_id_for
+        (:class:`~xai_vision.files.Files`; the async twin's is ``async_client.files``)."""
+        with self._lock:
+            if self._files is None:
+                self._files = Files(self, self._file_cache)
+            return self._files
 
     def create(self, request: ChatRequest) -> ChatCompletion:
         """Send ``request`` and return the whole answer (retrying what is retryable).

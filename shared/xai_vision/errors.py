@@ -79,6 +79,18 @@ class RequestValidationError(XAIVisionError, ValueError):
     """A request parameter or message is invalid; raised before anything is sent."""
 
 
+class FileTooLargeError(RequestValidationError):
+    """A file for the Files API over xAI's size limit; raised before anything is sent."""
+
+    def __init__(self, source: str, size: int, limit: int) -> None:
+        self.source = source
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"file {source}: {size:,} bytes is over the Files API limit of {limit:,} bytes"
+        )
+
+
 class NoToolCallError(XAIVisionError, ValueError):
     """An answer that had to call a tool called none (e.g. a function-calling program)."""
 

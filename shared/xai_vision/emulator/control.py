@@ -46,6 +46,7 @@ CONTROL_OPERATIONS: Mapping[str, Operation] = MappingProxyType(
         "set_fault_rate": lambda state, args: state.faults.set_fault_rate(**args),
         "fault_counts": lambda state, args: state.faults.fault_counts(),
         "fail_model_endpoints": lambda state, args: state.fail_model_endpoints(**args),
+        "forget_file": lambda state, args: state.files.forget(**args),
     }
 )
 

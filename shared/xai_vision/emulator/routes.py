@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from xai_vision.emulator.handlers import (
     Handler,
     chat_completions,
+    files,
     language_models,
     models,
     responses,
@@ -63,6 +64,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/language-models", language_models.list_language_models),
     Route("GET", "/v1/language-models/{model_id:path}", language_models.get_language_model),
     Route("POST", "/v1/tokenize-text", tokenize_text.handle),
+    Route("POST", "/v1/files", files.upload_file),
+    Route("GET", "/v1/files", files.list_files),
+    Route("GET", "/v1/files/{file_id}", files.get_file),
+    Route("DELETE", "/v1/files/{file_id}", files.delete_file),
+    Route("GET", "/v1/files/{file_id}/content", files.get_file_content),
 )
 
 
