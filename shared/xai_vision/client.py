@@ -40,6 +40,7 @@ from pydantic import SecretStr
 
 from xai_vision import _json
 from xai_vision.catalog import model_facts
+from xai_vision.documents import PDF_MIME_TYPE
 from xai_vision.endpoints import (
     STREAM_DONE,
     ChatCompletionsEndpoint,
@@ -384,6 +385,13 @@ class _BaseClient:
 
     # ---------------------------------------------------------------- request plumbing
 
+    def _uploads_documents(self, request: ChatRequest) -> bool:
+        """Whether inline PDFs must go through the Files API first (chat completions' ``file``
+        part takes only ``file_id`` or ``url``; responses takes inline ``file_data``)."""
+        return isinstance(self._endpoint, ChatCompletionsEndpoint) and (
+            request.has_inline_documents()
+        )
+
     def _auth_headers(
         self, request: ChatRequest, body: RequestBody, *, stream: bool
     ) -> dict[str, str]:
@@ -706,6 +714,7 @@ class AsyncXAIClient(_BaseClient):
         raises RequestValidationError before anything is sent.
         """
         await self._check_live(request)
+        request = await self._with_uploaded_documents(request)
         body = self._endpoint.build_body(request)
         headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
@@ -887,10 +896,39 @@ class AsyncXAIClient(_BaseClient):
         stream is complete at ``[DONE]`` or, if the body ends without it, at a finish_reason
         (the usage chunk may then be missing).
         """
+        if self._uploads_documents(request):
+            return self._stream_after_upload(request, include_usage)
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
         headers = self._auth_headers(request, body, stream=True)
         self._log_request(request, body, stream=True)
         return self._stream(request, body, headers)
+
+    async def _with_uploaded_documents(self, request: ChatRequest) -> ChatRequest:
+        """``request`` with its inline PDFs uploaded (by ``files.file_id_for``) when needed."""
+        if not self._uploads_documents(request):
+            return request
+
+        async def upload(data: bytes, filename: str) -> str:
+            return await self.files.file_id_for(data, filename, mime_type=PDF_MIME_TYPE)
+
+        return await request.awith_uploaded_documents(upload)
+
+    async def _stream_after_upload(
+        self, request: ChatRequest, include_usage: bool
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        await self._check_live(request)  # before the upload: a refused request sends nothing
+        request = await self._with_uploaded_documents(request)
+        body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
+        headers = self._auth_headers(request, body, stream=True)
+        self._log_request(request, body, stream=True)
+        chunks = cast(
+            AsyncGenerator[ChatCompletionChunk, None], self._stream(request, body, headers)
+        )
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await chunks.aclose()
 
     async def _stream(
         self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
@@ -1082,6 +1120,7 @@ class XAIClient(_BaseClient):
         its cost: xAI's, or computed from xAI's listed prices (``cost_computed``).
         """
         self._check_live(request)
+        request = self._with_uploaded_documents(request)
         body = self._endpoint.build_body(request)
         headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
@@ -1089,6 +1128,14 @@ class XAIClient(_BaseClient):
         completion = self._parse_json_response(response, request)
         usage = self._priced(completion.usage, completion.model or request.model)
         return cast(ChatCompletion, self._with_usage(completion, usage))
+
+    def _with_uploaded_documents(self, request: ChatRequest) -> ChatRequest:
+        """``request`` with its inline PDFs uploaded (by ``files.file_id_for``) when needed."""
+        if not self._uploads_documents(request):
+            return request
+        return request.with_uploaded_documents(
+            lambda data, filename: self.files.file_id_for(data, filename, mime_type=PDF_MIME_TYPE)
+        )
 
     # ---------------------------------------------------------------- model facts, tokens, cost
 
@@ -1258,6 +1305,7 @@ class XAIClient(_BaseClient):
         (the usage chunk may then be missing).
         """
         self._check_live(request)
+        request = self._with_uploaded_documents(request)
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
         headers = self._auth_headers(request, body, stream=True)
         self._log_request(request, body, stream=True)

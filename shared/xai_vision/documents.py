@@ -226,10 +226,10 @@ def prepare_document(
     found = _read(source)
     if isinstance(found, str):
         return PreparedDocument(found, _filename(found.split("?")[0], filename), url=found)
-    pages = check_pdf(found.data, found.label)
-    return PreparedDocument(
-        found.label, _filename(found.label, filename), data=found.data, page_count=pages
-    )
+    name = _filename(found.label, filename)
+    label = found.label if filename is None else name
+    pages = check_pdf(found.data, label)
+    return PreparedDocument(label, name, data=found.data, page_count=pages)
 
 
 def page_numbers(pages: str | Sequence[int] | None, page_count: int, *, source: str) -> list[int]:
