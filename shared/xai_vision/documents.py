@@ -209,10 +209,13 @@ def prepare_document(
     *,
     file_id: str | None = None,
     filename: str | None = None,
+    label: str | None = None,
 ) -> PreparedDocument:
     """A PDF from ``source`` (checked with PDFium now) or a reference to an uploaded ``file_id``.
 
-    An http(s) URL is kept as it is (xAI fetches it; nothing is downloaded here). Raises a
+    ``filename`` is the name xAI sees; ``label`` names the document in errors (default: the
+    filename, else the path or ``bytes[N]``). An http(s) URL is kept as it is (xAI fetches it;
+    nothing is downloaded here). Raises a
     :class:`~xai_vision.errors.DocumentError` subclass naming the document before anything is
     sent; ImportError naming the ``pdf`` extra when pypdfium2 is missing (inline PDFs only).
     """
@@ -227,9 +230,9 @@ def prepare_document(
     if isinstance(found, str):
         return PreparedDocument(found, _filename(found.split("?")[0], filename), url=found)
     name = _filename(found.label, filename)
-    label = found.label if filename is None else name
-    pages = check_pdf(found.data, label)
-    return PreparedDocument(label, name, data=found.data, page_count=pages)
+    shown = label or (found.label if filename is None else name)
+    pages = check_pdf(found.data, shown)
+    return PreparedDocument(shown, name, data=found.data, page_count=pages)
 
 
 def page_numbers(pages: str | Sequence[int] | None, page_count: int, *, source: str) -> list[int]:
@@ -338,9 +341,12 @@ async def aprepare_document(
     *,
     file_id: str | None = None,
     filename: str | None = None,
+    label: str | None = None,
 ) -> PreparedDocument:
     """:func:`prepare_document` in a worker thread, so the event loop never waits on PDFium."""
-    return await _in_thread(lambda: prepare_document(source, file_id=file_id, filename=filename))
+    return await _in_thread(
+        lambda: prepare_document(source, file_id=file_id, filename=filename, label=label)
+    )
 
 
 async def arender_pages(

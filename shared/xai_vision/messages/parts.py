@@ -12,7 +12,7 @@ from typing import Literal, TypeAlias, cast
 from typing_extensions import NotRequired, TypedDict
 
 from xai_vision._base64 import b64decode_strict, b64encode_str
-from xai_vision.documents import PreparedDocument, check_pdf
+from xai_vision.documents import DocumentOptions, PreparedDocument, check_pdf, render_pages
 from xai_vision.errors import DocumentSourceError, RequestValidationError, TooManyImagesError
 from xai_vision.images import (
     ImageOptions,
@@ -153,6 +153,25 @@ class ImageCollector:
             prepared = prepare_image(source, detail=detail, options=self.options, index=index)
         self._images.append(prepared)
         return image_part(prepared)
+
+
+def document_parts(
+    document: PreparedDocument, collector: ImageCollector, options: DocumentOptions | None = None
+) -> list[ContentPart]:
+    """A document as the request sends it: one ``file`` part (mode ``file``: xAI reads the
+    whole PDF), or its chosen pages rendered to images through ``collector`` (mode ``pages``:
+    numbered and limited with the request's other images). Both adapters call this."""
+    chosen = options if options is not None else DocumentOptions()
+    if chosen.mode == "file":
+        return [file_part(document)]
+    images = render_pages(
+        document,
+        pages=chosen.pages,
+        detail=chosen.detail,
+        dpi=chosen.dpi,
+        image_options=collector.options,
+    )
+    return [collector.add(image) for image in images]
 
 
 def wire_part(item: object, where: str) -> ContentPart:
