@@ -38,7 +38,12 @@ from xai_vision.documents import (
     PreparedDocument,
     prepare_document,
 )
-from xai_vision.errors import ImageSourceError, NoToolCallError, RequestValidationError
+from xai_vision.errors import (
+    DocumentDecodeError,
+    ImageSourceError,
+    NoToolCallError,
+    RequestValidationError,
+)
 from xai_vision.images import ImageSource, base64_data_uri
 from xai_vision.messages import (
     ContentPart,
@@ -217,6 +222,10 @@ def _message_name(message: ChatMessage, where: str) -> str | None:
     return name
 
 
+#: The title DocumentBlock gives a block that has none.
+_DEFAULT_DOCUMENT_TITLE = "input_document"
+
+
 def document_source(block: DocumentBlock, where: str) -> PreparedDocument:
     """A DocumentBlock as a checked PDF: its bytes (``resolve_document()``; ``.data`` holds
     base64) or path, read and opened now; a URL is kept as a reference (never downloaded)."""
@@ -226,14 +235,26 @@ def document_source(block: DocumentBlock, where: str) -> PreparedDocument:
             f"{where}: a DocumentBlock of type {mime!r} cannot be sent; xAI reads PDF documents "
             f"({PDF_MIME_TYPE}) and images (ImageBlock)"
         )
-    filename = f"{block.title}.pdf" if block.title else None
-    if block.data is None and block.path is None and block.url is not None:
-        return prepare_document(str(block.url), filename=filename)
-    if block.data is None and block.path is None:
-        raise RequestValidationError(f"{where}: the DocumentBlock has no data, path or url")
-    data = block.resolve_document().read()
+    filename = _document_filename(block)
     label = f"{where}, {filename}" if filename else where
-    return prepare_document(bytes(data), filename=filename, label=label)
+    if block.data is not None:
+        try:
+            data = block.resolve_document().read()
+        except ValueError as exc:  # LlamaIndex's "resolve_document returned zero bytes"
+            raise DocumentDecodeError(str(exc), source=label) from None
+        return prepare_document(bytes(data), filename=filename, label=label)
+    if block.path is not None:
+        return prepare_document(Path(block.path), filename=filename)
+    if block.url is not None:
+        return prepare_document(str(block.url), filename=filename)
+    raise RequestValidationError(f"{where}: the DocumentBlock has no data, path or url")
+
+
+def _document_filename(block: DocumentBlock) -> str | None:
+    """The name xAI sees: the block's title (LlamaIndex's default one aside), else the path's."""
+    if block.title and block.title != _DEFAULT_DOCUMENT_TITLE:
+        return block.title if block.title.lower().endswith(".pdf") else f"{block.title}.pdf"
+    return Path(block.path).name if block.path is not None else None
 
 
 def has_documents(messages: Sequence[ChatMessage]) -> bool:
