@@ -197,7 +197,7 @@ def _assistant(message: BaseMessage, collector: ImageCollector, where: str) -> A
     """An assistant turn: its text and images, tool calls (valid and invalid) and reasoning."""
     parts = _content(message.content, collector, where, _ASSISTANT_SKIPPED_BLOCKS)
     content: str | list[ContentPart]
-    if isinstance(parts, str) or any(part["type"] == "image_url" for part in parts):
+    if isinstance(parts, str) or any(part["type"] != "text" for part in parts):
         content = parts
     else:
         # Text blocks of one turn are pieces of one answer (as streamed); send them as one string.

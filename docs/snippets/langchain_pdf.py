@@ -1,6 +1,7 @@
 # PDFs in LangChain: a standard file block; ChatXAIVision checks the PDF before sending it.
 # Needs XAI_API_KEY (and XAI_BASE_URL to use the emulator); receipt.png is in the current folder.
 import base64
+from pathlib import Path
 
 from langchain_core.messages import HumanMessage
 from PIL import Image
@@ -8,7 +9,7 @@ from PIL import Image
 from langchain_xai_vision import ChatXAIVision
 
 Image.open("receipt.png").convert("RGB").save("receipt.pdf")  # a one-page scan as a PDF
-pdf = base64.b64encode(open("receipt.pdf", "rb").read()).decode()
+pdf = base64.b64encode(Path("receipt.pdf").read_bytes()).decode()
 document = {"type": "file", "base64": pdf, "mime_type": "application/pdf"}
 question = HumanMessage([{"type": "text", "text": "What is the total?"}, document])
 

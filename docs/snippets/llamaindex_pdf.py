@@ -2,9 +2,9 @@
 # Needs XAI_API_KEY (and XAI_BASE_URL to use the emulator); receipt.png is in the current folder.
 from llama_index.core.llms import ChatMessage, DocumentBlock, TextBlock
 from PIL import Image
+from xai_vision import DocumentOptions
 
 from llama_index_xai_vision import XAIVision
-from xai_vision import DocumentOptions
 
 Image.open("receipt.png").convert("RGB").save("receipt.pdf")  # a one-page scan as a PDF
 message = ChatMessage(
