@@ -9,6 +9,7 @@ import hashlib
 import json
 import os
 import tracemalloc
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -247,6 +248,17 @@ def test_the_same_bytes_are_uploaded_once(client: XAIClient, xai_emulator: Emula
     assert len(uploads(xai_emulator.requests)) == 2
     assert xai_emulator.requests[-1].method == "POST"  # the reuse sent nothing at all
     assert client.files.content(first) == b"%PDF-1.7 one"
+
+
+def test_threads_asking_for_the_same_bytes_share_one_upload(
+    client: XAIClient, xai_emulator: Emulator
+) -> None:
+    xai_emulator.set_latency(0.05)  # the upload is still in flight when the others ask
+    with ThreadPoolExecutor(max_workers=6) as pool:
+        ids = list(pool.map(lambda _: client.files.file_id_for(b"threads", "t.txt"), range(6)))
+    assert len(set(ids)) == 1
+    assert len(uploads(xai_emulator.requests)) == 1
+    assert client.files._flights == {}  # no lock left behind per content
 
 
 def test_the_sync_client_and_its_async_twin_share_one_cache(
