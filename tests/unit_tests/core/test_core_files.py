@@ -389,6 +389,23 @@ async def test_async_round_trip_from_a_path(xai_emulator: Emulator, tmp_path: Pa
     assert logged.body["file"]["content_type"] == "image/png"
 
 
+async def test_an_async_upload_cut_by_a_reset_is_resent_from_the_start(
+    xai_emulator: Emulator, sleeps: Sleeps, tmp_path: Path
+) -> None:
+    data = payload(2 * UPLOAD_CHUNK_BYTES + 5)
+    path = tmp_path / "scan.pdf"
+    path.write_bytes(data)
+    xai_emulator.reset_next(1)
+    async with AsyncXAIClient(
+        api_key=SECRET_KEY, base_url=xai_emulator.base_url, sleep=sleeps.async_sleep
+    ) as client:
+        file = await client.files.upload(path)
+        assert await client.files.content(file.id) == data
+    assert len(sleeps) == 1
+    digest = hashlib.sha256(data).hexdigest()
+    assert [r.body["file"]["sha256"] for r in uploads(xai_emulator.requests)] == [digest] * 2
+
+
 async def test_concurrent_callers_of_the_same_bytes_share_one_upload(
     xai_emulator: Emulator,
 ) -> None:
