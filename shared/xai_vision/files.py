@@ -324,6 +324,8 @@ class FileIdCache:
     later processes reuse the ids. The file holds base URLs, digests, ids, names and sizes:
     never a key. Ids read from it are marked unverified until ``client.files`` has checked
     them once. Thread-safe; share one object between clients to share what it knows.
+    Processes writing the same file at once may each lose the other's newest entry: those
+    bytes are then uploaded once more, never given a wrong id.
     """
 
     def __init__(self, path: str | os.PathLike[str] | None = None) -> None:
@@ -520,7 +522,8 @@ class Files(_FilesBase):
 
     def __init__(self, client: XAIClient, cache: FileIdCache) -> None:
         super().__init__(client, cache)
-        self._flights: dict[str, threading.Lock] = {}
+        #: digest -> (the lock of its upload, the callers holding or waiting for it)
+        self._flights: dict[str, tuple[threading.Lock, int]] = {}
         self._flights_lock = threading.Lock()
 
     def upload(
@@ -603,9 +606,23 @@ class Files(_FilesBase):
             return False
         return True
 
-    def _flight(self, digest: str) -> threading.Lock:
+    @contextlib.contextmanager
+    def _flight(self, digest: str) -> Iterator[None]:
+        """One caller at a time for the same bytes (threads share one upload); the lock is
+        dropped when its last caller leaves."""
         with self._flights_lock:
-            return self._flights.setdefault(digest, threading.Lock())
+            lock, users = self._flights.get(digest, (threading.Lock(), 0))
+            self._flights[digest] = (lock, users + 1)
+        try:
+            with lock:
+                yield
+        finally:
+            with self._flights_lock:
+                lock, users = self._flights[digest]
+                if users == 1:
+                    del self._flights[digest]
+                else:
+                    self._flights[digest] = (lock, users - 1)
 
 
 class AsyncFiles(_FilesBase):
@@ -677,7 +694,11 @@ class AsyncFiles(_FilesBase):
         of the same bytes at once share one upload), reused from the cache (an id from disk
         checked once; uploaded again when xAI lost it)."""
         payload, name = self._payload(data, filename)
-        digest = _digest(payload)
+        digest = (
+            await asyncio.to_thread(_digest, payload)
+            if len(payload) > UPLOAD_CHUNK_BYTES
+            else _digest(payload)
+        )
         loop = asyncio.get_running_loop()
         flight = self._flights.get(digest)
         if flight is None or flight[0] is not loop or flight[1].done():

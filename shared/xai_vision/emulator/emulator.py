@@ -245,7 +245,8 @@ class Emulator:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far (Authorization redacted, JSON bodies parsed)."""
+        """Every request received so far (Authorization redacted, JSON bodies parsed, forms
+        summarised: a file by name, size and SHA-256)."""
         return [RecordedRequest(**r) for r in self._call("requests")]
 
     @property

@@ -82,6 +82,19 @@ def _part(block: bytes, index: int) -> FormPart:
     return FormPart(params["name"], filename, headers.get("content-type"), data)
 
 
+def _next_delimiter(body: bytes, marker: bytes, start: int) -> int:
+    """Where the next delimiter line starts: the marker followed by CRLF or ``--`` (the same
+    characters followed by anything else are data)."""
+    while True:
+        found = body.find(marker, start)
+        if found < 0:
+            raise Rejection(400, "multipart body ends before its closing boundary")
+        after = body[found + len(marker) : found + len(marker) + 2]
+        if after in (b"\r\n", b"--"):
+            return found
+        start = found + 1
+
+
 def parse_form(body: bytes, content_type: str) -> list[FormPart]:
     """The parts of a ``multipart/form-data`` body; 415 for another type, 400 when malformed."""
     boundary = boundary_of(content_type)
@@ -98,9 +111,7 @@ def parse_form(body: bytes, content_type: str) -> list[FormPart]:
             return parts
         if not body.startswith(b"\r\n", position):
             raise Rejection(400, "multipart boundary line is malformed")
-        end = body.find(b"\r\n" + delimiter, position + 2)
-        if end < 0:
-            raise Rejection(400, "multipart body ends before its closing boundary")
+        end = _next_delimiter(body, b"\r\n" + delimiter, position + 2)
         parts.append(_part(body[position + 2 : end], len(parts)))
         position = end + 2 + len(delimiter)
 
