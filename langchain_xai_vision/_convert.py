@@ -28,6 +28,7 @@ from langchain_core.messages.tool import invalid_tool_call, tool_call, tool_call
 from langchain_core.outputs import ChatGeneration, ChatResult
 from langchain_core.tools import BaseTool
 from langchain_core.utils.function_calling import convert_to_openai_function
+from xai_vision.documents import DocumentOptions
 from xai_vision.errors import RequestValidationError
 from xai_vision.images import ImageOptions
 from xai_vision.messages import (
@@ -36,6 +37,7 @@ from xai_vision.messages import (
     ImageCollector,
     WireMessage,
     assistant_message,
+    document_parts,
     function_tool,
     normalise_tool_choice,
     system_message,
@@ -46,6 +48,7 @@ from xai_vision.messages import (
 from xai_vision.models import ChatCompletion, ChatCompletionChunk, Usage
 from xai_vision.stream import StreamAccumulator
 
+from langchain_xai_vision.documents import document_reference, is_document_block
 from langchain_xai_vision.images import image_reference, is_image_block
 
 __all__ = [
@@ -76,33 +79,58 @@ _ASSISTANT_SKIPPED_BLOCKS = frozenset(
 
 
 def convert_messages(
-    messages: Sequence[BaseMessage], image_options: ImageOptions | None = None
+    messages: Sequence[BaseMessage],
+    image_options: ImageOptions | None = None,
+    documents: DocumentOptions | None = None,
 ) -> list[WireMessage]:
-    """LangChain messages as xAI wire messages; every image is checked before anything is sent.
+    """LangChain messages as xAI wire messages; every image and PDF is checked before anything
+    is sent.
 
     Images are numbered across the whole request in order, and ``image_options`` (policy,
-    limits, optimisation, images per request) applies to each of them.
+    limits, optimisation, images per request) applies to each of them; ``documents`` says how
+    PDFs travel (file parts, or rendered pages).
     """
-    return convert_all(messages, ImageCollector(image_options))
+    return convert_all(messages, ImageCollector(image_options), documents)
 
 
-def convert_all(messages: Sequence[BaseMessage], collector: ImageCollector) -> list[WireMessage]:
+def convert_all(
+    messages: Sequence[BaseMessage],
+    collector: ImageCollector,
+    documents: DocumentOptions | None = None,
+) -> list[WireMessage]:
     """The messages as wire messages, their images prepared by ``collector``."""
-    return [_convert_message(message, collector, i) for i, message in enumerate(messages)]
+    return [
+        _convert_message(message, collector, i, documents) for i, message in enumerate(messages)
+    ]
 
 
-def _convert_message(message: BaseMessage, collector: ImageCollector, i: int) -> WireMessage:
+def has_documents(messages: Sequence[BaseMessage]) -> bool:
+    """Whether any message carries a ``file`` block (PDF work that async paths run off-loop)."""
+    return any(
+        isinstance(block, Mapping) and is_document_block(block)
+        for message in messages
+        if isinstance(message.content, list)
+        for block in message.content
+    )
+
+
+def _convert_message(
+    message: BaseMessage, collector: ImageCollector, i: int, documents: DocumentOptions | None
+) -> WireMessage:
     """One LangChain message as one wire message."""
     where = f"message {i} ({message.type})"
     role = message.role if isinstance(message, ChatMessage) else message.type
     if isinstance(message, HumanMessage) or role in ("human", "user"):
-        return user_message(_content(message.content, collector, where), name=message.name)
+        content = _content(message.content, collector, where, documents=documents)
+        return user_message(content, name=message.name)
     if isinstance(message, SystemMessage) or role in ("system", "developer"):
-        return system_message(_content(message.content, collector, where), name=message.name)
+        content = _content(message.content, collector, where, documents=documents)
+        return system_message(content, name=message.name)
     if isinstance(message, AIMessage) or role in ("ai", "assistant"):
         return _assistant(message, collector, where)
     if isinstance(message, ToolMessage):
-        return tool_message(message.tool_call_id, _content(message.content, collector, where))
+        content = _content(message.content, collector, where, documents=documents)
+        return tool_message(message.tool_call_id, content)
     raise RequestValidationError(
         f"{where}: messages of type {message.type!r} (role {role!r}) cannot be sent to xAI; "
         "use system, human, ai or tool messages"
@@ -114,6 +142,8 @@ def _content(
     collector: ImageCollector,
     where: str,
     skipped: frozenset[str] = frozenset(),
+    *,
+    documents: DocumentOptions | None = None,
 ) -> str | list[ContentPart]:
     """Message content as a string or wire parts; images go through the request's collector.
 
@@ -131,10 +161,13 @@ def _content(
         elif is_image_block(cast(Mapping[str, Any], block)):
             ref = image_reference(cast(Mapping[str, Any], block), where=block_where)
             parts.append(collector.add(ref.source, detail=ref.detail))
+        elif is_document_block(cast(Mapping[str, Any], block)):
+            document = document_reference(cast(Mapping[str, Any], block), where=block_where)
+            parts += document_parts(document, collector, documents)
         elif _block_type(block) not in skipped:
             raise RequestValidationError(
                 f"{block_where}: content block type {_block_type(block)!r} is not supported; "
-                "xAI chat completions take text and image blocks"
+                "xAI takes text, image and file (PDF) blocks"
             )
     return parts
 
@@ -164,7 +197,7 @@ def _assistant(message: BaseMessage, collector: ImageCollector, where: str) -> A
     """An assistant turn: its text and images, tool calls (valid and invalid) and reasoning."""
     parts = _content(message.content, collector, where, _ASSISTANT_SKIPPED_BLOCKS)
     content: str | list[ContentPart]
-    if isinstance(parts, str) or any(part["type"] == "image_url" for part in parts):
+    if isinstance(parts, str) or any(part["type"] != "text" for part in parts):
         content = parts
     else:
         # Text blocks of one turn are pieces of one answer (as streamed); send them as one string.

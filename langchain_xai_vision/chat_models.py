@@ -6,6 +6,7 @@ conversions are the pure functions of :mod:`langchain_xai_vision._convert`.
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import AsyncIterator, Callable, Hashable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -35,6 +36,7 @@ from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 from xai_vision.catalog import DEFAULT_MODEL
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.conversation import chain_point, conversation_key
+from xai_vision.documents import DocumentOptions
 from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import RequestValidationError, XAIVisionError
 from xai_vision.images import ImageOptions
@@ -52,6 +54,7 @@ from langchain_xai_vision._convert import (
     chat_result,
     convert_all,
     convert_messages,
+    has_documents,
     wire_tool,
     wire_tool_choice,
 )
@@ -60,6 +63,7 @@ from langchain_xai_vision.errors import to_langchain_error
 __all__ = ["ChatXAIVision"]
 
 _IMAGE_DEFAULTS = ImageOptions()
+_DOCUMENT_DEFAULTS = DocumentOptions()
 StructuredMethod = Literal["json_schema", "json_mode", "function_calling"]
 
 
@@ -186,6 +190,14 @@ class ChatXAIVision(BaseChatModel):
     send_webp_as_is: bool = _IMAGE_DEFAULTS.send_webp_as_is
     """Send WebP images byte for byte; by default they are converted (xAI has refused WebP)."""
 
+    document_mode: Literal["file", "pages"] = _DOCUMENT_DEFAULTS.mode
+    """PDF ``file`` blocks: ``file`` sends the PDF as a file part (xAI reads it; chat completions
+    uploads it through the Files API first), ``pages`` renders pages to image parts."""
+    document_pages: str | None = None
+    """``pages`` mode: which pages to render ("1-3,5"; None: every page)."""
+    document_detail: Literal["auto", "low", "high"] = _DOCUMENT_DEFAULTS.detail
+    """``pages`` mode: the detail of each page image (its size follows the image-token rule)."""
+
     _clients: _ClientCache = PrivateAttr(default_factory=lambda: _ClientCache())
 
     # ----------------------------------------------------------------- LangChain identity
@@ -265,6 +277,13 @@ class ChatXAIVision(BaseChatModel):
             send_webp_as_is=self.send_webp_as_is,
         )
 
+    @property
+    def document_options(self) -> DocumentOptions:
+        """The core's document options built from this model's document fields."""
+        return DocumentOptions(
+            mode=self.document_mode, pages=self.document_pages, detail=self.document_detail
+        )
+
     def _get_client(self) -> XAIClient:
         """The client for this model's connection settings: made on first use, then reused.
 
@@ -315,7 +334,7 @@ class ChatXAIVision(BaseChatModel):
             if self.use_previous_response_id and point is not None:
                 index, options["previous_response_id"] = point
                 head, messages = messages[: index + 1], messages[index + 1 :]
-        wire_messages = convert_messages(messages, self.image_options)
+        wire_messages = convert_messages(messages, self.image_options, self.document_options)
         options |= {
             "temperature": self.temperature,
             "top_p": self.top_p,
@@ -338,6 +357,15 @@ class ChatXAIVision(BaseChatModel):
             extra=self.model_kwargs,
             max_images_per_message=self.max_images_per_message,
         )
+
+    async def _abuild_request(
+        self, messages: Sequence[BaseMessage], stop: list[str] | None, kwargs: Mapping[str, Any]
+    ) -> ChatRequest:
+        """:meth:`_build_request` for async paths: with PDFs in a worker thread (PDFium work,
+        serialised by the core's lock, never blocks the event loop)."""
+        if has_documents(messages):
+            return await asyncio.to_thread(self._build_request, messages, stop, kwargs)
+        return self._build_request(messages, stop, kwargs)
 
     def _conversation_key(
         self, head: Sequence[BaseMessage], wire_messages: list[WireMessage]
@@ -379,7 +407,7 @@ class ChatXAIVision(BaseChatModel):
         """:meth:`get_num_tokens_from_messages` message by message: text and image tokens of
         each, and whether the text was counted exactly (``text_exact``, ``note``)."""
         collector = ImageCollector(self.image_options)
-        wire = convert_all(messages, collector)
+        wire = convert_all(messages, collector, self.document_options)
         wire_tools = [wire_tool(tool, None) for tool in tools] if tools else None
         return self._get_client().count_tokens(wire, collector.images, wire_tools, model=self.model)
 
@@ -406,7 +434,7 @@ class ChatXAIVision(BaseChatModel):
         **kwargs: Any,
     ) -> ChatResult:
         """One request, one answer, without blocking the event loop."""
-        request = self._build_request(messages, stop, kwargs)
+        request = await self._abuild_request(messages, stop, kwargs)
         with _langchain_errors():
             completion = await self._get_async_client().create(request)
         return chat_result(completion)
@@ -442,7 +470,7 @@ class ChatXAIVision(BaseChatModel):
         **kwargs: Any,
     ) -> AsyncIterator[ChatGenerationChunk]:
         """Chunks as xAI sends them, asynchronously; usage and metadata on the last one only."""
-        request = self._build_request(messages, stop, kwargs)
+        request = await self._abuild_request(messages, stop, kwargs)
         state = StreamState()
         stream = self._get_async_client().stream(request, include_usage=True)
         try:

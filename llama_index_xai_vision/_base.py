@@ -7,6 +7,7 @@ terms. The public classes only choose which framework shape to return.
 
 from __future__ import annotations
 
+import asyncio
 import copy
 from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
 from typing import Any
@@ -23,6 +24,7 @@ from typing_extensions import Self
 from xai_vision.catalog import DEFAULT_MODEL, model_facts
 from xai_vision.client import XAIClient
 from xai_vision.conversation import chain_point, conversation_key
+from xai_vision.documents import DocumentOptions
 from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import RequestValidationError
 from xai_vision.images import ImageOptions
@@ -36,6 +38,7 @@ from llama_index_xai_vision._convert import (
     StreamState,
     chat_response,
     completion_response,
+    has_documents,
     pydantic_response_format,
     to_wire_messages,
     user_wire_message,
@@ -91,6 +94,13 @@ class XAISettings(BaseModel):
     )
     image_options: ImageOptions = Field(
         default_factory=ImageOptions, description="Image limits, policy and optimisation."
+    )
+    document_options: DocumentOptions = Field(
+        default_factory=DocumentOptions,
+        description=(
+            "How PDF DocumentBlocks travel: file parts (mode 'file'; chat completions uploads "
+            "them through the Files API first) or rendered page images (mode 'pages')."
+        ),
     )
     include_usage: bool = Field(
         default=True, description="Ask for usage on streams (stream_options.include_usage)."
@@ -188,7 +198,7 @@ class XAISettings(BaseModel):
         self, messages: Sequence[ChatMessage]
     ) -> tuple[list[WireMessage], ImageCollector]:
         collector = ImageCollector(self.image_options)
-        return to_wire_messages(messages, collector, self.detail), collector
+        return to_wire_messages(messages, collector, self.detail, self.document_options), collector
 
     def count_tokens(self, messages: Sequence[ChatMessage]) -> PromptTokens:
         """The prompt tokens ``chat(messages)`` would send, message by message.
@@ -254,7 +264,8 @@ class XAISettings(BaseModel):
             point = chain_point([_turn(message) for message in messages])
         if point is None:
             collector = ImageCollector(self.image_options)
-            return self._request(to_wire_messages(messages, collector, self.detail), kwargs)
+            wire = to_wire_messages(messages, collector, self.detail, self.document_options)
+            return self._request(wire, kwargs)
         index, response_id = point
         head = messages[: index + 1]
         first = [next((m for m in head if m.role == r), None) for r in _CONVERSATION_START]
@@ -263,9 +274,21 @@ class XAISettings(BaseModel):
             to_wire_messages(start, ImageCollector(self.image_options), self.detail)
         )
         tail = to_wire_messages(
-            messages[index + 1 :], ImageCollector(self.image_options), self.detail
+            messages[index + 1 :],
+            ImageCollector(self.image_options),
+            self.detail,
+            self.document_options,
         )
         return self._request(tail, kwargs, conversation=key, previous_response_id=response_id)
+
+    async def _achat_request(
+        self, messages: Sequence[ChatMessage], kwargs: dict[str, Any]
+    ) -> ChatRequest:
+        """:meth:`_chat_request` for async paths: with PDFs in a worker thread (PDFium work,
+        serialised by the core's lock, never blocks the event loop)."""
+        if has_documents(messages):
+            return await asyncio.to_thread(self._chat_request, messages, kwargs)
+        return self._chat_request(messages, kwargs)
 
     def _prompt_request(
         self, prompt: str, images: Sequence[object] | None, kwargs: dict[str, Any]

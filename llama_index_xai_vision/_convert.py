@@ -21,6 +21,7 @@ from llama_index.core.base.llms.types import (
     ChatMessage,
     ChatResponse,
     CompletionResponse,
+    DocumentBlock,
     ImageBlock,
     MessageRole,
     TextBlock,
@@ -31,14 +32,26 @@ from llama_index.core.llms.llm import ToolSelection
 from llama_index.core.llms.utils import parse_partial_json
 from llama_index.core.schema import BaseNode, ImageNode, MediaResource
 from pydantic import BaseModel
-from xai_vision.errors import ImageSourceError, NoToolCallError, RequestValidationError
+from xai_vision.documents import (
+    PDF_MIME_TYPE,
+    DocumentOptions,
+    PreparedDocument,
+    prepare_document,
+)
+from xai_vision.errors import (
+    DocumentDecodeError,
+    ImageSourceError,
+    NoToolCallError,
+    RequestValidationError,
+)
 from xai_vision.images import ImageSource, base64_data_uri
 from xai_vision.messages import (
+    ContentPart,
     ImageCollector,
     ImagePart,
-    TextPart,
     WireMessage,
     assistant_message,
+    document_parts,
     json_schema_response_format,
     system_message,
     text_part,
@@ -71,7 +84,7 @@ ENCRYPTED_REASONING_KEY = "reasoning_encrypted_content"
 #: Every image input the adapters take: LlamaIndex blocks, image nodes and image documents.
 ImageInput = ImageBlock | ImageNode | BaseNode
 
-Part = TextPart | ImagePart
+Part = ContentPart
 
 
 def _b64_data_uri(data: bytes | str, mime: object, where: str) -> str:
@@ -209,10 +222,51 @@ def _message_name(message: ChatMessage, where: str) -> str | None:
     return name
 
 
+#: The title DocumentBlock gives a block that has none.
+_DEFAULT_DOCUMENT_TITLE = "input_document"
+
+
+def document_source(block: DocumentBlock, where: str) -> PreparedDocument:
+    """A DocumentBlock as a checked PDF: its bytes (``resolve_document()``; ``.data`` holds
+    base64) or path, read and opened now; a URL is kept as a reference (never downloaded)."""
+    mime = block.document_mimetype
+    if mime is not None and mime != PDF_MIME_TYPE:
+        raise RequestValidationError(
+            f"{where}: a DocumentBlock of type {mime!r} cannot be sent; xAI reads PDF documents "
+            f"({PDF_MIME_TYPE}) and images (ImageBlock)"
+        )
+    filename = _document_filename(block)
+    label = f"{where}, {filename}" if filename else where
+    if block.data is not None:
+        try:
+            data = block.resolve_document().read()
+        except ValueError as exc:  # LlamaIndex's "resolve_document returned zero bytes"
+            raise DocumentDecodeError(str(exc), source=label) from None
+        return prepare_document(bytes(data), filename=filename, label=label)
+    if block.path is not None:
+        return prepare_document(Path(block.path), filename=filename)
+    if block.url is not None:
+        return prepare_document(str(block.url), filename=filename)
+    raise RequestValidationError(f"{where}: the DocumentBlock has no data, path or url")
+
+
+def _document_filename(block: DocumentBlock) -> str | None:
+    """The name xAI sees: the block's title (LlamaIndex's default one aside), else the path's."""
+    if block.title and block.title != _DEFAULT_DOCUMENT_TITLE:
+        return block.title if block.title.lower().endswith(".pdf") else f"{block.title}.pdf"
+    return Path(block.path).name if block.path is not None else None
+
+
+def has_documents(messages: Sequence[ChatMessage]) -> bool:
+    """Whether any message carries a DocumentBlock (PDF work async paths run off the loop)."""
+    return any(isinstance(block, DocumentBlock) for m in messages for block in m.blocks)
+
+
 def to_wire_messages(
     messages: Sequence[ChatMessage],
     collector: ImageCollector,
     default_detail: Detail | None = None,
+    documents: DocumentOptions | None = None,
 ) -> list[WireMessage]:
     """LlamaIndex chat messages as core wire messages, images in every role kept (never dropped).
 
@@ -220,8 +274,10 @@ def to_wire_messages(
     schema gives every role the same content type); ``additional_kwargs["name"]`` is sent as
     the message's ``name``. Tool calls come from ``ToolCallBlock`` (or the
     legacy ``additional_kwargs["tool_calls"]``); reasoning (``ThinkingBlock``) is the model's own
-    output and is not sent back; cache points are hints xAI has no field for. Any other block
-    (audio, video, documents, citations) raises RequestValidationError before anything is sent.
+    output and is not sent back; cache points are hints xAI has no field for. A PDF
+    ``DocumentBlock`` is checked and sent as ``documents`` says (a file part, or rendered pages).
+    Any other block (audio, video, citations) raises RequestValidationError before anything is
+    sent.
     """
     wire: list[WireMessage] = []
     for number, message in enumerate(messages):
@@ -236,6 +292,9 @@ def to_wire_messages(
                 parts.append(
                     _add_image(collector, block, default_detail, f"{where}, block {block_number}")
                 )
+            elif isinstance(block, DocumentBlock):
+                document = document_source(block, f"{where}, block {block_number}")
+                parts += document_parts(document, collector, documents)
             elif isinstance(block, ToolCallBlock):
                 calls.append(_block_tool_call(block, len(calls)))
             elif isinstance(block, (ThinkingBlock, CachePoint)):
@@ -243,7 +302,7 @@ def to_wire_messages(
             else:
                 raise RequestValidationError(
                     f"{where}, block {block_number}: {type(block).__name__} is not supported; "
-                    "xAI chat completions take text and images"
+                    "xAI takes text, images and PDF documents"
                 )
         if not calls and message.additional_kwargs.get("tool_calls"):
             calls = _legacy_tool_calls(message.additional_kwargs["tool_calls"], where)

@@ -117,14 +117,14 @@ class XAIVision(XAISettings, FunctionCallingLLM):
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Async :meth:`chat`."""
-        return await self._do_achat(self._chat_request(messages, kwargs))
+        return await self._do_achat(await self._achat_request(messages, kwargs))
 
     @llm_chat_callback()
     async def astream_chat(
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
         """Async :meth:`stream_chat`."""
-        return self._do_astream_chat(self._chat_request(messages, kwargs))
+        return self._do_astream_chat(await self._achat_request(messages, kwargs))
 
     @llm_completion_callback()
     async def acomplete(

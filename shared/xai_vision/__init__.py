@@ -2,6 +2,15 @@
 
 from xai_vision.catalog import DEFAULT_MODEL, ModelFacts, model_facts
 from xai_vision.client import AsyncXAIClient, XAIClient
+from xai_vision.documents import (
+    MAX_DOCUMENT_BYTES,
+    DocumentOptions,
+    PreparedDocument,
+    aprepare_document,
+    arender_pages,
+    prepare_document,
+    render_pages,
+)
 from xai_vision.endpoints import ChatCompletionsEndpoint, Endpoint
 from xai_vision.errors import (
     APIConnectionError,
@@ -12,6 +21,12 @@ from xai_vision.errors import (
     BatchModelRefusedError,
     ConflictError,
     ContextOverflowError,
+    DocumentDecodeError,
+    DocumentError,
+    DocumentSourceError,
+    DocumentTooLargeError,
+    EncryptedDocumentError,
+    FileTooLargeError,
     ImageDecodeError,
     ImageError,
     ImageSourceError,
@@ -36,6 +51,7 @@ from xai_vision.errors import (
     UnsupportedMediaTypeError,
     XAIVisionError,
 )
+from xai_vision.files import FileDeleted, FileIdCache, FileObject
 from xai_vision.images import (
     ImageOptions,
     ImageSource,
@@ -54,6 +70,7 @@ from xai_vision.messages import (
     WireMessage,
     assistant_message,
     estimate_prompt_tokens,
+    file_part,
     function_tool,
     image_part,
     json_schema_response_format,
@@ -77,6 +94,7 @@ from xai_vision.tokens import (
 __all__ = [
     "CHAT_REQUEST_PARAMS",
     "DEFAULT_MODEL",
+    "MAX_DOCUMENT_BYTES",
     "APIConnectionError",
     "APIError",
     "APITimeoutError",
@@ -91,7 +109,17 @@ __all__ = [
     "ConflictError",
     "ContextOverflowError",
     "CostEstimate",
+    "DocumentDecodeError",
+    "DocumentError",
+    "DocumentOptions",
+    "DocumentSourceError",
+    "DocumentTooLargeError",
+    "EncryptedDocumentError",
     "Endpoint",
+    "FileDeleted",
+    "FileIdCache",
+    "FileObject",
+    "FileTooLargeError",
     "ImageCollector",
     "ImageDecodeError",
     "ImageError",
@@ -116,6 +144,7 @@ __all__ = [
     "NotFoundError",
     "PayloadTooLargeError",
     "PermissionDeniedError",
+    "PreparedDocument",
     "PreparedImage",
     "PromptTokens",
     "RateLimitError",
@@ -135,6 +164,8 @@ __all__ = [
     "WireMessage",
     "XAIClient",
     "XAIVisionError",
+    "aprepare_document",
+    "arender_pages",
     "assistant_message",
     "count_prompt_tokens",
     "crop_image",
@@ -143,12 +174,15 @@ __all__ = [
     "estimate_image_tokens",
     "estimate_prompt_tokens",
     "estimate_text_tokens",
+    "file_part",
     "function_tool",
     "image_part",
     "json_schema_response_format",
     "model_facts",
     "parse_data_uri",
+    "prepare_document",
     "prepare_image",
+    "render_pages",
     "system_message",
     "text_part",
     "tool_message",

@@ -152,6 +152,11 @@ class ChatCompletionsEndpoint:
                     f"{name} cannot be sent to the chat completions endpoint (it has no such "
                     "field): use the responses endpoint (use_responses_api=True / --api responses)"
                 )
+        if request.has_inline_documents():
+            raise RequestValidationError(
+                "the chat completions endpoint takes a document only by file_id or url: upload "
+                "inline PDFs first (XAIClient does it through the Files API before sending)"
+            )
         if any("reasoning_encrypted_content" in message for message in request.messages):
             request = _without_encrypted_reasoning(request)
         if not stream:

@@ -40,6 +40,7 @@ from pydantic import SecretStr
 
 from xai_vision import _json
 from xai_vision.catalog import model_facts
+from xai_vision.documents import PDF_MIME_TYPE
 from xai_vision.endpoints import (
     STREAM_DONE,
     ChatCompletionsEndpoint,
@@ -60,6 +61,7 @@ from xai_vision.errors import (
     XAIVisionError,
     error_class_for_status,
 )
+from xai_vision.files import AsyncFiles, FileIdCache, Files, resolve_file_cache
 from xai_vision.live import (
     LanguageModels,
     LiveFacts,
@@ -258,8 +260,10 @@ class _BaseClient:
         endpoint: Endpoint | None,
         retry_policy: RetryPolicy | None,
         live_facts: LiveFacts | bool,
+        file_cache: FileIdCache | str | os.PathLike[str] | None = None,
     ) -> None:
         self._api_key = _resolve_key(api_key)
+        self._file_cache = resolve_file_cache(file_cache)
         self._base_url = _resolve_base_url(base_url)
         if live_facts is True:
             key = self._api_key.get_secret_value() if self._api_key is not None else None
@@ -329,6 +333,12 @@ class _BaseClient:
         the built-in facts and estimates only)."""
         return self._live
 
+    @property
+    def file_cache(self) -> FileIdCache:
+        """The ids of bytes already uploaded (``files.file_id_for``): in memory, and on disk
+        when the client was given ``file_cache=<path>``."""
+        return self._file_cache
+
     def __repr__(self) -> str:
         key = "set" if self._api_key is not None else "unset"
         return (
@@ -375,6 +385,13 @@ class _BaseClient:
         return item if usage is item.usage else item.model_copy(update={"usage": usage})
 
     # ---------------------------------------------------------------- request plumbing
+
+    def _uploads_documents(self, request: ChatRequest) -> bool:
+        """Whether inline PDFs must go through the Files API first (chat completions' ``file``
+        part takes only ``file_id`` or ``url``; responses takes inline ``file_data``)."""
+        return isinstance(self._endpoint, ChatCompletionsEndpoint) and (
+            request.has_inline_documents()
+        )
 
     def _auth_headers(
         self, request: ChatRequest, body: RequestBody, *, stream: bool
@@ -636,6 +653,8 @@ class AsyncXAIClient(_BaseClient):
     Owns one ``httpx.AsyncClient`` per event loop (built on first use in that loop) unless
     ``http_client`` is given, which is then used as-is and never closed by this client.
     ``sleep`` replaces :func:`asyncio.sleep` between retries (tests make it instant).
+    ``file_cache`` (a path, or a shared :class:`~xai_vision.files.FileIdCache`) keeps the ids
+    of ``files.file_id_for`` across processes.
     """
 
     def __init__(
@@ -651,6 +670,7 @@ class AsyncXAIClient(_BaseClient):
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         live_facts: LiveFacts | bool = True,
+        file_cache: FileIdCache | str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -661,7 +681,9 @@ class AsyncXAIClient(_BaseClient):
             endpoint=endpoint,
             retry_policy=retry_policy,
             live_facts=live_facts,
+            file_cache=file_cache,
         )
+        self._files: AsyncFiles | None = None
         if http_client is not None and not isinstance(http_client, httpx.AsyncClient):
             raise RequestValidationError(
                 f"http_client has type {type(http_client).__name__}: expected httpx.AsyncClient"
@@ -685,6 +707,14 @@ class AsyncXAIClient(_BaseClient):
             self._gate = asyncio.Semaphore(_MAX_CONNECTIONS)
         return self._owned
 
+    @property
+    def files(self) -> AsyncFiles:
+        """xAI's Files API on this client, as coroutines: upload, list, get, content,
+        delete, file_id_for (:class:`~xai_vision.files.AsyncFiles`)."""
+        if self._files is None:
+            self._files = AsyncFiles(self, self._file_cache)
+        return self._files
+
     def _slot(self) -> contextlib.AbstractAsyncContextManager[Any]:
         """Admission to the owned pool: callers over its size wait here, in O(1).
 
@@ -701,6 +731,7 @@ class AsyncXAIClient(_BaseClient):
         raises RequestValidationError before anything is sent.
         """
         await self._check_live(request)
+        request = await self._with_uploaded_documents(request)
         body = self._endpoint.build_body(request)
         headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
@@ -907,10 +938,39 @@ class AsyncXAIClient(_BaseClient):
         stream is complete at ``[DONE]`` or, if the body ends without it, at a finish_reason
         (the usage chunk may then be missing).
         """
+        if self._uploads_documents(request):
+            return self._stream_after_upload(request, include_usage)
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
         headers = self._auth_headers(request, body, stream=True)
         self._log_request(request, body, stream=True)
         return self._stream(request, body, headers)
+
+    async def _with_uploaded_documents(self, request: ChatRequest) -> ChatRequest:
+        """``request`` with its inline PDFs uploaded (by ``files.file_id_for``) when needed."""
+        if not self._uploads_documents(request):
+            return request
+
+        async def upload(data: bytes, filename: str) -> str:
+            return await self.files.file_id_for(data, filename, mime_type=PDF_MIME_TYPE)
+
+        return await request.awith_uploaded_documents(upload)
+
+    async def _stream_after_upload(
+        self, request: ChatRequest, include_usage: bool
+    ) -> AsyncIterator[ChatCompletionChunk]:
+        await self._check_live(request)  # before the upload: a refused request sends nothing
+        request = await self._with_uploaded_documents(request)
+        body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
+        headers = self._auth_headers(request, body, stream=True)
+        self._log_request(request, body, stream=True)
+        chunks = cast(
+            AsyncGenerator[ChatCompletionChunk, None], self._stream(request, body, headers)
+        )
+        try:
+            async for chunk in chunks:
+                yield chunk
+        finally:
+            await chunks.aclose()
 
     async def _stream(
         self, request: ChatRequest, body: RequestBody, headers: dict[str, str]
@@ -1002,6 +1062,8 @@ class XAIClient(_BaseClient):
     as-is and never closed here); the async methods use an :class:`AsyncXAIClient` built on
     first use with the same settings (``async_http_client`` is injected into it).
     ``sleep`` / ``async_sleep`` replace the waits between retries (tests make them instant).
+    ``file_cache`` (a path, or a shared :class:`~xai_vision.files.FileIdCache`) keeps the ids
+    of ``files.file_id_for`` across processes; the async twin shares this client's cache.
     """
 
     def __init__(
@@ -1019,6 +1081,7 @@ class XAIClient(_BaseClient):
         sleep: Callable[[float], None] | None = None,
         async_sleep: Callable[[float], Awaitable[None]] | None = None,
         live_facts: LiveFacts | bool = True,
+        file_cache: FileIdCache | str | os.PathLike[str] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -1029,7 +1092,9 @@ class XAIClient(_BaseClient):
             endpoint=endpoint,
             retry_policy=retry_policy,
             live_facts=live_facts,
+            file_cache=file_cache,
         )
+        self._files: Files | None = None
         if http_client is not None and not isinstance(http_client, httpx.Client):
             raise RequestValidationError(
                 f"http_client has type {type(http_client).__name__}: expected httpx.Client"
@@ -1076,7 +1141,17 @@ class XAIClient(_BaseClient):
             retry_policy=self._retry,
             sleep=self._async_sleep,
             live_facts=self._live if self._live is not None else False,
+            file_cache=self._file_cache,
         )
+
+    @property
+    def files(self) -> Files:
+        """xAI's Files API on this client: upload, list, get, content, delete, file_id_for
+        (:class:`~xai_vision.files.Files`; the async twin's is ``async_client.files``)."""
+        with self._lock:
+            if self._files is None:
+                self._files = Files(self, self._file_cache)
+            return self._files
 
     def create(self, request: ChatRequest) -> ChatCompletion:
         """Send ``request`` and return the whole answer (retrying what is retryable).
@@ -1087,6 +1162,7 @@ class XAIClient(_BaseClient):
         its cost: xAI's, or computed from xAI's listed prices (``cost_computed``).
         """
         self._check_live(request)
+        request = self._with_uploaded_documents(request)
         body = self._endpoint.build_body(request)
         headers = self._auth_headers(request, body, stream=False)
         self._log_request(request, body, stream=False)
@@ -1094,6 +1170,14 @@ class XAIClient(_BaseClient):
         completion = self._parse_json_response(response, request)
         usage = self._priced(completion.usage, completion.model or request.model)
         return cast(ChatCompletion, self._with_usage(completion, usage))
+
+    def _with_uploaded_documents(self, request: ChatRequest) -> ChatRequest:
+        """``request`` with its inline PDFs uploaded (by ``files.file_id_for``) when needed."""
+        if not self._uploads_documents(request):
+            return request
+        return request.with_uploaded_documents(
+            lambda data, filename: self.files.file_id_for(data, filename, mime_type=PDF_MIME_TYPE)
+        )
 
     # ---------------------------------------------------------------- model facts, tokens, cost
 
@@ -1286,6 +1370,7 @@ class XAIClient(_BaseClient):
         (the usage chunk may then be missing).
         """
         self._check_live(request)
+        request = self._with_uploaded_documents(request)
         body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
         headers = self._auth_headers(request, body, stream=True)
         self._log_request(request, body, stream=True)

@@ -1,9 +1,9 @@
 """The exception hierarchy shared by the core and both adapters.
 
 Every error this package raises derives from :class:`XAIVisionError`. Input problems
-(:class:`ImageError`, :class:`RequestValidationError`) are raised before any request is
-sent; :class:`APIError` subclasses carry what xAI answered; transport failures are
-:class:`APIConnectionError`. Messages never contain the API key.
+(:class:`ImageError`, :class:`DocumentError`, :class:`RequestValidationError`) are raised
+before any request is sent; :class:`APIError` subclasses carry what xAI answered; transport
+failures are :class:`APIConnectionError`. Messages never contain the API key.
 """
 
 from __future__ import annotations
@@ -45,12 +45,50 @@ class ImageTooLargeError(ImageError):
     """An image over a limit (bytes, pixels, decompression-bomb guard) under the strict policy."""
 
 
+class DocumentError(XAIVisionError, ValueError):
+    """A document (PDF) could not be used; names the document and the reason. Raised before
+    anything is uploaded or sent."""
+
+    def __init__(self, reason: str, *, source: str = "<document>") -> None:
+        self.reason = reason
+        self.source = source
+        super().__init__(f"document ({source}): {reason}")
+
+
+class DocumentSourceError(DocumentError):
+    """The source itself is unusable: missing path, bad URL scheme, malformed base64."""
+
+
+class DocumentDecodeError(DocumentError):
+    """The bytes are not a readable PDF: not a PDF at all, empty, truncated or corrupt."""
+
+
+class EncryptedDocumentError(DocumentError):
+    """A password-protected PDF: neither xAI nor the page renderer can read it."""
+
+
+class DocumentTooLargeError(DocumentError):
+    """A document over xAI's file size limit (48,000,000 bytes)."""
+
+
 class TooManyImagesError(XAIVisionError, ValueError):
     """A request carries more images than the configured per-request limit."""
 
 
 class RequestValidationError(XAIVisionError, ValueError):
     """A request parameter or message is invalid; raised before anything is sent."""
+
+
+class FileTooLargeError(RequestValidationError):
+    """A file for the Files API over xAI's size limit; raised before anything is sent."""
+
+    def __init__(self, source: str, size: int, limit: int) -> None:
+        self.source = source
+        self.size = size
+        self.limit = limit
+        super().__init__(
+            f"file {source}: {size:,} bytes is over the Files API limit of {limit:,} bytes"
+        )
 
 
 class NoToolCallError(XAIVisionError, ValueError):

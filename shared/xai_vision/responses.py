@@ -65,11 +65,22 @@ _HEADER_CHARS: Final = (4 * 1024, 96 * 1024)
 def _content_part(part: Mapping[str, Any], *, assistant: bool) -> dict[str, Any]:
     if part["type"] == "text":
         return {"type": "output_text" if assistant else "input_text", "text": part["text"]}
+    if part["type"] == "file":
+        return _input_file(part["file"])
     image = part["image_url"]
     item: dict[str, Any] = {"type": "input_image", "image_url": image["url"]}
     if "detail" in image:
         item["detail"] = image["detail"]
     return item
+
+
+def _input_file(file: Mapping[str, Any]) -> dict[str, Any]:
+    """A ``file`` part as ``input_file``: inline base64 + filename, ``file_id`` or ``file_url``."""
+    if "file_data" in file:
+        return {"type": "input_file", "file_data": file["file_data"], "filename": file["filename"]}
+    if "file_id" in file:
+        return {"type": "input_file", "file_id": file["file_id"]}
+    return {"type": "input_file", "file_url": file["url"]}
 
 
 def _content(content: Any, *, assistant: bool = False) -> Any:
@@ -150,7 +161,11 @@ def input_items(messages: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
 
 
 def _tool_images_message(images: list[dict[str, Any]]) -> dict[str, Any]:
-    text = "The image the tool returned:" if len(images) == 1 else "The images the tools returned:"
+    if any(item["type"] == "input_file" for item in images):
+        text = "The file the tool returned:" if len(images) == 1 else "What the tools returned:"
+    else:
+        one = len(images) == 1
+        text = "The image the tool returned:" if one else "The images the tools returned:"
     return {"role": "user", "content": [{"type": "input_text", "text": text}, *images]}
 
 

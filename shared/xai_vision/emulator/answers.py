@@ -69,6 +69,10 @@ def describe_request(call: ChatCall) -> str:
     else:
         lines.append(f"I see {count} image{'s' if count != 1 else ''}.")
     lines += [f"Image {i}: {image.describe()}." for i, image in enumerate(call.images, 1)]
+    if call.documents:
+        count = len(call.documents)
+        lines.append(f"I see {count} document{'s' if count != 1 else ''}.")
+        lines += [f"Document {i}: {doc.describe()}." for i, doc in enumerate(call.documents, 1)]
     lines.append(f"You asked: {call.question}")
     return "\n".join(lines)
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import re
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, cast
 from urllib.parse import urlsplit
 
@@ -20,6 +20,7 @@ from xai_vision import _json
 from xai_vision.emulator.catalog import ModelInfo, resolve_model
 from xai_vision.emulator.config import EmulatorSettings
 from xai_vision.emulator.describe import ImageFacts, inspect_pixels, is_animated
+from xai_vision.emulator.documents import DocumentFacts, FileReader, check_documents
 from xai_vision.emulator.validation import Rejection, spec_schema, spec_validator
 from xai_vision.errors import ImageSourceError
 from xai_vision.images import MIME_TYPES, detect_image_format, parse_data_uri
@@ -74,6 +75,8 @@ class ChatCall:
     max_tokens: int | None
     stop: list[str]
     n: int
+    #: The request's documents (file parts / input_file), read, in order.
+    documents: list[DocumentFacts] = field(default_factory=list)
 
     @property
     def image_tokens(self) -> int:
@@ -114,8 +117,11 @@ def check_known_fields(body: Mapping[str, Any], schema: str) -> None:
             )
 
 
-async def check_chat_request(body: Any, settings: EmulatorSettings, fetch: Fetcher) -> ChatCall:
-    """Validate ``body`` like xAI (schema, model, parameters, images); raise Rejection if not."""
+async def check_chat_request(
+    body: Any, settings: EmulatorSettings, fetch: Fetcher, read_file: FileReader | None = None
+) -> ChatCall:
+    """Validate ``body`` like xAI (schema, model, parameters, images, documents); raise
+    Rejection if not. ``read_file`` reads the caller's uploaded files (``file_id`` parts)."""
     if not isinstance(body, dict):
         kind = "array" if isinstance(body, list) else type(body).__name__
         raise Rejection(422, f"{DESERIALIZE}: invalid type: {kind}, expected struct ChatRequest")
@@ -130,7 +136,9 @@ async def check_chat_request(body: Any, settings: EmulatorSettings, fetch: Fetch
     if _present(body, "stream_options") and not stream:
         raise Rejection(400, "stream_options: only allowed when stream is true")
     include_usage = stream and bool((body.get("stream_options") or {}).get("include_usage"))
-    return await check_call(body, settings, fetch, stream=stream, include_usage=include_usage)
+    return await check_call(
+        body, settings, fetch, stream=stream, include_usage=include_usage, read_file=read_file
+    )
 
 
 async def check_call(
@@ -142,6 +150,8 @@ async def check_call(
     include_usage: bool,
     fields: FieldNames = CHAT_FIELDS,
     message_paths: Sequence[str] | None = None,
+    read_file: FileReader | None = None,
+    inline_documents: bool = False,
 ) -> ChatCall:
     """The checks every endpoint shares, on a chat-shaped ``body`` (model, messages, tools,
     tool_choice, response_format, reasoning_effort, max_tokens): the model, its parameters,
@@ -149,6 +159,8 @@ async def check_call(
 
     ``fields`` and ``message_paths`` (one path a message, e.g. ``input[2]``) name what a
     rejection points at, for an endpoint whose body was turned into this shape.
+    ``read_file`` resolves ``file_id`` documents; ``inline_documents`` lets ``file_data`` in
+    (responses' ``input_file``).
     """
     messages: list[dict[str, Any]] = body["messages"]
     if not messages:
@@ -169,6 +181,7 @@ async def check_call(
     tools = _check_tools(body, fields)
 
     images = await _check_images(messages, paths, model, settings, fetch)
+    documents = await check_documents(messages, paths, read_file, inline=inline_documents)
     text_tokens = estimate_messages_text_tokens(messages)
     text_tokens += estimate_tools_tokens(body.get("tools") or [])
     if _present(body, "response_format"):
@@ -202,6 +215,7 @@ async def check_call(
         max_tokens=limit,
         stop=[s for s in stop if s],
         n=body.get("n") or 1,
+        documents=documents,
     )
 
 
@@ -282,9 +296,12 @@ async def _check_images(
                 if not isinstance(part.get("text"), str):
                     raise Rejection(422, f"{DESERIALIZE}: {where}: missing field `text`")
                 continue
+            if kind == "file":  # a document: check_documents reads it
+                continue
             if kind != "image_url":
                 raise Rejection(
-                    400, f"{where}: unsupported content part type {kind!r}; use text or image_url"
+                    400,
+                    f"{where}: unsupported content part type {kind!r}; use text, image_url or file",
                 )
             image_url = part.get("image_url")
             if not isinstance(image_url, dict):

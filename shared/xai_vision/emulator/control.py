@@ -48,6 +48,7 @@ CONTROL_OPERATIONS: Mapping[str, Operation] = MappingProxyType(
         "fail_model_endpoints": lambda state, args: state.fail_model_endpoints(**args),
         "set_batch_delay": lambda state, args: state.batches.set_delay(**args),
         "fail_batch_requests": lambda state, args: state.batches.fail_requests(**args),
+        "forget_file": lambda state, args: state.files.forget(**args),
     }
 )
 

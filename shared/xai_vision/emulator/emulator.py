@@ -33,7 +33,7 @@ _READY_PREFIX = "xai-vision emulator listening on "
 
 
 class Emulator:
-    """A local xAI API (chat completions, responses, models) on 127.0.0.1 (ephemeral port by
+    """A local xAI API (chat completions, responses, models, files) on 127.0.0.1 (ephemeral port by
     default).
 
     ``with Emulator() as emu:`` then point a client at ``emu.base_url`` with any non-empty key
@@ -245,7 +245,8 @@ class Emulator:
 
     @property
     def requests(self) -> list[RecordedRequest]:
-        """Every request received so far (Authorization redacted, JSON bodies parsed)."""
+        """Every request received so far (Authorization redacted, JSON bodies parsed, forms
+        summarised: a file by name, size and SHA-256)."""
         return [RecordedRequest(**r) for r in self._call("requests")]
 
     @property
@@ -259,7 +260,7 @@ class Emulator:
 
     def reset(self) -> None:
         """Forget the request log, queued replies, faults, latency overrides, the prompt cache
-        (so the next request reports ``cached_tokens: 0``) and stored responses."""
+        (so the next request reports ``cached_tokens: 0``), stored responses and files."""
         self._call("reset")
 
     def queue_reply(
@@ -378,6 +379,12 @@ class Emulator:
         """``/v1/language-models`` and ``/v1/tokenize-text`` answer ``status`` from now on (an
         outage of the model facts clients fetch on the side); None makes them work again."""
         self._call("fail_model_endpoints", status=status)
+
+    def forget_file(self, file_id: str) -> bool:
+        """Lose an uploaded file, whoever uploaded it (its id answers 404 from now on, as a file
+        xAI expired would); False when there was no such file."""
+        forgotten: bool = self._call("forget_file", file_id=file_id)
+        return forgotten
 
     def set_latency(self, seconds: float | None, chunk_delay: float | None = None) -> None:
         """Delay each answer by ``seconds`` (and each frame by ``chunk_delay``); None resets."""

@@ -25,6 +25,7 @@ from xai_vision.emulator.checks import (
     check_known_fields,
 )
 from xai_vision.emulator.config import EmulatorSettings
+from xai_vision.emulator.documents import FileReader
 from xai_vision.emulator.response_store import ResponseStore, StoredResponse
 from xai_vision.emulator.validation import Rejection, spec_schema, spec_validator
 from xai_vision.tokens import DETAILS
@@ -106,11 +107,7 @@ def _content_part(part: Any, where: str) -> dict[str, Any]:
     if kind == "refusal":  # an earlier output's refusal, sent back
         return {"type": "text", "text": _string(part, "refusal", where)}
     if kind == "input_file":
-        raise Rejection(
-            400,
-            f"{where}: input_file parts are not supported by the emulator (it reads images); "
-            "send input_text or input_image",
-        )
+        return _input_file(part, where)
     if kind != "input_image":
         raise _unknown_variant(f"{where}.type", kind, _PART_TYPES)
     url = _string(part, "image_url", where)  # the spec requires it, file_id or not
@@ -123,6 +120,18 @@ def _content_part(part: Any, where: str) -> dict[str, Any]:
     if detail is not None:
         image["detail"] = detail
     return {"type": "image_url", "image_url": image}
+
+
+def _input_file(part: Mapping[str, Any], where: str) -> dict[str, Any]:
+    """An ``input_file`` as a chat ``file`` part (``file_url`` as ``url``); exactly one source."""
+    given = [key for key in ("file_id", "file_data", "file_url") if part.get(key) is not None]
+    if len(given) != 1:
+        raise Rejection(400, f"{where}: give exactly one of file_id, file_data or file_url")
+    key = given[0]
+    file: dict[str, Any] = {"url" if key == "file_url" else key: _string(part, key, where)}
+    if key == "file_data":
+        file["filename"] = part.get("filename") or "document"
+    return {"type": "file", "file": file}
 
 
 def _message(item: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -156,7 +165,7 @@ def _carries_tool_images(message: Mapping[str, Any], before: list[dict[str, Any]
         and bool(before)
         and before[-1]["role"] == "tool"
         and isinstance(content, list)
-        and any(part.get("type") == "image_url" for part in content)
+        and any(part.get("type") in ("image_url", "file") for part in content)
     )
 
 
@@ -306,6 +315,7 @@ async def check_responses_request(
     fetch: Fetcher,
     responses: ResponseStore,
     owner: bytes,
+    read_file: FileReader | None = None,
 ) -> ResponsesCall:
     """Validate ``body`` like xAI; raise Rejection if not. ``owner`` is the caller's
     :func:`~xai_vision.emulator.response_store.owner_of` (for ``previous_response_id``)."""
@@ -363,6 +373,8 @@ async def check_responses_request(
         include_usage=stream,
         fields=RESPONSES_FIELDS,
         message_paths=paths,
+        read_file=read_file,
+        inline_documents=True,
     )
     store = body.get("store") is not False
     if store and call.images and settings.strict_image_store:

@@ -15,6 +15,7 @@ from xai_vision.emulator.handlers import (
     Handler,
     batches,
     chat_completions,
+    files,
     language_models,
     models,
     responses,
@@ -70,6 +71,11 @@ ROUTES: tuple[Route, ...] = (
     Route("GET", "/v1/batches/{batch_id}", batches.get_batch),
     Route("POST", "/v1/batches/{batch_id}/requests", batches.add_requests),
     Route("GET", "/v1/batches/{batch_id}/results", batches.get_results),
+    Route("POST", "/v1/files", files.upload_file),
+    Route("GET", "/v1/files", files.list_files),
+    Route("GET", "/v1/files/{file_id}", files.get_file),
+    Route("DELETE", "/v1/files/{file_id}", files.delete_file),
+    Route("GET", "/v1/files/{file_id}/content", files.get_file_content),
 )
 
 

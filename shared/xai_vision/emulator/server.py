@@ -28,6 +28,7 @@ from xai_vision.emulator.http11 import (
     write_response,
 )
 from xai_vision.emulator.image_fetch import ImageFetcher
+from xai_vision.emulator.multipart import boundary_of, summarise_form
 from xai_vision.emulator.request_log import log_to_stderr, request_line
 from xai_vision.emulator.routes import find_route
 from xai_vision.emulator.state import EmulatorState, RecordedRequest, redact_headers
@@ -177,9 +178,13 @@ class EmulatorServer:
 
 
 def _recorded(request: HTTPRequest) -> RecordedRequest:
-    """The request as the log keeps it: credentials redacted, a JSON body parsed (else None)."""
+    """The request as the log keeps it: credentials redacted, a JSON body parsed, a form
+    summarised (its files by name, size and SHA-256, never their bytes), else None."""
     body: Any = None
-    if request.body:
+    content_type = request.headers.get("content-type", "")
+    if request.body and boundary_of(content_type) is not None:
+        body = summarise_form(request.body, content_type)
+    elif request.body:
         try:
             body = _json.loads(request.body)
         except _json.JSONDecodeError:

@@ -1,9 +1,9 @@
 """The emulator's mutable state: the request log, scripted replies, latency overrides, the
-prompt cache, stored responses, batches, and the faults queued for injection
+prompt cache, stored responses, batches, uploaded files, and the faults queued for injection
 (:class:`~.faults.FaultInjector`).
 
 Everything here is touched from the server's event-loop thread and from test code, so a lock
-guards it (the fault injector, the prompt cache and the response store have their own). Every
+guards it (the fault injector, the prompt cache, the response and file stores have their own). Every
 operation takes JSON-friendly arguments, so the same operations can be driven over the control
 endpoint when the emulator runs in a subprocess (:mod:`xai_vision.emulator.control`).
 """
@@ -18,6 +18,7 @@ from typing import Any
 from xai_vision.emulator.batch_store import BatchStore
 from xai_vision.emulator.config import EmulatorConfigError
 from xai_vision.emulator.faults import FaultInjector
+from xai_vision.emulator.file_store import FileStore
 from xai_vision.emulator.prompt_cache import DEFAULT_MAX_ENTRIES, PromptCache
 from xai_vision.emulator.response_store import ResponseStore
 
@@ -87,6 +88,9 @@ class EmulatorState:
         self.responses = ResponseStore()
         #: Batches of ``/v1/batches``, the processing delay and failures set (its own lock).
         self.batches = BatchStore()
+        #: Files uploaded by ``POST /v1/files`` (its own lock): ``files.get_bytes(owner, id)``
+        #: is how a handler reads a referenced file; emptied by :meth:`reset`.
+        self.files = FileStore()
         self._requests: list[RecordedRequest] = []
         self._replies: deque[ScriptedReply] = deque()
         self.latency: float | None = None
@@ -143,10 +147,11 @@ class EmulatorState:
 
     def reset(self) -> None:
         """Forget the log, queued replies and faults, latency overrides, cached prompts, stored
-        responses, batches and a model-endpoint outage."""
+        responses, batches, uploaded files and a model-endpoint outage."""
         self.prompt_cache.clear()
         self.responses.clear()
         self.batches.clear()
+        self.files.clear()
         self.faults.reset()
         with self._lock:
             self._requests.clear()

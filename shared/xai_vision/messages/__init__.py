@@ -1,7 +1,7 @@
 """xAI wire messages and the request: plain dicts, built and checked by the functions here.
 
-Builders return exactly the JSON shapes xAI takes (``text`` and ``image_url`` parts, in any
-order, any number of images, in every role: xAI's ``Message`` schema gives system, user,
+Builders return exactly the JSON shapes xAI takes (``text``, ``image_url`` and ``file`` parts, in
+any order, any number of images, in every role: xAI's ``Message`` schema gives system, user,
 assistant and tool messages the same content type). :class:`ImageCollector` numbers a
 request's images and enforces the per-request limit; :class:`ChatRequest` is the frozen,
 validated request an endpoint serialises. Nothing here knows about HTTP or a particular endpoint.
@@ -15,10 +15,14 @@ One module per job: :mod:`.parts` (content parts, :class:`ImageCollector`), :mod
 from xai_vision.messages.parts import (
     ContentInput,
     ContentPart,
+    FilePart,
+    FileRef,
     ImageCollector,
     ImagePart,
     ImageURL,
     TextPart,
+    document_parts,
+    file_part,
     image_part,
     text_part,
 )
@@ -58,6 +62,8 @@ __all__ = [
     "ChatRequest",
     "ContentInput",
     "ContentPart",
+    "FilePart",
+    "FileRef",
     "ImageCollector",
     "ImagePart",
     "ImageURL",
@@ -69,7 +75,9 @@ __all__ = [
     "WireMessage",
     "WireToolCall",
     "assistant_message",
+    "document_parts",
     "estimate_prompt_tokens",
+    "file_part",
     "function_tool",
     "image_part",
     "json_schema_response_format",

@@ -1,5 +1,6 @@
-"""Content parts: ``text`` and ``image_url`` parts, built and checked, and :class:`ImageCollector`,
-which prepares a request's images in order (numbered from 1, limited per request).
+"""Content parts: ``text``, ``image_url`` and ``file`` (document) parts, built and checked, and
+:class:`ImageCollector`, which prepares a request's images in order (numbered from 1, limited per
+request).
 """
 
 from __future__ import annotations
@@ -10,7 +11,9 @@ from typing import Literal, TypeAlias, cast
 
 from typing_extensions import NotRequired, TypedDict
 
-from xai_vision.errors import RequestValidationError, TooManyImagesError
+from xai_vision._base64 import b64decode_strict, b64encode_str
+from xai_vision.documents import DocumentOptions, PreparedDocument, check_pdf, render_pages
+from xai_vision.errors import DocumentSourceError, RequestValidationError, TooManyImagesError
 from xai_vision.images import (
     ImageOptions,
     ImageSource,
@@ -43,10 +46,32 @@ class ImagePart(TypedDict):
     image_url: ImageURL
 
 
-ContentPart: TypeAlias = TextPart | ImagePart
+class FileRef(TypedDict, total=False):
+    """The ``file`` object: exactly one of ``file_id``, ``url`` or ``file_data`` (plain base64 of
+    a checked PDF, with ``filename``). Chat completions takes only ``file_id`` or ``url``: inline
+    data is uploaded first (see :func:`xai_vision.documents.upload_inline_documents`)."""
 
-#: What builders take as content: a string, or a sequence of strings, parts and prepared images.
-ContentInput: TypeAlias = str | Sequence[str | TextPart | ImagePart | PreparedImage]
+    file_id: str
+    url: str
+    file_data: str
+    filename: str
+
+
+class FilePart(TypedDict):
+    """``{"type": "file", "file": {"file_id" | "url" | "file_data" + "filename"}}``"""
+
+    type: Literal["file"]
+    file: FileRef
+
+
+ContentPart: TypeAlias = TextPart | ImagePart | FilePart
+
+#: What builders take as content: a string, or a sequence of strings, parts, prepared images and
+#: prepared documents.
+ContentInput: TypeAlias = (
+    str | Sequence[str | TextPart | ImagePart | FilePart | PreparedImage | PreparedDocument]
+)
+_FILE_SOURCES: tuple[str, ...] = ("file_id", "url", "file_data")
 
 
 def text_part(text: str) -> TextPart:
@@ -66,6 +91,22 @@ def image_part(image: PreparedImage) -> ImagePart:
     if image.detail is not None:
         image_url["detail"] = image.detail
     return {"type": "image_url", "image_url": image_url}
+
+
+def file_part(document: PreparedDocument) -> FilePart:
+    """A ``file`` part for a prepared document: its ``file_id``, URL or inline base64."""
+    if not isinstance(document, PreparedDocument):
+        raise RequestValidationError(
+            f"file_part takes a PreparedDocument (see prepare_document), got "
+            f"{type(document).__name__}"
+        )
+    if document.file_id is not None:
+        return {"type": "file", "file": {"file_id": document.file_id}}
+    if document.url is not None:
+        return {"type": "file", "file": {"url": document.url}}
+    assert document.data is not None
+    data = b64encode_str(document.data)
+    return {"type": "file", "file": {"file_data": data, "filename": document.filename}}
 
 
 class ImageCollector:
@@ -114,12 +155,33 @@ class ImageCollector:
         return image_part(prepared)
 
 
+def document_parts(
+    document: PreparedDocument, collector: ImageCollector, options: DocumentOptions | None = None
+) -> list[ContentPart]:
+    """A document as the request sends it: one ``file`` part (mode ``file``: xAI reads the
+    whole PDF), or its chosen pages rendered to images through ``collector`` (mode ``pages``:
+    numbered and limited with the request's other images). Both adapters call this."""
+    chosen = options if options is not None else DocumentOptions()
+    if chosen.mode == "file":
+        return [file_part(document)]
+    images = render_pages(
+        document,
+        pages=chosen.pages,
+        detail=chosen.detail,
+        dpi=chosen.dpi,
+        image_options=collector.options,
+    )
+    return [collector.add(image) for image in images]
+
+
 def wire_part(item: object, where: str) -> ContentPart:
     """Check one content item (a str, a part dict or a PreparedImage) and return its wire part."""
     if isinstance(item, str):
         return text_part(item)
     if isinstance(item, PreparedImage):
         return image_part(item)
+    if isinstance(item, PreparedDocument):
+        return file_part(item)
     if isinstance(item, Mapping):
         kind = item.get("type")
         if kind == "text":
@@ -129,13 +191,49 @@ def wire_part(item: object, where: str) -> ContentPart:
             return text_part(text)
         if kind == "image_url":
             return _checked_image_part(item.get("image_url"), where)
+        if kind == "file":
+            return _checked_file_part(item.get("file"), where)
         raise RequestValidationError(
-            f"{where}: unknown content part type {kind!r} (expected 'text' or 'image_url')"
+            f"{where}: unknown content part type {kind!r} (expected 'text', 'image_url' or 'file')"
         )
     raise RequestValidationError(
-        f"{where}: content items must be str, a text/image_url part or a PreparedImage, "
-        f"got {type(item).__name__}"
+        f"{where}: content items must be str, a text/image_url/file part, a PreparedImage or a "
+        f"PreparedDocument, got {type(item).__name__}"
     )
+
+
+def _checked_file_part(file: object, where: str) -> FilePart:
+    """A ``file`` part's object: one source; inline base64 is opened as a PDF (nothing sent)."""
+    if not isinstance(file, Mapping):
+        raise RequestValidationError(f"{where}: a file part needs a 'file' object")
+    unknown = set(file) - {*_FILE_SOURCES, "filename"}
+    if unknown:
+        raise RequestValidationError(f"{where}: unknown file keys {sorted(unknown)}")
+    given = [key for key in _FILE_SOURCES if file.get(key) is not None]
+    if len(given) != 1:
+        raise RequestValidationError(
+            f"{where}: a file part needs exactly one of file_id, url or file_data, got "
+            f"{given or 'none'}"
+        )
+    key = given[0]
+    value = file[key]
+    if not isinstance(value, str) or not value:
+        raise RequestValidationError(f"{where}: file.{key} must be a non-empty str")
+    filename = file.get("filename")
+    if key != "file_data":
+        if filename is not None:
+            raise RequestValidationError(f"{where}: filename goes only with file_data")
+        if key == "url" and not is_http_url(value):
+            raise RequestValidationError(f"{where}: file.url must be an http(s) URL")
+        return {"type": "file", "file": {key: value}}  # type: ignore[misc]
+    if not isinstance(filename, str) or not filename:
+        raise RequestValidationError(f"{where}: file_data needs a non-empty str filename")
+    try:
+        data = b64decode_strict(value)
+    except ValueError:
+        raise DocumentSourceError("file_data is not plain base64", source=filename) from None
+    check_pdf(data, filename)
+    return {"type": "file", "file": {"file_data": value, "filename": filename}}
 
 
 def _checked_image_part(image_url: object, where: str) -> ImagePart:

@@ -6,14 +6,15 @@ form) serialises it. Nothing here knows about HTTP or a particular endpoint.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Awaitable, Callable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
+from xai_vision._base64 import b64decode_strict
 from xai_vision.catalog import DEFAULT_MODEL, model_facts
 from xai_vision.errors import RequestValidationError, TooManyImagesError
 from xai_vision.images import ImageOptions
-from xai_vision.messages.parts import ImageURL
+from xai_vision.messages.parts import FileRef, ImageURL
 from xai_vision.messages.tools import check_response_format, check_tool_choice, check_tools
 from xai_vision.messages.wire import WireMessage, check_message
 
@@ -23,6 +24,9 @@ _RESERVED = frozenset({"model", "messages", "stream", "stream_options"})
 #: :class:`ChatRequest` fields that are not chat-completions body parameters but that
 #: :meth:`ChatRequest.build` takes from ``options`` too (each endpoint sends them its way).
 REQUEST_SETTINGS: tuple[str, ...] = ("conversation_id", "store", "previous_response_id")
+#: Uploads a checked PDF and answers its ``file_id`` (the client's ``files.file_id_for``).
+Uploader = Callable[[bytes, str], str]
+AsyncUploader = Callable[[bytes, str], Awaitable[str]]
 #: Default images-per-message limit (xAI's stricter source; :class:`ImageOptions` has the same).
 MAX_IMAGES_PER_MESSAGE: int | None = ImageOptions().max_images_per_message
 #: The :class:`ChatRequest` fields that are body parameters, in body order. The one list of them:
@@ -269,6 +273,67 @@ class ChatRequest:
                     if part.get("type") == "image_url"
                 )
         return found
+
+    def documents(self) -> list[FileRef]:
+        """Every ``file`` object in the messages, in order."""
+        found: list[FileRef] = []
+        for message in self.messages:
+            content = message.get("content")
+            if isinstance(content, list):
+                found.extend(
+                    part["file"]  # type: ignore[typeddict-item]
+                    for part in content
+                    if part.get("type") == "file"
+                )
+        return found
+
+    def has_inline_documents(self) -> bool:
+        """Whether a document travels as inline bytes (chat completions must upload it first)."""
+        return any("file_data" in ref for ref in self.documents())
+
+    def with_uploaded_documents(self, upload: Uploader) -> ChatRequest:
+        """This request with each inline document replaced by the ``file_id`` ``upload`` gives.
+
+        The resolve step chat completions needs (its ``file`` part takes only ``file_id`` or
+        ``url``); the same bytes are uploaded once per request, and the uploader may cache.
+        """
+        ids: dict[str, str] = {}
+        for ref in self.documents():
+            data = ref.get("file_data")
+            if data is not None and data not in ids:
+                ids[data] = upload(b64decode_strict(data), ref.get("filename", "document.pdf"))
+        return self._with_file_ids(ids)
+
+    async def awith_uploaded_documents(self, upload: AsyncUploader) -> ChatRequest:
+        """:meth:`with_uploaded_documents` with an async uploader."""
+        ids: dict[str, str] = {}
+        for ref in self.documents():
+            data = ref.get("file_data")
+            if data is not None and data not in ids:
+                ids[data] = await upload(
+                    b64decode_strict(data), ref.get("filename", "document.pdf")
+                )
+        return self._with_file_ids(ids)
+
+    def _with_file_ids(self, ids: Mapping[str, str]) -> ChatRequest:
+        if not ids:
+            return self
+        messages: list[Any] = []
+        for message in self.messages:
+            content: Any = message.get("content")
+            if isinstance(content, list) and any(p.get("type") == "file" for p in content):
+                parts = [_uploaded_file(part, ids) for part in content]
+                messages.append({**message, "content": parts})
+            else:
+                messages.append(message)
+        return replace(self, messages=tuple(messages))
+
+
+def _uploaded_file(part: Mapping[str, Any], ids: Mapping[str, str]) -> Any:
+    """A ``file`` part with inline data as the uploaded ``file_id``; any other part as it is."""
+    if part.get("type") != "file" or "file_data" not in part["file"]:
+        return part
+    return {"type": "file", "file": {"file_id": ids[part["file"]["file_data"]]}}
 
 
 def _check_number(name: str, value: object, low: float, high: float) -> None:

@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from loopback import QuietHandler, serving
+from pdfs import make_pdf
 from PIL import Image, ImageDraw
 from xai_vision.emulator import Emulator, EmulatorSettings
 
@@ -136,17 +137,19 @@ def image_server() -> Iterator[str]:
 
 @pytest.fixture(autouse=True)
 def _standard_suite_images_served_locally(monkeypatch: pytest.MonkeyPatch) -> None:
-    """langchain-tests downloads its sample PNG with ``httpx.get``; hand it a local PNG instead.
+    """langchain-tests downloads its sample PNG and PDF with ``httpx.get``; hand it local ones.
 
     Only the suite module's ``httpx`` name is replaced, so every other HTTP call is untouched.
     """
     import langchain_tests.integration_tests.chat_models as suite
 
     def get(url: str, **_: Any) -> httpx.Response:
-        if not url.endswith(".png"):
+        if url.endswith(".pdf"):  # test_pdf_inputs / test_pdf_tool_message's sample PDF
+            content = make_pdf(["Dummy PDF file"])
+        elif url.endswith(".png"):
+            content = png("green", (96, 64))
+        else:
             raise AssertionError(f"unexpected download in the standard suite: {url}")
-        return httpx.Response(
-            200, content=png("green", (96, 64)), request=httpx.Request("GET", url)
-        )
+        return httpx.Response(200, content=content, request=httpx.Request("GET", url))
 
     monkeypatch.setattr(suite, "httpx", SimpleNamespace(get=get))

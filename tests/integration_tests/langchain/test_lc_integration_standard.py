@@ -11,8 +11,9 @@ import pytest
 from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
+from pdfs import corrupt_pdf, make_pdf
 from xai_vision.emulator import Emulator
-from xai_vision.errors import RequestValidationError
+from xai_vision.errors import DocumentDecodeError, RequestValidationError
 
 from langchain_xai_vision import ChatXAIVision
 
@@ -30,7 +31,8 @@ CACHED_SYSTEM_PROMPT = "\n".join(
 
 
 class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
-    """The whole standard suite; images, image URLs, image tool messages and JSON mode on."""
+    """The whole standard suite; images, image URLs, image and PDF tool messages, PDF inputs
+    and JSON mode on."""
 
     connection: ClassVar[dict[str, Any]] = {}
     #: The endpoint the suite runs on (a subclass below runs it all on the responses endpoint).
@@ -71,18 +73,18 @@ class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
 
     @property
     def supports_pdf_inputs(self) -> bool:
-        """No: xAI chat completions take text and images only; see test_refuses_pdf_and_audio."""
-        return False
+        """Yes: file parts (chat completions uploads the PDF first) or input_file (responses)."""
+        return True
 
     @property
     def supports_audio_inputs(self) -> bool:
-        """No: xAI chat completions take text and images only; see test_refuses_pdf_and_audio."""
+        """No: xAI takes text, images and PDFs; see test_refuses_audio_and_bad_pdfs."""
         return False
 
     @property
     def supports_pdf_tool_message(self) -> bool:
-        """No: xAI chat completions take text and images only; see test_refuses_pdf_and_audio."""
-        return False
+        """Yes: a file part in the tool message, or (responses) a user message right after."""
+        return True
 
     @property
     def enable_vcr_tests(self) -> bool:
@@ -159,33 +161,46 @@ class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
             assert answer.usage_metadata is not None
             assert answer.usage_metadata.get("input_token_details", {}).get("image", 0) > 0
 
-    def test_refuses_pdf_and_audio(self, model: BaseChatModel, emulator: Emulator) -> None:
-        """What test_pdf_inputs, test_audio_inputs and test_pdf_tool_message send (they skip,
-        as the properties above say) is refused with an error naming the message and block,
-        before any request; the unit tests test_unsendable_input_raises_naming_the_message and
-        test_file_id_forms_are_refused_clearly cover the other shapes."""
-        pdf = {"type": "file", "base64": "JVBERi0xLjQK", "mime_type": "application/pdf"}
-        wav = {"type": "audio", "base64": "UklGRiQAAABXQVZF", "mime_type": "audio/wav"}
-        openai_pdf = {
-            "type": "file",
-            "file": {"filename": "a.pdf", "file_data": "data:application/pdf;base64,JVBERi0x"},
-        }
-        input_audio = {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}
-        call = AIMessage("", tool_calls=[{"id": "c1", "name": "read_pdf", "args": {}}])
-        cases: list[tuple[list[Any], str]] = [
-            ([HumanMessage(["Summarise this document.", pdf])], r"message 0 \(human\), block 1"),
-            ([HumanMessage([openai_pdf])], r"message 0 \(human\), block 0"),
-            ([HumanMessage(["Describe this audio.", wav])], r"message 0 \(human\), block 1"),
-            ([HumanMessage([input_audio])], r"message 0 \(human\), block 0"),
-            (
-                [HumanMessage("Read it."), call, ToolMessage([pdf], tool_call_id="c1")],
-                r"message 2 \(tool\), block 0",
-            ),
+    def test_pdf_inputs_reach_the_model(self, model: BaseChatModel, emulator: Emulator) -> None:
+        """test_pdf_inputs' two forms: the answer names the pages and quotes page 1 (so the PDF
+        was read), and chat completions sent a file_id it uploaded, responses inline data."""
+        data = base64.b64encode(make_pdf(["Quarterly report", "page two"])).decode()
+        forms: list[dict[str, Any]] = [
+            {"type": "file", "base64": data, "mime_type": "application/pdf"},
+            {
+                "type": "file",
+                "file": {"filename": "q.pdf", "file_data": f"data:application/pdf;base64,{data}"},
+            },
         ]
-        for messages, where in cases:
-            with pytest.raises(RequestValidationError, match=where) as raised:
-                model.invoke(messages)
-            assert "xAI chat completions take text and image blocks" in str(raised.value)
+        for form in forms:
+            answer = model.invoke([HumanMessage(["Summarize this document:", form])])
+            assert isinstance(answer, AIMessage)
+            if LIVE:
+                assert answer.text
+                continue
+            assert "Document 1: " in answer.text
+            assert '2 pages; page 1 reads: "Quarterly report"' in answer.text
+            body = emulator.last_request.body
+            if self.responses_api:
+                (part,) = [p for p in body["input"][0]["content"] if p["type"] == "input_file"]
+                assert part["file_data"] == data
+            else:
+                (part,) = [p for p in body["messages"][0]["content"] if p["type"] == "file"]
+                assert set(part["file"]) == {"file_id"}
+
+    def test_refuses_audio_and_bad_pdfs(self, model: BaseChatModel, emulator: Emulator) -> None:
+        """Audio is refused naming the message and block; a PDF PDFium cannot read (a valid
+        %PDF- header over nothing) is a DocumentDecodeError naming its block; nothing is sent."""
+        wav = {"type": "audio", "base64": "UklGRiQAAABXQVZF", "mime_type": "audio/wav"}
+        input_audio = {"type": "input_audio", "input_audio": {"data": "UklGRg==", "format": "wav"}}
+        for block, where in ((wav, "block 1"), (input_audio, "block 1")):
+            with pytest.raises(RequestValidationError, match=rf"message 0 \(human\), {where}"):
+                model.invoke([HumanMessage(["Describe this audio.", block])])
+        bad = base64.b64encode(corrupt_pdf()).decode()
+        pdf = {"type": "file", "base64": bad, "mime_type": "application/pdf"}
+        call = AIMessage("", tool_calls=[{"id": "c1", "name": "read_pdf", "args": {}}])
+        with pytest.raises(DocumentDecodeError, match=r"message 2 \(tool\), block 0"):
+            model.invoke([HumanMessage("Read it."), call, ToolMessage([pdf], tool_call_id="c1")])
         assert emulator.requests == []
 
     @pytest.mark.benchmark

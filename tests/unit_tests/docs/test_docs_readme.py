@@ -175,13 +175,16 @@ def test_readme_block_runs(
     assert result.returncode == 0, f"README block {index} failed:\n{code}\n{result.stderr}"
     assert result.stdout.strip(), f"README block {index} printed nothing"
     if "XAI_API_KEY" in code:
-        # A block that talks to xAI (here: the emulator) shows a real exchange with images.
+        # A block that talks to xAI (here: the emulator) shows a real exchange with images, or
+        # a file uploaded to the Files API (the log keeps the form's summary: its "file").
         requests = readme_emulator.requests
         bodies = [r.body for r in requests if isinstance(r.body, dict)]  # GETs have none
         assert any(
-            "image_url" in str(body.get("messages")) or "input_image" in str(body.get("input"))
+            "image_url" in str(body.get("messages"))
+            or "input_image" in str(body.get("input"))
+            or isinstance(body.get("file"), dict)
             for body in bodies
-        ), f"README block {index} sent no image to the emulator"
+        ), f"README block {index} sent no image or file to the emulator"
     public_urls = set(PUBLIC_URL.findall(code))
     if public_urls:
         # The URL went out as that URL (not fetched client-side into a data URI), and the

@@ -536,11 +536,11 @@ def test_image_rules_are_the_chat_rules_named_by_input_path(
 
 
 def test_input_items_the_emulator_does_not_read_are_refused(client: httpx.Client) -> None:
-    file_part = {"type": "input_file", "file_url": "https://example.com/a.pdf"}
+    file_part = {"type": "input_file", "file_url": "https://example.com/a.pdf", "file_id": "f"}
     rejected(
         respond(client, [{"role": "user", "content": [file_part]}]),
         400,
-        "input[0].content[0]: input_file parts are not supported",
+        "input[0].content[0]: give exactly one of file_id, file_data or file_url",
     )
     rejected(
         respond(client, [{"role": "robot", "content": "hi"}]),

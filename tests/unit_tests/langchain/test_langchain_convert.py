@@ -36,7 +36,7 @@ from langchain_xai_vision._convert import (
 
 RECORDED = Path(__file__).parents[2] / "data" / "recorded"
 URL = "https://example.com/a.png"
-PDF = "application/pdf"
+TXT = "text/plain"
 
 
 def _interaction(name: str, index: int) -> dict[str, Any]:
@@ -344,16 +344,19 @@ def test_assistant_with_only_tool_calls_sends_null_content() -> None:
             HumanMessage(content=[{"type": "audio", "base64": "AAAA", "mime_type": "audio/wav"}]),
             r"message 0 \(human\), block 0: content block type 'audio' is not supported",
         ),
-        (HumanMessage(content=[{"type": "file", "file_id": "f1"}]), "'file' is not supported"),
         (
-            HumanMessage(content=["Read:", {"type": "file", "base64": "JVBE", "mime_type": PDF}]),
-            r"message 0 \(human\), block 1: content block type 'file' is not supported",
+            HumanMessage(content=[{"type": "file", "file_id": "f1", "mime_type": TXT}]),
+            "file blocks of type 'text/plain' cannot be sent",
+        ),
+        (
+            HumanMessage(content=["Read:", {"type": "file", "base64": "aGk=", "mime_type": TXT}]),
+            r"message 0 \(human\), block 1: file blocks of type 'text/plain' cannot be sent",
         ),
         (
             ToolMessage(
-                content=[{"type": "file", "base64": "JVBE", "mime_type": PDF}], tool_call_id="c1"
+                content=[{"type": "file", "base64": "aGk=", "mime_type": TXT}], tool_call_id="c1"
             ),
-            r"message 0 \(tool\), block 0: content block type 'file' is not supported",
+            r"message 0 \(tool\), block 0: file blocks of type 'text/plain' cannot be sent",
         ),
         (HumanMessage(content=[{"type": "image", "file_id": "f1"}]), "file id"),
         (

@@ -48,6 +48,14 @@ class TestChatXAIVisionStandard(ChatModelUnitTests):
         return True
 
     @property
+    def supports_pdf_inputs(self) -> bool:
+        return True
+
+    @property
+    def supports_pdf_tool_message(self) -> bool:
+        return True
+
+    @property
     def supports_json_mode(self) -> bool:
         return True
 

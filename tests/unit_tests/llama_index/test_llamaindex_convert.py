@@ -237,7 +237,7 @@ def test_images_in_tool_results_are_sent(image_bytes: ImageFactory) -> None:
     "block",
     [
         AudioBlock(audio=b"RIFF0000WAVE", format="wav"),
-        DocumentBlock(data=b"%PDF-1.4 test", document_mimetype="application/pdf"),
+        DocumentBlock(data=b"plain text", document_mimetype="text/plain"),
     ],
 )
 def test_unsupported_blocks_are_refused_not_dropped(block: Any) -> None:

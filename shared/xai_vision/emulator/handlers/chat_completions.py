@@ -13,6 +13,7 @@ from xai_vision import _json
 from xai_vision.emulator.answers import Answer, build_answer, text_pieces
 from xai_vision.emulator.checks import check_chat_request
 from xai_vision.emulator.config import ToolCallMode
+from xai_vision.emulator.documents import file_reader
 from xai_vision.emulator.faults import StreamFailure
 from xai_vision.emulator.handlers import HandlerContext
 from xai_vision.emulator.handlers.answering import (
@@ -25,6 +26,7 @@ from xai_vision.emulator.handlers.answering import (
     send_stream,
 )
 from xai_vision.emulator.http11 import Exchange
+from xai_vision.emulator.response_store import owner_of
 
 __all__ = ["completion_body", "handle", "stream_chunks"]
 
@@ -34,7 +36,13 @@ async def handle(context: HandlerContext, exchange: Exchange, params: Mapping[st
     if not await inject_request_faults(context, exchange):
         return
     body = request_json(exchange.request)
-    call = await check_chat_request(body, context.settings, context.fetch_image)
+    owner = owner_of(exchange.request.bearer_key() or "")
+    call = await check_chat_request(
+        body,
+        context.settings,
+        context.fetch_image,
+        file_reader(context.state.files, owner),
+    )
     scripted = context.state.take_reply()
     if await send_scripted_error(exchange, scripted):
         return

@@ -18,6 +18,7 @@ from typing import Any
 from xai_vision import _json
 from xai_vision.emulator.answers import Answer, build_answer, text_pieces
 from xai_vision.emulator.config import ToolCallMode
+from xai_vision.emulator.documents import file_reader
 from xai_vision.emulator.faults import StreamFailure
 from xai_vision.emulator.handlers import HandlerContext, answering
 from xai_vision.emulator.http11 import Exchange
@@ -48,7 +49,12 @@ async def create_response(
     owner = owner_of(exchange.request.bearer_key() or "")
     state = context.state
     checked = await check_responses_request(
-        body, context.settings, context.fetch_image, state.responses, owner
+        body,
+        context.settings,
+        context.fetch_image,
+        state.responses,
+        owner,
+        file_reader(state.files, owner),
     )
     scripted = state.take_reply()
     if await answering.send_scripted_error(exchange, scripted):
