@@ -56,6 +56,8 @@ def _params(value: str) -> tuple[str, dict[str, str]]:
 
 def boundary_of(content_type: str) -> str | None:
     """The boundary of a ``multipart/form-data`` Content-Type; None for any other type."""
+    if content_type.lstrip()[:19].lower() != "multipart/form-data":
+        return None  # every JSON request asks: answer without parsing
     kind, params = _params(content_type)
     boundary = params.get("boundary")
     return boundary if kind == "multipart/form-data" and boundary else None
