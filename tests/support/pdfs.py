@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import ctypes
 import io
 from collections.abc import Sequence
@@ -69,3 +70,9 @@ def encrypted_pdf() -> bytes:
 def corrupt_pdf() -> bytes:
     """A valid ``%PDF-`` header over bytes PDFium cannot read."""
     return b"%PDF-1.7\n" + b"\x00garbage, no objects, no xref\n" * 20
+
+
+#: A three-page invoice the adapter tests send, its base64, and how the emulator quotes it.
+INVOICE_PDF = make_pdf(["Invoice 42: total 17.50 EUR", "Terms", "Signatures"])
+INVOICE_B64 = base64.b64encode(INVOICE_PDF).decode()
+INVOICE_QUOTE = '3 pages; page 1 reads: "Invoice 42: total 17.50 EUR"'

@@ -21,7 +21,6 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from xai_vision.cli.batch import (
@@ -39,7 +38,13 @@ from xai_vision.cli.batch import (
     replace_results,
     run_batch,
 )
-from xai_vision.cli.output import ExitCode, exit_code_for, format_usd, stderr_console
+from xai_vision.cli.output import (
+    ExitCode,
+    batch_progress,
+    exit_code_for,
+    format_usd,
+    stderr_console,
+)
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import RequestValidationError, XAIVisionError
@@ -255,13 +260,7 @@ async def _run_with_progress(
         if not todo:
             return
         guard = await _cost_guard(client, settings)
-        with Progress(
-            TextColumn("[progress.description]{task.description}"),
-            BarColumn(),
-            MofNCompleteColumn(),
-            TimeElapsedColumn(),
-            console=stderr_console(),
-        ) as progress:
+        with batch_progress() as progress:
             task = progress.add_task("images", total=len(todo))
 
             def advance(item: BatchItem, record: dict[str, Any] | None) -> None:

@@ -34,7 +34,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from xai_vision import _json
@@ -60,7 +59,7 @@ from xai_vision.cli.batch_job import (
     ClientSettings,
     OutputMode,
 )
-from xai_vision.cli.output import format_usd, stderr_console
+from xai_vision.cli.output import batch_progress, format_usd, stderr_console
 from xai_vision.client import XAIClient
 from xai_vision.errors import (
     APIError,
@@ -398,13 +397,7 @@ def _collect(job: _Job) -> None:
     state, options = job.state, job.options
     assert state.batch_id is not None
     wait = options.poll_interval
-    with Progress(
-        TextColumn("[progress.description]{task.description}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=stderr_console(),
-    ) as progress:
+    with batch_progress() as progress:
         task = progress.add_task("batch", total=None)
         while True:
             batch = job.client.batches.get(state.batch_id)

@@ -10,6 +10,7 @@ from enum import IntEnum
 from typing import Any
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.text import Text
 
 from xai_vision.errors import (
@@ -46,6 +47,17 @@ def stderr_console() -> Console:
     Markup is off: paths and xAI's messages may hold ``[brackets]`` that must print as they are.
     """
     return Console(file=sys.stderr, highlight=False, soft_wrap=True, markup=False)
+
+
+def batch_progress() -> Progress:
+    """The progress bar every batch engine shows on stderr: label, bar, done of total, time."""
+    return Progress(
+        TextColumn("[progress.description]{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=stderr_console(),
+    )
 
 
 #: The exit status by error type: the first row the error is an instance of decides.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, cast
 
 from xai_vision._base64 import b64decode_strict
 from xai_vision.catalog import DEFAULT_MODEL, model_facts
@@ -263,29 +263,21 @@ class ChatRequest:
 
     def images(self) -> list[ImageURL]:
         """Every ``image_url`` object in the messages, in order (for counting and estimates)."""
-        found: list[ImageURL] = []
-        for message in self.messages:
-            content = message.get("content")
-            if isinstance(content, list):
-                found.extend(
-                    part["image_url"]  # type: ignore[typeddict-item]
-                    for part in content
-                    if part.get("type") == "image_url"
-                )
-        return found
+        return cast("list[ImageURL]", self._part_objects("image_url"))
 
     def documents(self) -> list[FileRef]:
         """Every ``file`` object in the messages, in order."""
-        found: list[FileRef] = []
-        for message in self.messages:
-            content = message.get("content")
-            if isinstance(content, list):
-                found.extend(
-                    part["file"]  # type: ignore[typeddict-item]
-                    for part in content
-                    if part.get("type") == "file"
-                )
-        return found
+        return cast("list[FileRef]", self._part_objects("file"))
+
+    def _part_objects(self, kind: str) -> list[Any]:
+        """The object of every ``kind`` part in the messages (``part[kind]``), in order."""
+        return [
+            part[kind]  # type: ignore[typeddict-item]
+            for message in self.messages
+            if isinstance(content := message.get("content"), list)
+            for part in content
+            if part.get("type") == kind
+        ]
 
     def has_inline_documents(self) -> bool:
         """Whether a document travels as inline bytes (chat completions must upload it first)."""

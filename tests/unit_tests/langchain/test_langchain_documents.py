@@ -7,8 +7,9 @@ import base64
 from typing import Any
 
 import pytest
+from endpoint_params import USE_RESPONSES_API
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from pdfs import corrupt_pdf, encrypted_pdf, make_pdf
+from pdfs import INVOICE_B64, INVOICE_PDF, INVOICE_QUOTE, corrupt_pdf, encrypted_pdf
 from xai_vision import XAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.errors import (
@@ -20,11 +21,7 @@ from xai_vision.errors import (
 
 from langchain_xai_vision import ChatXAIVision
 
-PDF = make_pdf(["Invoice 42: total 17.50 EUR", "Terms", "Signatures"])
-B64 = base64.b64encode(PDF).decode()
 MIME = "application/pdf"
-QUOTE = '3 pages; page 1 reads: "Invoice 42: total 17.50 EUR"'
-ENDPOINTS = [False, True]
 
 
 def _model(emulator: Emulator, responses: bool, **fields: Any) -> ChatXAIVision:
@@ -48,25 +45,25 @@ def _sent_part(emulator: Emulator, responses: bool, message: int = 0) -> dict[st
 INLINE_FORMS: dict[str, dict[str, Any]] = {
     "v1 base64": {
         "type": "file",
-        "base64": B64,
+        "base64": INVOICE_B64,
         "mime_type": MIME,
         "extras": {"filename": "i.pdf"},
     },
     "v0 base64": {
         "type": "file",
         "source_type": "base64",
-        "data": B64,
+        "data": INVOICE_B64,
         "mime_type": MIME,
         "filename": "i.pdf",
     },
     "openai file_data": {
         "type": "file",
-        "file": {"filename": "i.pdf", "file_data": f"data:{MIME};base64,{B64}"},
+        "file": {"filename": "i.pdf", "file_data": f"data:{MIME};base64,{INVOICE_B64}"},
     },
 }
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 @pytest.mark.parametrize("form", list(INLINE_FORMS))
 def test_inline_forms_reach_the_model(xai_emulator: Emulator, responses: bool, form: str) -> None:
     answer = _model(xai_emulator, responses).invoke(
@@ -74,19 +71,19 @@ def test_inline_forms_reach_the_model(xai_emulator: Emulator, responses: bool, f
     )
     part = _sent_part(xai_emulator, responses)
     if responses:
-        assert part == {"type": "input_file", "file_data": B64, "filename": "i.pdf"}
-        assert f"Document 1: i.pdf, {QUOTE}." in answer.text
+        assert part == {"type": "input_file", "file_data": INVOICE_B64, "filename": "i.pdf"}
+        assert f"Document 1: i.pdf, {INVOICE_QUOTE}." in answer.text
         assert [r.path for r in xai_emulator.requests] == ["/v1/responses"]
     else:  # uploaded through the Files API first: the chat file part takes a file_id
         assert set(part["file"]) == {"file_id"}
-        assert f"Document 1: i.pdf, {QUOTE}." in answer.text
+        assert f"Document 1: i.pdf, {INVOICE_QUOTE}." in answer.text
         assert [r.path for r in xai_emulator.requests] == ["/v1/files", "/v1/chat/completions"]
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_file_id_forms_are_sent_as_they_are(xai_emulator: Emulator, responses: bool) -> None:
     with XAIClient(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url) as client:
-        file_id = client.files.upload(PDF, filename="terms.pdf").id
+        file_id = client.files.upload(INVOICE_PDF, filename="terms.pdf").id
     model = _model(xai_emulator, responses)
     for block in (
         {"type": "file", "file_id": file_id, "mime_type": MIME},
@@ -94,7 +91,7 @@ def test_file_id_forms_are_sent_as_they_are(xai_emulator: Emulator, responses: b
         {"type": "file", "file": {"file_id": file_id}},
     ):
         answer = model.invoke([HumanMessage(["Summarise.", block])])
-        assert f"Document 1: terms.pdf, {QUOTE}." in answer.text
+        assert f"Document 1: terms.pdf, {INVOICE_QUOTE}." in answer.text
         part = _sent_part(xai_emulator, responses)
         if responses:
             assert part == {"type": "input_file", "file_id": file_id}
@@ -102,7 +99,7 @@ def test_file_id_forms_are_sent_as_they_are(xai_emulator: Emulator, responses: b
             assert part == {"type": "file", "file": {"file_id": file_id}}
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_url_forms_are_sent_as_urls(xai_emulator: Emulator, responses: bool) -> None:
     url = "https://example.com/report.pdf"
     model = _model(xai_emulator, responses)
@@ -131,7 +128,7 @@ def _tool_turn(block: dict[str, Any]) -> list[Any]:
 
 def test_a_tool_result_pdf_on_chat_completions(xai_emulator: Emulator) -> None:
     answer = _model(xai_emulator, False).invoke(_tool_turn(INLINE_FORMS["v1 base64"]))
-    assert f"Document 1: i.pdf, {QUOTE}." in answer.text
+    assert f"Document 1: i.pdf, {INVOICE_QUOTE}." in answer.text
     tool = xai_emulator.last_request.body["messages"][2]
     assert tool["role"] == "tool"
     assert set(tool["content"][1]["file"]) == {"file_id"}
@@ -140,14 +137,18 @@ def test_a_tool_result_pdf_on_chat_completions(xai_emulator: Emulator) -> None:
 def test_a_tool_result_pdf_on_responses(xai_emulator: Emulator) -> None:
     answer = _model(xai_emulator, True).invoke(_tool_turn(INLINE_FORMS["v1 base64"]))
     assert "Tool fetch_pdf returned: The invoice:" in answer.text
-    assert f"Document 1: i.pdf, {QUOTE}." in answer.text
+    assert f"Document 1: i.pdf, {INVOICE_QUOTE}." in answer.text
     items = xai_emulator.last_request.body["input"]
     assert items[2] == {"type": "function_call_output", "call_id": "c1", "output": "The invoice:"}
     assert items[3]["role"] == "user"
-    assert items[3]["content"][1] == {"type": "input_file", "file_data": B64, "filename": "i.pdf"}
+    assert items[3]["content"][1] == {
+        "type": "input_file",
+        "file_data": INVOICE_B64,
+        "filename": "i.pdf",
+    }
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_pages_mode_renders_the_chosen_pages(xai_emulator: Emulator, responses: bool) -> None:
     model = _model(
         xai_emulator, responses, document_mode="pages", document_pages="2-3", document_detail="low"
@@ -165,16 +166,16 @@ def test_pages_mode_renders_the_chosen_pages(xai_emulator: Emulator, responses: 
 async def test_the_async_path_reads_pdfs_off_the_loop(xai_emulator: Emulator) -> None:
     model = _model(xai_emulator, False)
     answer = await model.ainvoke([HumanMessage(["Summarise.", INLINE_FORMS["v0 base64"]])])
-    assert QUOTE in answer.text
+    assert INVOICE_QUOTE in answer.text
     chunks = [c async for c in model.astream([HumanMessage(["Again.", INLINE_FORMS["v0 base64"]])])]
-    assert QUOTE in "".join(c.text for c in chunks)
+    assert INVOICE_QUOTE in "".join(c.text for c in chunks)
 
 
 @pytest.mark.parametrize(
     ("data", "error"),
     [(corrupt_pdf(), DocumentDecodeError), (encrypted_pdf(), EncryptedDocumentError)],
 )
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 async def test_bad_pdfs_raise_typed_errors_and_send_nothing(
     xai_emulator: Emulator, responses: bool, data: bytes, error: type[DocumentError]
 ) -> None:

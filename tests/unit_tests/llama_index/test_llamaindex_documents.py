@@ -3,13 +3,13 @@ endpoints, tool results, rendered pages, the async path, and typed errors that s
 
 from __future__ import annotations
 
-import base64
 from pathlib import Path
 from typing import Any
 
 import pytest
+from endpoint_params import USE_RESPONSES_API
 from llama_index.core.base.llms.types import ChatMessage, DocumentBlock, TextBlock, ToolCallBlock
-from pdfs import corrupt_pdf, encrypted_pdf, make_pdf
+from pdfs import INVOICE_B64, INVOICE_PDF, INVOICE_QUOTE, corrupt_pdf, encrypted_pdf
 from xai_vision.documents import DocumentOptions
 from xai_vision.emulator import Emulator
 from xai_vision.errors import (
@@ -20,11 +20,6 @@ from xai_vision.errors import (
 )
 
 from llama_index_xai_vision import XAIVision
-
-PDF = make_pdf(["Invoice 42: total 17.50 EUR", "Terms", "Signatures"])
-B64 = base64.b64encode(PDF).decode()
-QUOTE = '3 pages; page 1 reads: "Invoice 42: total 17.50 EUR"'
-ENDPOINTS = [False, True]
 
 
 def _llm(emulator: Emulator, responses: bool, **fields: Any) -> XAIVision:
@@ -40,30 +35,32 @@ def _ask(block: DocumentBlock) -> list[ChatMessage]:
     return [ChatMessage(role="user", blocks=[TextBlock(text="Summarise."), block])]
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_a_document_block_of_bytes_reaches_the_model(
     xai_emulator: Emulator, responses: bool
 ) -> None:
-    block = DocumentBlock(data=PDF, title="invoice", document_mimetype="application/pdf")
-    assert block.data == B64.encode()  # LlamaIndex holds base64; resolve_document() the bytes
+    block = DocumentBlock(data=INVOICE_PDF, title="invoice", document_mimetype="application/pdf")
+    assert (
+        block.data == INVOICE_B64.encode()
+    )  # LlamaIndex holds base64; resolve_document() the bytes
     answer = _llm(xai_emulator, responses).chat(_ask(block))
-    assert f"Document 1: invoice.pdf, {QUOTE}." in (answer.message.content or "")
+    assert f"Document 1: invoice.pdf, {INVOICE_QUOTE}." in (answer.message.content or "")
     body = xai_emulator.last_request.body
     if responses:
         part = body["input"][0]["content"][1]
-        assert part == {"type": "input_file", "file_data": B64, "filename": "invoice.pdf"}
+        assert part == {"type": "input_file", "file_data": INVOICE_B64, "filename": "invoice.pdf"}
     else:
         assert set(body["messages"][0]["content"][1]["file"]) == {"file_id"}
         assert [r.path for r in xai_emulator.requests] == ["/v1/files", "/v1/chat/completions"]
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_a_path_and_a_url(xai_emulator: Emulator, responses: bool, tmp_path: Path) -> None:
     path = tmp_path / "terms.pdf"
-    path.write_bytes(PDF)
+    path.write_bytes(INVOICE_PDF)
     llm = _llm(xai_emulator, responses)
     by_path = llm.chat(_ask(DocumentBlock(path=path)))
-    assert QUOTE in (by_path.message.content or "")
+    assert INVOICE_QUOTE in (by_path.message.content or "")
     url = "https://example.com/report.pdf"
     by_url = llm.chat(_ask(DocumentBlock(url=url)))
     assert f"Document 1: {url} (not read" in (by_url.message.content or "")
@@ -83,7 +80,10 @@ def _tool_turn() -> list[ChatMessage]:
         ),
         ChatMessage(
             role="tool",
-            blocks=[TextBlock(text="The invoice:"), DocumentBlock(data=PDF, title="invoice")],
+            blocks=[
+                TextBlock(text="The invoice:"),
+                DocumentBlock(data=INVOICE_PDF, title="invoice"),
+            ],
             additional_kwargs={"tool_call_id": "c1"},
         ),
     ]
@@ -91,7 +91,7 @@ def _tool_turn() -> list[ChatMessage]:
 
 def test_a_tool_result_pdf_on_chat_completions(xai_emulator: Emulator) -> None:
     answer = _llm(xai_emulator, False).chat(_tool_turn())
-    assert f"Document 1: invoice.pdf, {QUOTE}." in (answer.message.content or "")
+    assert f"Document 1: invoice.pdf, {INVOICE_QUOTE}." in (answer.message.content or "")
     tool = xai_emulator.last_request.body["messages"][2]
     assert tool["role"] == "tool"
     assert set(tool["content"][1]["file"]) == {"file_id"}
@@ -99,17 +99,17 @@ def test_a_tool_result_pdf_on_chat_completions(xai_emulator: Emulator) -> None:
 
 def test_a_tool_result_pdf_on_responses(xai_emulator: Emulator) -> None:
     answer = _llm(xai_emulator, True).chat(_tool_turn())
-    assert f"Document 1: invoice.pdf, {QUOTE}." in (answer.message.content or "")
+    assert f"Document 1: invoice.pdf, {INVOICE_QUOTE}." in (answer.message.content or "")
     items = xai_emulator.last_request.body["input"]
     assert items[2] == {"type": "function_call_output", "call_id": "c1", "output": "The invoice:"}
     assert items[3]["content"][1]["type"] == "input_file"
 
 
-@pytest.mark.parametrize("responses", ENDPOINTS)
+@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_pages_mode_renders_the_chosen_pages(xai_emulator: Emulator, responses: bool) -> None:
     options = DocumentOptions(mode="pages", pages="1", detail="high")
     llm = _llm(xai_emulator, responses, document_options=options)
-    messages = _ask(DocumentBlock(data=PDF))
+    messages = _ask(DocumentBlock(data=INVOICE_PDF))
     answer = llm.chat(messages)
     assert (answer.message.content or "").startswith("I see 1 image.")
     assert llm.count_tokens(messages).image_tokens == 1792  # high: at most 6 tiles + 1
@@ -117,10 +117,10 @@ def test_pages_mode_renders_the_chosen_pages(xai_emulator: Emulator, responses: 
 
 async def test_the_async_path(xai_emulator: Emulator) -> None:
     llm = _llm(xai_emulator, False)
-    answer = await llm.achat(_ask(DocumentBlock(data=PDF)))
-    assert QUOTE in (answer.message.content or "")
-    responses = [r async for r in await llm.astream_chat(_ask(DocumentBlock(data=PDF)))]
-    assert QUOTE in (responses[-1].message.content or "")
+    answer = await llm.achat(_ask(DocumentBlock(data=INVOICE_PDF)))
+    assert INVOICE_QUOTE in (answer.message.content or "")
+    responses = [r async for r in await llm.astream_chat(_ask(DocumentBlock(data=INVOICE_PDF)))]
+    assert INVOICE_QUOTE in (responses[-1].message.content or "")
 
 
 @pytest.mark.parametrize(
