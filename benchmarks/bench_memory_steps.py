@@ -19,19 +19,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from run import MIB, png_near
+from run import MIB, png_near, status_kib
 from xai_vision.endpoints import ChatCompletionsEndpoint
 from xai_vision.images import prepare_image
 from xai_vision.messages import ChatRequest, user_message
-
-
-def status_kib(field: str) -> int:
-    """A ``/proc/self/status`` figure (VmRSS, VmHWM) in KiB."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
 
 
 def main() -> None:

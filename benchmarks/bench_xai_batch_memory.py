@@ -29,21 +29,13 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from PIL import Image
+from run import status_kib
 from xai_vision import ChatRequest, XAIClient, image_part, prepare_image, text_part, user_message
 from xai_vision.batches import MAX_ADD_REQUESTS_BYTES, chunk_requests
 from xai_vision.emulator import Emulator
 from xai_vision.emulator.config import EmulatorSettings
 
 MIB = 1024 * 1024
-
-
-def status_kib(field: str) -> int:
-    """A ``/proc/self/status`` figure (VmRSS, VmHWM) in KiB."""
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith(field + ":"):
-                return int(line.split()[1])
-    raise RuntimeError(f"{field} not in /proc/self/status")
 
 
 def child(images: int, chunk_bytes: int, base_url: str, api_key: str) -> dict[str, float]:

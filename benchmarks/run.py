@@ -253,7 +253,7 @@ def cpu_rounds(
 # --------------------------------------------------------------------------- W5 (child)
 
 
-def _status_kib(field_name: str) -> int:
+def status_kib(field_name: str) -> int:
     """A ``/proc/self/status`` figure in KiB (Linux), else ``ru_maxrss``.
 
     ``VmHWM`` rather than ``ru_maxrss`` where possible: Linux carries ``ru_maxrss`` across
@@ -279,12 +279,12 @@ def w5_child(name: str, path: str, base_url: str) -> None:
     check_answer(client.call(Image(small.getvalue(), "image/png")).text)
     del small
     gc.collect()
-    baseline = _status_kib("VmRSS")
-    high_before = _status_kib("VmHWM")
+    baseline = status_kib("VmRSS")
+    high_before = status_kib("VmHWM")
     data = Path(path).read_bytes()
     answer = client.call(Image(data, "image/png"))
     check_answer(answer.text)
-    peak = _status_kib("VmHWM")
+    peak = status_kib("VmHWM")
     print(
         json.dumps(
             {

@@ -115,10 +115,9 @@ async def get_batch(context: HandlerContext, exchange: Exchange, params: Mapping
     """``GET /v1/batches/{batch_id}``: the batch object with its state counts."""
     if not await inject_request_faults(context, exchange):
         return
-    found = context.state.batches.get(_owner(exchange.request), params["batch_id"])
-    if found is None:
-        raise _unknown(params["batch_id"])
-    await exchange.send_json(200, found)
+    batch_id = params["batch_id"]
+    found = context.state.batches.get(_owner(exchange.request), batch_id)
+    await _send_batch(exchange, batch_id, found)
 
 
 async def cancel_batch(
@@ -127,10 +126,9 @@ async def cancel_batch(
     """``POST /v1/batches/{batch_id}:cancel``: waiting requests are cancelled."""
     if not await inject_request_faults(context, exchange):
         return
-    found = context.state.batches.cancel(_owner(exchange.request), params["batch_id"])
-    if found is None:
-        raise _unknown(params["batch_id"])
-    await exchange.send_json(200, found)
+    batch_id = params["batch_id"]
+    found = context.state.batches.cancel(_owner(exchange.request), batch_id)
+    await _send_batch(exchange, batch_id, found)
 
 
 async def get_results(
@@ -256,3 +254,10 @@ async def stop_batch_workers() -> None:
     for task in mine:
         task.cancel()
     await asyncio.gather(*mine, return_exceptions=True)
+
+
+async def _send_batch(exchange: Exchange, batch_id: str, found: dict[str, Any] | None) -> None:
+    """Answer with the batch object, or xAI's 404 when the key has no batch ``batch_id``."""
+    if found is None:
+        raise _unknown(batch_id)
+    await exchange.send_json(200, found)
