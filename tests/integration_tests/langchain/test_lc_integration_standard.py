@@ -12,6 +12,7 @@ from langchain_core.language_models import BaseChatModel
 from langchain_core.messages import AIMessage, AIMessageChunk, HumanMessage, ToolMessage
 from langchain_tests.integration_tests import ChatModelIntegrationTests
 from pdfs import corrupt_pdf, make_pdf
+from standard_capabilities import ChatXAIVisionCapabilities
 from xai_vision.emulator import Emulator
 from xai_vision.errors import DocumentDecodeError, RequestValidationError
 
@@ -30,7 +31,7 @@ CACHED_SYSTEM_PROMPT = "\n".join(
 )
 
 
-class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
+class TestChatXAIVisionIntegration(ChatXAIVisionCapabilities, ChatModelIntegrationTests):
     """The whole standard suite; images, image URLs, image and PDF tool messages, PDF inputs
     and JSON mode on."""
 
@@ -52,48 +53,9 @@ class TestChatXAIVisionIntegration(ChatModelIntegrationTests):
         return {"model": "grok-4-fast-non-reasoning", **self.connection}
 
     @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_anthropic_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        """Yes: file parts (chat completions uploads the PDF first) or input_file (responses)."""
-        return True
-
-    @property
-    def supports_audio_inputs(self) -> bool:
-        """No: xAI takes text, images and PDFs; see test_refuses_audio_and_bad_pdfs."""
-        return False
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        """Yes: a file part in the tool message, or (responses) a user message right after."""
-        return True
-
-    @property
     def enable_vcr_tests(self) -> bool:
         """No: the emulator is local, nothing to record; test_stream_time_without_vcr times it."""
         return False
-
-    @property
-    def model_override_value(self) -> str:
-        return "grok-4"
 
     @property
     def supported_usage_metadata_details(self) -> dict[Any, Any]:

@@ -9,12 +9,13 @@ import pytest
 from langchain_core.language_models import BaseChatModel
 from langchain_core.load import dumpd, load
 from langchain_tests.unit_tests import ChatModelUnitTests
+from standard_capabilities import ChatXAIVisionCapabilities
 from syrupy.assertion import SnapshotAssertion
 
 from langchain_xai_vision import ChatXAIVision
 
 
-class TestChatXAIVisionStandard(ChatModelUnitTests):
+class TestChatXAIVisionStandard(ChatXAIVisionCapabilities, ChatModelUnitTests):
     """Construction, tool binding, structured output, standard params, serialisation."""
 
     @property
@@ -34,38 +35,6 @@ class TestChatXAIVisionStandard(ChatModelUnitTests):
             {"model": "grok-4"},
             {"api_key": "env-key", "model": "grok-4"},
         )
-
-    @property
-    def supports_image_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_image_urls(self) -> bool:
-        return True
-
-    @property
-    def supports_image_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_inputs(self) -> bool:
-        return True
-
-    @property
-    def supports_pdf_tool_message(self) -> bool:
-        return True
-
-    @property
-    def supports_json_mode(self) -> bool:
-        return True
-
-    @property
-    def supports_anthropic_inputs(self) -> bool:
-        return True
-
-    @property
-    def model_override_value(self) -> str:
-        return "grok-4"
 
     # strict: if a langchain-core release admits outside classes, the XPASS fails this run.
     @pytest.mark.xfail(
