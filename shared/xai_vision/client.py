@@ -619,6 +619,8 @@ class AsyncXAIClient(_BaseClient):
     Owns one ``httpx.AsyncClient`` per event loop (built on first use in that loop) unless
     ``http_client`` is given, which is then used as-is and never closed by this client.
     ``sleep`` replaces :func:`asyncio.sleep` between retries (tests make it instant).
+    ``before_attempt`` is awaited before every HTTP attempt, retries included (e.g. to wait
+    for a permit from a rate limiter shared by many clients).
     """
 
     def __init__(
@@ -634,6 +636,7 @@ class AsyncXAIClient(_BaseClient):
         retry_policy: RetryPolicy | None = None,
         sleep: Callable[[float], Awaitable[None]] | None = None,
         live_facts: LiveFacts | bool = True,
+        before_attempt: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -654,6 +657,7 @@ class AsyncXAIClient(_BaseClient):
         self._owned_loop: asyncio.AbstractEventLoop | None = None
         self._gate: asyncio.Semaphore | None = None
         self._sleep = sleep if sleep is not None else asyncio.sleep
+        self._before_attempt = before_attempt
 
     def _client(self) -> httpx.AsyncClient:
         if self._external is not None:
@@ -829,6 +833,8 @@ class AsyncXAIClient(_BaseClient):
         client = self._client()
         retries = 0
         while True:
+            if self._before_attempt is not None:
+                await self._before_attempt()
             started = time.perf_counter()
             retry_headers: httpx.Headers | None = None
             try:
@@ -890,6 +896,8 @@ class AsyncXAIClient(_BaseClient):
         client = self._client()
         retries = 0
         while True:
+            if self._before_attempt is not None:
+                await self._before_attempt()
             started = time.perf_counter()
             retry_headers: httpx.Headers | None = None
             state = _Stream(self._endpoint.stream_parser(request))

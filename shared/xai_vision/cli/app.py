@@ -571,6 +571,13 @@ def models(
 # --------------------------------------------------------------------------- batch
 
 
+class Engine(str, Enum):
+    """Where ``batch`` runs the requests."""
+
+    local = "local"
+    ray = "ray"
+
+
 @app.command()
 def batch(
     paths: Annotated[
@@ -646,6 +653,36 @@ def batch(
             help="Count the images, their tokens and the estimated cost; send no image.",
         ),
     ] = False,
+    engine: Annotated[
+        Engine,
+        typer.Option(
+            "--engine",
+            case_sensitive=False,
+            help="local: requests from this machine; ray: Ray Data actors (local Ray, or the "
+            "cluster at $RAY_ADDRESS; --concurrency is per worker).",
+        ),
+    ] = Engine.local,
+    rps: Annotated[
+        float | None,
+        typer.Option(
+            "--rps",
+            min=0.0,
+            help="ray: most requests per second across all workers, retries included.",
+            show_default=False,
+        ),
+    ] = None,
+    tpm: Annotated[
+        int | None,
+        typer.Option(
+            "--tpm",
+            min=1,
+            help="ray: most estimated tokens per minute across all workers.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="ray: actors sending requests.")
+    ] = 2,
 ) -> None:
     """Ask the same question about many images, writing one JSONL line per image."""
     with _reporting():
@@ -673,7 +710,13 @@ def batch(
         output = open_output(out, mode, items)
         with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
             client = ClientSettings(to.api_key, to.base_url, timeout, max_retries, api.value)
-            run = run_local(items, output, settings, client)
+            if engine is Engine.ray:
+                from xai_vision.cli.batch_ray import RayOptions, run_ray
+
+                ray_options = RayOptions(rps, tpm, workers)
+                run = run_ray(items, output, settings, client, ray_options)
+            else:
+                run = run_local(items, output, settings, client)
         summary = summarise(items, out)
         print_summary(summary, run, output)
         if report_path is not None:
