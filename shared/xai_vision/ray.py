@@ -129,7 +129,7 @@ class BatchStopped(Exception):  # noqa: N818 - the job's stop, carried across pr
             if current is None or id(current) in seen:
                 continue
             seen.add(id(current))
-            if isinstance(current, BatchStopped):
+            if isinstance(current, BatchStopped) and hasattr(current, "record"):
                 return current
             pending += [current.__cause__, current.__context__]
             pending += [getattr(current, "cause", None)]  # RayTaskError keeps the original here
@@ -444,7 +444,7 @@ def ask_images(
         batch_size=None,
         num_cpus=cpus_per_worker,
     )
-    return with_ids.map_batches(
+    results = with_ids.map_batches(
         _ImageAnswerer,
         fn_constructor_kwargs={
             "settings": settings,
@@ -457,6 +457,10 @@ def ask_images(
         compute=ray.data.ActorPoolStrategy(size=workers),
         num_cpus=cpus_per_worker,
     )
+    # BatchStopped reaches the driver as itself (Ray's wrapper would drop it); this dataset's
+    # own context, so the caller's other datasets keep Ray's default.
+    results.context.raise_original_map_exception = True
+    return results
 
 
 def result_record(row: Mapping[str, Any]) -> dict[str, Any]:
