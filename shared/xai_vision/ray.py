@@ -190,7 +190,7 @@ class SlidingWindowLimiter:
         # Start times granted in the last second: a window of ceil(rps) starts per second
         # (a fractional rate spaces one start per 1/rps seconds).
         self._per_window = max(1, int(requests_per_second)) if requests_per_second else 0
-        self._window = 1.0 if requests_per_second is None else self._per_window / requests_per_second
+        self._window = self._per_window / requests_per_second if requests_per_second else 1.0
         self._starts: deque[float] = deque()
         self._tokens: deque[tuple[float, int]] = deque()
         self._tokens_booked = 0
@@ -295,12 +295,9 @@ class _ImageAnswerer:
     async def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, list[Any]]:
         if self._gate is None:  # made in the loop Ray runs this actor's batches on
             self._gate = asyncio.Semaphore(self._settings.concurrency)
-        images = list(batch[self._column])
+        found = zip(batch["id"], batch["source"], batch[self._column], strict=True)
         rows = await asyncio.gather(
-            *(
-                self._answer(str(image_id), str(source), image)
-                for image_id, source, image in zip(batch["id"], batch["source"], images)
-            )
+            *(self._answer(str(image_id), str(source), image) for image_id, source, image in found)
         )
         return {name: [row[name] for row in rows] for name in RESULT_COLUMNS}
 
@@ -358,7 +355,7 @@ def _with_ids(column: str, skip: frozenset[str]) -> Callable[[dict[str, Any]], d
         ids = (
             [str(i) for i in batch["id"]]
             if "id" in batch
-            else [_default_id(v, s) for v, s in zip(values, sources)]
+            else [_default_id(v, s) for v, s in zip(values, sources, strict=True)]
         )
         keep = [position for position, image_id in enumerate(ids) if image_id not in skip]
         out: dict[str, Any] = {}

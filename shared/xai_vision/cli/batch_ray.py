@@ -43,7 +43,9 @@ class RayOptions:
 
     def __post_init__(self) -> None:
         if self.requests_per_second is not None and not self.requests_per_second > 0:
-            raise RequestValidationError(f"--rps must be more than 0, got {self.requests_per_second}")
+            raise RequestValidationError(
+                f"--rps must be more than 0, got {self.requests_per_second}"
+            )
         if self.tokens_per_minute is not None and self.tokens_per_minute < 1:
             raise RequestValidationError(f"--tpm must be at least 1, got {self.tokens_per_minute}")
         if self.workers < 1:
@@ -104,9 +106,12 @@ def run_ray(
         if options.requests_per_second
         else ""
     )
-    what = "with an error line to try again" if output.mode is OutputMode.RETRY_FAILED else "to do"
+    if output.mode is OutputMode.RETRY_FAILED:
+        what = f"{todo} with an error line in {output.path} to try again"
+    else:
+        what = f"{len(items) - todo} already in {output.path}, {todo} to do"
     console.print(
-        f"{len(items)} images: {todo} {what} in {output.path} (ray: {options.workers} workers, "
+        f"{len(items)} images: {what} (ray: {options.workers} workers, "
         f"{settings.concurrency} requests each{limit})"
     )
     if not run.todo:
@@ -117,10 +122,12 @@ def run_ray(
     try:
         context = ray.data.DataContext.get_current()
         context.enable_progress_bars = False
-        logging.getLogger("ray.data").setLevel(logging.WARNING)
+        # Ray Data logs a stopped job as its own failure; the command reports the typed error.
+        logging.getLogger("ray.data").setLevel(logging.CRITICAL)
         rows = [{"id": i.id, "source": i.source, "image": str(i.path)} for i in run.todo]
         results = ask_images(
-            ray.data.from_items(rows),
+            # Blocks of a few rows: each comes back (and is written) as soon as it is done.
+            ray.data.from_items(rows, override_num_blocks=min(-(-todo // 8), 10_000)),
             settings.prompt,
             column="image",
             model=settings.model,

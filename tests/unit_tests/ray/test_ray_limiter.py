@@ -63,5 +63,5 @@ def test_a_request_bigger_than_the_budget_waits_for_an_empty_minute() -> None:
 
 @pytest.mark.parametrize(("rps", "tpm"), [(0, None), (-1, None), (None, 0)])
 def test_bad_limits_are_refused(rps: float | None, tpm: int | None) -> None:
-    with pytest.raises(RequestValidationError, match="per_(second|minute)"):
+    with pytest.raises(RequestValidationError, match=r"per_(second|minute)"):
         SlidingWindowLimiter(rps, tpm)
