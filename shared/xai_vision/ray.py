@@ -12,7 +12,7 @@ A failed image is a row with an error; the job goes on. Only failures that every
 hit (a key xAI refuses, a model it does not know) stop the job, as :class:`BatchStopped`.
 ``requests_per_second`` (and ``tokens_per_minute``) hold across all workers and count every
 HTTP attempt, retries included: every attempt first waits for a permit from one limiter actor
-(:class:`SlidingWindowLimiter`). The API key is handed to the actors as a ``SecretStr``: it is
+(:class:`RateLimiter`). The API key is handed to the actors as a ``SecretStr``: it is
 in no row, repr or log line.
 
 Needs the ``ray`` extra (``pip install "xai-vision[ray]"``).
@@ -69,7 +69,7 @@ __all__ = [
     "RESULT_COLUMNS",
     "TRANSIENT_ERROR_TYPES",
     "BatchStopped",
-    "SlidingWindowLimiter",
+    "RateLimiter",
     "ask_images",
     "error_from_record",
     "image_source",
@@ -160,9 +160,10 @@ def error_from_record(record: Mapping[str, Any]) -> XAIVisionError:
 # --------------------------------------------------------------------------- rate limit
 
 
-class SlidingWindowLimiter:
-    """At most ``requests_per_second`` requests start in any one second and, when set, at most
-    ``tokens_per_minute`` estimated tokens in any 60 s.
+class RateLimiter:
+    """Requests start at least ``1 / requests_per_second`` apart, so no second holds more
+    than ``requests_per_second`` of them (evenly spaced: no burst at a window's edge); when
+    set, at most ``tokens_per_minute`` estimated tokens start in any 60 s.
 
     :meth:`reserve` books the next free start time (first come, first served) and returns how
     long the caller waits for it. Run as one Ray actor per job, it is the one clock every
@@ -185,13 +186,8 @@ class SlidingWindowLimiter:
                 f"tokens_per_minute must be at least 1, got {tokens_per_minute}"
             )
         self._clock = clock or time.monotonic
-        self._rps = requests_per_second
+        self._interval = 1.0 / requests_per_second if requests_per_second else 0.0
         self._tpm = tokens_per_minute
-        # Start times granted in the last second: a window of ceil(rps) starts per second
-        # (a fractional rate spaces one start per 1/rps seconds).
-        self._per_window = max(1, int(requests_per_second)) if requests_per_second else 0
-        self._window = self._per_window / requests_per_second if requests_per_second else 1.0
-        self._starts: deque[float] = deque()
         self._tokens: deque[tuple[float, int]] = deque()
         self._tokens_booked = 0
         self._last = float("-inf")
@@ -199,18 +195,12 @@ class SlidingWindowLimiter:
     def reserve(self, tokens: int = 0) -> float:
         """Book one request of ``tokens`` estimated tokens; the seconds to wait before it."""
         now = self._clock()
-        start = max(now, self._last)
-        if self._rps is not None:
-            while self._starts and self._starts[0] <= start - self._window:
-                self._starts.popleft()
-            if len(self._starts) >= self._per_window:
-                start = max(start, self._starts[-self._per_window] + self._window)
+        start = max(now, self._last + self._interval)
         if self._tpm is not None and tokens > 0:
-            start = self._token_start(start, min(tokens, self._tpm))
-            self._tokens.append((start, min(tokens, self._tpm)))
-            self._tokens_booked += min(tokens, self._tpm)
-        if self._rps is not None:
-            self._starts.append(start)
+            amount = min(tokens, self._tpm)
+            start = self._token_start(start, amount)
+            self._tokens.append((start, amount))
+            self._tokens_booked += amount
         self._last = start
         return max(0.0, start - now)
 
@@ -429,9 +419,9 @@ def ask_images(
     endpoint_for(api)  # an unknown wire form fails here, not in every actor
     limiter = None
     if requests_per_second is not None or tokens_per_minute is not None:
-        SlidingWindowLimiter(requests_per_second, tokens_per_minute)  # checks the values
+        RateLimiter(requests_per_second, tokens_per_minute)  # checks the values
         limiter = (
-            ray.remote(num_cpus=0)(SlidingWindowLimiter)
+            ray.remote(num_cpus=0)(RateLimiter)
             .options(max_concurrency=1)
             .remote(requests_per_second, tokens_per_minute)
         )
