@@ -97,6 +97,9 @@ _FATAL_ERRORS: tuple[type[XAIVisionError], ...] = (
     NotFoundError,
 )
 
+#: Blocks an actor works on at once (Ray Data runs one at a time by default).
+_TASKS_PER_WORKER = 4
+
 #: The estimated tokens of the request being sent by the current task (the limiter books them).
 _REQUEST_TOKENS: contextvars.ContextVar[int] = contextvars.ContextVar("request_tokens", default=0)
 
@@ -441,7 +444,11 @@ def ask_images(
         },
         batch_size=batch_size,
         batch_format="numpy",
-        compute=ray.data.ActorPoolStrategy(size=workers),
+        # Several blocks at once per actor (it waits on the network): the requests in flight
+        # are bounded by concurrency_per_worker, not by Ray's one-task-at-a-time default.
+        compute=ray.data.ActorPoolStrategy(
+            size=workers, max_concurrent_calls_per_actor=_TASKS_PER_WORKER
+        ),
         num_cpus=cpus_per_worker,
     )
     # BatchStopped reaches the driver as itself (Ray's wrapper would drop it); this dataset's
