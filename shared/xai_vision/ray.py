@@ -37,19 +37,7 @@ from xai_vision import _extras, _json
 from xai_vision.catalog import DEFAULT_MODEL
 from xai_vision.client import AsyncXAIClient
 from xai_vision.endpoints import endpoint_for
-from xai_vision.errors import (
-    APIConnectionError,
-    APIError,
-    AuthenticationError,
-    InternalServerError,
-    MissingAPIKeyError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RequestTimeoutError,
-    RequestValidationError,
-    XAIVisionError,
-)
+from xai_vision.errors import APIError, RequestValidationError, XAIVisionError
 from xai_vision.images import ImageOptions, is_data_uri, is_http_url, prepare_image
 from xai_vision.tokens import Detail, estimate_prompt_tokens
 
@@ -59,7 +47,7 @@ _extras.require("rich", extra="ray", needed_by="xai_vision.ray")
 import ray  # noqa: E402 - after the check that names the extra
 import ray.data  # noqa: E402
 
-from xai_vision.cli.batch import BatchSettings  # noqa: E402
+from xai_vision.cli.batch import FATAL_ERRORS, TRANSIENT_ERRORS, BatchSettings  # noqa: E402
 from xai_vision.cli.output import error_record, usage_record  # noqa: E402
 
 if TYPE_CHECKING:
@@ -80,22 +68,20 @@ __all__ = [
 #: The columns of :func:`ask_images`' dataset, in the order the JSONL line has them.
 RESULT_COLUMNS = ("id", "source", "answer", "usage", "error", "model")
 
-#: Error types (``error["type"]``) that may pass on a later try: the batch command leaves
-#: such an image without a line, so ``--resume`` sends it again.
-TRANSIENT_ERROR_TYPES: frozenset[str] = frozenset(
-    cls.__name__
-    for base in (RateLimitError, InternalServerError, RequestTimeoutError, APIConnectionError)
-    for cls in (base, *base.__subclasses__())
-)
 
-#: Errors every image would hit the same way: they stop the job instead of filling it with rows.
-_FATAL_ERRORS: tuple[type[XAIVisionError], ...] = (
-    MissingAPIKeyError,
-    RequestValidationError,
-    AuthenticationError,
-    PermissionDeniedError,
-    NotFoundError,
-)
+def _with_subclasses(classes: tuple[type[XAIVisionError], ...]) -> frozenset[str]:
+    found: set[str] = set()
+    pending: list[type] = list(classes)
+    while pending:
+        cls = pending.pop()
+        found.add(cls.__name__)
+        pending += cls.__subclasses__()
+    return frozenset(found)
+
+
+#: Error types (``error["type"]``) that may pass on a later try (the local engine's
+#: TRANSIENT_ERRORS): the batch command leaves such an image without a line, for ``--resume``.
+TRANSIENT_ERROR_TYPES: frozenset[str] = _with_subclasses(TRANSIENT_ERRORS)
 
 #: Blocks an actor works on at once (Ray Data runs one at a time by default).
 _TASKS_PER_WORKER = 4
@@ -313,7 +299,7 @@ class _ImageAnswerer:
                 tokens = estimate_prompt_tokens(request.messages, [prepared])
                 _REQUEST_TOKENS.set(tokens + (self._settings.max_tokens or 0))
                 completion = await self._client.create(request)
-            except _FATAL_ERRORS as error:
+            except FATAL_ERRORS as error:
                 raise BatchStopped(error_record(error)) from None
             except XAIVisionError as error:
                 return {

@@ -62,6 +62,13 @@ def test_ray_writes_the_local_engines_lines_and_resume_adds_only_what_is_missing
     assert len(records) == 6 and Counter(r["id"] for r in records).most_common(1)[0][1] == 1
     assert records[-1]["error"]["type"] == "ImageDecodeError"
     assert len(chat_requests(xai_emulator)) == 5  # nothing sent again
+    # --retry-failed sends the broken image again (it fails before any request) and swaps
+    # its line in place: the file keeps one line per image.
+    retried = runner.invoke(app, [*args, "--retry-failed"])
+    assert retried.exit_code == ExitCode.FAILED, retried.output
+    assert "1 with an error line" in retried.stderr
+    assert [r["id"] for r in read_records(ray_out)] == [r["id"] for r in records]
+    assert len(chat_requests(xai_emulator)) == 5
     # The key is in no file the command wrote (results, report), nor in Ray's own logs.
     assert files_holding(tmp_path, SECRET.encode()) == []
     session = Path(ray_cluster._private.worker._global_node.get_session_dir_path())
