@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from cli_batch import write_images
+from pydantic import SecretStr
 from xai_vision.cli.batch import image_id
 from xai_vision.emulator import Emulator
 from xai_vision.errors import NotFoundError
@@ -142,3 +143,15 @@ def test_a_model_xai_does_not_know_stops_the_job_with_its_typed_error(
     assert stopped is not None, repr(info.value)
     assert isinstance(stopped.typed(), NotFoundError)
     assert stopped.typed().status_code == 404
+
+
+def test_the_key_is_in_no_repr_of_the_job(ray_cluster: Any, xai_emulator: Emulator) -> None:
+    from xai_vision.ray import _Connection
+
+    secret = "xai-ray-repr-key-5b8e2d7c1a9f"
+    dataset = ray_cluster.data.from_items([{"image": "a.png"}])
+    results = ask_images(dataset, PROMPT, api_key=secret, base_url=xai_emulator.base_url)
+    connection = _Connection(SecretStr(secret), xai_emulator.base_url, 10, 0, "chat_completions")
+    for shown in (repr(results), str(results), repr(connection), str(connection)):
+        assert secret not in shown
+    assert connection.api_key is not None and connection.api_key.get_secret_value() == secret
