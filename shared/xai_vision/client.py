@@ -655,6 +655,8 @@ class AsyncXAIClient(_BaseClient):
     ``sleep`` replaces :func:`asyncio.sleep` between retries (tests make it instant).
     ``file_cache`` (a path, or a shared :class:`~xai_vision.files.FileIdCache`) keeps the ids
     of ``files.file_id_for`` across processes.
+    ``before_attempt`` is awaited before every HTTP attempt, retries included (e.g. to wait
+    for a permit from a rate limiter shared by many clients).
     """
 
     def __init__(
@@ -671,6 +673,7 @@ class AsyncXAIClient(_BaseClient):
         sleep: Callable[[float], Awaitable[None]] | None = None,
         live_facts: LiveFacts | bool = True,
         file_cache: FileIdCache | str | os.PathLike[str] | None = None,
+        before_attempt: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         super().__init__(
             api_key=api_key,
@@ -693,6 +696,7 @@ class AsyncXAIClient(_BaseClient):
         self._owned_loop: asyncio.AbstractEventLoop | None = None
         self._gate: asyncio.Semaphore | None = None
         self._sleep = sleep if sleep is not None else asyncio.sleep
+        self._before_attempt = before_attempt
 
     def _client(self) -> httpx.AsyncClient:
         if self._external is not None:
@@ -902,6 +906,8 @@ class AsyncXAIClient(_BaseClient):
         client = self._client()
         retries = 0
         while True:
+            if self._before_attempt is not None:
+                await self._before_attempt()
             started = time.perf_counter()
             retry_headers: httpx.Headers | None = None
             try:
@@ -992,6 +998,8 @@ class AsyncXAIClient(_BaseClient):
         client = self._client()
         retries = 0
         while True:
+            if self._before_attempt is not None:
+                await self._before_attempt()
             started = time.perf_counter()
             retry_headers: httpx.Headers | None = None
             state = _Stream(self._endpoint.stream_parser(request))

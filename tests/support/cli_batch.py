@@ -57,11 +57,14 @@ def cli_command(args: list[str]) -> list[str]:
     return [sys.executable, "-m", "xai_vision.cli", *args]
 
 
-def interrupted_run(args: list[str], ready: Callable[[], bool], stalled: str) -> tuple[int, bytes]:
+def interrupted_run(
+    args: list[str], ready: Callable[[], bool], stalled: str, env: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     """Run ``xai-vision args`` in its own process and press Ctrl-C (SIGINT) as soon as
-    ``ready()``; its (exit status, stderr). ``stalled``: the failure if that takes 30 s."""
+    ``ready()``; its (exit status, stderr). ``stalled``: the failure if that takes 30 s.
+    ``env``: the process's environment (default :func:`cli_env`)."""
     process = subprocess.Popen(
-        cli_command(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env()
+        cli_command(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or cli_env()
     )
     try:
         deadline = time.monotonic() + 30

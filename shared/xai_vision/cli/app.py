@@ -583,6 +583,7 @@ class Engine(str, Enum):
 
     local = "local"
     xai_batch = "xai-batch"
+    ray = "ray"
 
 
 @app.command()
@@ -666,7 +667,8 @@ def batch(
             "--engine",
             case_sensitive=False,
             help="local: requests from this machine; xai-batch: xAI's Batch API (half price, "
-            "results within a day; state kept beside --out for --resume).",
+            "results within a day; state kept beside --out for --resume); ray: Ray Data actors "
+            "(local Ray, or the cluster at $RAY_ADDRESS; --concurrency is per worker).",
         ),
     ] = Engine.local,
     cancel: Annotated[
@@ -683,6 +685,27 @@ def batch(
             "--poll-interval", help="Seconds before the first poll, doubled up to 60 (xai-batch)."
         ),
     ] = 2.0,
+    rps: Annotated[
+        float | None,
+        typer.Option(
+            "--rps",
+            min=0.0,
+            help="ray: most requests per second across all workers, retries included.",
+            show_default=False,
+        ),
+    ] = None,
+    tpm: Annotated[
+        int | None,
+        typer.Option(
+            "--tpm",
+            min=1,
+            help="ray: most estimated tokens per minute across all workers.",
+            show_default=False,
+        ),
+    ] = None,
+    workers: Annotated[
+        int, typer.Option("--workers", min=1, help="ray: actors sending requests.")
+    ] = 2,
 ) -> None:
     """Ask the same question about many images, writing one JSONL line per image."""
     with _reporting():
@@ -724,6 +747,11 @@ def batch(
             client = ClientSettings(to.api_key, to.base_url, timeout, max_retries, api.value)
             if xai_batch:
                 run = run_xai_batch(items, output, settings, client, options)
+            elif engine is Engine.ray:
+                from xai_vision.cli.batch_ray import RayOptions, run_ray
+
+                ray_options = RayOptions(rps, tpm, workers)
+                run = run_ray(items, output, settings, client, ray_options)
             else:
                 run = run_local(items, output, settings, client)
         summary = summarise(items, out)

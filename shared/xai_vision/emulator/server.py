@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import signal
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -195,6 +196,7 @@ def _recorded(request: HTTPRequest) -> RecordedRequest:
         headers=redact_headers(request.headers),
         body=body,
         body_size=len(request.body),
+        received_at=time.time(),
     )
 
 

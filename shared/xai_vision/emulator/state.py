@@ -48,6 +48,8 @@ class RecordedRequest:
     headers: dict[str, str]
     body: Any
     body_size: int
+    #: When the request arrived (``time.time()``, seconds): request rates are measured from it.
+    received_at: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         """JSON-friendly form (for the control endpoint)."""

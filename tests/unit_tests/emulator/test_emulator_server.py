@@ -210,6 +210,17 @@ def test_request_log_redacts_the_key_and_parses_the_body(
     assert xai_emulator.requests == []
 
 
+def test_request_log_times_each_arrival(xai_emulator: Emulator, client: httpx.Client) -> None:
+    """``received_at`` (wall clock) orders the log: request rates are measured from it."""
+    import time
+
+    before = time.time()
+    for _ in range(3):
+        client.post("/chat/completions", json=TEXT_BODY)
+    times = [r.received_at for r in xai_emulator.requests]
+    assert before <= times[0] <= times[1] <= times[2] <= time.time()
+
+
 # --------------------------------------------------------------------------- concurrency
 
 
@@ -251,6 +262,7 @@ def test_subprocess_mode_serves_and_is_controllable() -> None:
     assert first.status_code == 503
     assert second.json()["choices"][0]["message"]["content"] == "scripted over the control endpoint"
     assert [r.body for r in logged] == [None, TEXT_BODY, TEXT_BODY]
+    assert 0 < logged[0].received_at <= logged[1].received_at <= logged[2].received_at
     assert logged[1].headers["authorization"] == "Bearer [REDACTED]"
 
 
