@@ -150,11 +150,12 @@ def _encode(image: Image.Image, fmt: str, optimize: bool) -> bytes:
 
 
 def _resize(image: Image.Image, size: tuple[int, int], drafted: bool) -> Image.Image:
-    """LANCZOS; after a JPEG draft decode, a bilinear (triangle) filter for the last < 2x step.
+    """LANCZOS; after a JPEG draft decode, a bilinear (triangle) filter.
 
-    libjpeg's DCT scaling has already done the heavy reduction: finishing bilinearly is 0.4x the
-    CPU of LANCZOS here and within 1.1 dB PSNR of full decode + LANCZOS (>= 53 dB on the W4
-    photo; benchmarks/README.md), with the same size and so the same image tokens.
+    libjpeg's DCT scaling has already done the heavy reduction (what is left is under 2x, unless
+    max_bytes shrinks further; Pillow widens every filter with the reduction, so it stays
+    antialiased): bilinear costs 0.4x LANCZOS's CPU for the W4 photo and lands within 1.1 dB
+    PSNR of full decode + LANCZOS (53.5 dB; benchmarks/README.md), at the same size and tokens.
     """
     if image.size == size:
         return image
