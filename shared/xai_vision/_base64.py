@@ -1,8 +1,8 @@
 """The one base64 codec for image payloads: pybase64 (SIMD) when importable, else the stdlib.
 
-Both give identical results; pybase64 is ~30x faster on a megabyte and ships in the ``fast``
-extra (and ``all``). Decoding is strict either way: standard alphabet, padding required,
-no whitespace.
+Both give identical results; pybase64 is ~30x faster on a megabyte and is a dependency (the
+stdlib path serves any platform where it is missing). Decoding is strict either way: standard
+alphabet, padding required, no whitespace.
 """
 
 from __future__ import annotations

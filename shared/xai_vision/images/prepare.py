@@ -154,7 +154,8 @@ def _from_inline(source: InlineSource, ctx: ImageContext) -> PreparedImage:
         return _as_is(source, fmt, oriented, ctx)
     target = target_size(oriented, ctx)
     frame = decode_frame(image, fmt, target, oriented, ctx)
-    encoded = encode_fitting(frame, target, ctx, photo_default=fmt == "jpeg")
+    drafted = frame.size != oriented  # decoded at a 1/2, 1/4 or 1/8 JPEG scale
+    encoded = encode_fitting(frame, target, ctx, photo_default=fmt == "jpeg", drafted=drafted)
     if passthrough and len(encoded.data) >= len(data):
         return _as_is(source, fmt, oriented, ctx)
     return _prepared(encoded, ctx)

@@ -1,4 +1,4 @@
-"""The base64 codec gives the same answers with pybase64 (the ``fast`` extra) and without it."""
+"""The base64 codec gives the same answers with pybase64 (a dependency) and without it."""
 
 from __future__ import annotations
 
@@ -15,9 +15,9 @@ from xai_vision import _base64
 
 @pytest.fixture(params=["pybase64", "stdlib"])
 def backend(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run the test once per codec; the stdlib run is what users without ``fast`` get."""
+    """Run the test once per codec; the stdlib run is what a platform without pybase64 gets."""
     if request.param == "pybase64":
-        pytest.importorskip("pybase64", reason="the fast extra is installed by the dev setup")
+        pytest.importorskip("pybase64", reason="pybase64 is a dependency")
     monkeypatch.setattr(_base64, "_HAVE_PYBASE64", request.param == "pybase64")
     return str(request.param)
 
@@ -92,7 +92,7 @@ def test_decoding_in_pieces_round_trips(data: bytes, piece: int, pybase64: bool)
 @given(text=st.text(alphabet="QAw/+=!é", max_size=28), piece=st.sampled_from([4, 8]))
 def test_pieces_give_the_one_pass_answer_for_any_text(text: str, piece: int) -> None:
     """Both codecs, in pieces, answer as pybase64 does in one pass: '=' only at the very end."""
-    pytest.importorskip("pybase64", reason="the fast extra is installed by the dev setup")
+    pytest.importorskip("pybase64", reason="pybase64 is a dependency")
     expected = _answer(lambda: _base64.b64decode_strict(text))
     try:
         for have in (True, False):
@@ -121,3 +121,50 @@ def test_a_real_sized_payload_decodes_in_pieces_with_padding_only_at_the_end(bac
     assert len(broken) == len(encoded) + 6 and broken[at - 4 : at] == "QQ=="
     with pytest.raises(binascii.Error):
         _base64.b64decode_strict_from(broken, 6)
+
+
+#: Run in a fresh interpreter where pybase64 and orjson cannot be imported: the fallbacks serve
+#: the whole wire path (an image prepared from a data URI, then the request body).
+_WITHOUT_FAST_CODECS = """
+import sys
+sys.modules["pybase64"] = None
+sys.modules["orjson"] = None
+from xai_vision import _base64, _json
+from xai_vision.endpoints import ChatCompletionsEndpoint
+from xai_vision.images import prepare_image
+from xai_vision.messages import ChatRequest, user_message
+image = prepare_image(sys.stdin.read())
+request = ChatRequest.build("grok-4", [user_message(["What is it?", image])])
+body = ChatCompletionsEndpoint().build_body(request)
+backends = f"{_base64.BACKEND} {_json.BACKEND}\\n".encode()
+sys.stdout.buffer.write(backends + b"".join(body.iter_bytes()))
+"""
+
+
+def test_without_pybase64_and_orjson_the_stdlib_fallbacks_send_the_same_bytes() -> None:
+    import io
+    import subprocess
+    import sys
+
+    from PIL import Image
+    from xai_vision.endpoints import ChatCompletionsEndpoint
+    from xai_vision.images import prepare_image
+    from xai_vision.messages import ChatRequest, user_message
+
+    buffer = io.BytesIO()
+    Image.new("RGB", (40, 30), "teal").save(buffer, "PNG")
+    uri = "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
+    done = subprocess.run(
+        [sys.executable, "-c", _WITHOUT_FAST_CODECS],
+        input=uri.encode(),
+        capture_output=True,
+        timeout=60,
+        check=False,
+    )
+    assert done.returncode == 0, done.stderr.decode()[-2000:]
+    backends, _, fallback_body = done.stdout.partition(b"\n")
+    assert backends == b"stdlib json"
+    request = ChatRequest.build("grok-4", [user_message(["What is it?", prepare_image(uri)])])
+    body = ChatCompletionsEndpoint().build_body(request)
+    assert fallback_body == b"".join(body.iter_bytes())
+    assert uri.encode() in fallback_body
