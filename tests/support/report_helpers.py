@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
@@ -12,6 +13,8 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from typer.testing import CliRunner
+from xai_vision.cli.app import app
 
 VOID = frozenset(
     {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
@@ -178,3 +181,46 @@ CHROMIUM_FLAGS = (
     "--force-color-profile=srgb",
     "--proxy-server=http://127.0.0.1:9",
 )
+
+
+def colour_folder(path: Path) -> Path:
+    """Three small coloured PNGs (40x30, 41x30, 42x30) and a broken one, in ``path``."""
+    path.mkdir()
+    for i, color in enumerate([(200, 30, 30), (30, 200, 30), (30, 30, 200)]):
+        buffer = io.BytesIO()
+        Image.new("RGB", (40 + i, 30), color).save(buffer, format="PNG")
+        (path / f"img_{i}.png").write_bytes(buffer.getvalue())
+    (path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
+    return path
+
+
+def report_cards(html: str) -> list[tuple[str, str]]:
+    """Each entry of a report page as (line number, status), in page order."""
+    return re.findall(r'<article class="entry \w+" id="line-(\d+)" data-line="\d+" '
+                      r'data-status="(\w+)"', html)  # fmt: skip
+
+
+def check_report_of_batch(out: Path) -> None:
+    """``xai-vision report`` on a batch of :func:`colour_folder` written to ``out`` (by any
+    engine): every line once with its status, three thumbnails, the answers, the totals."""
+    records = [json.loads(line) for line in out.read_text().splitlines()]
+
+    result = CliRunner().invoke(app, ["report", str(out)])
+    assert result.exit_code == 0, result.output
+    page = out.with_suffix(".html")  # the default: beside the results, .html
+    html = page.read_text(encoding="utf-8")
+    assert sorted(report_cards(html)) == sorted(
+        (str(n), "failed" if r["error"] else "answered") for n, r in enumerate(records, 1)
+    )
+    assert html.count('src="data:image/') == 3  # three thumbnails; broken.png has none
+    for record in records:
+        if record["answer"]:
+            assert record["answer"].split("\n")[1] in html  # "Image 1: 40x30 png, ..."
+    total = sum(r["usage"]["total_tokens"] for r in records if r["usage"])
+    image = sum(r["usage"]["image_tokens"] for r in records if r["usage"])
+    assert f'data-total="total_tokens" data-value="{total}"' in html
+    assert f'data-total="image_tokens" data-value="{image}"' in html
+    assert (
+        f"wrote {page} " in result.stderr
+        and f"4 images, 3 answered, 1 failed, {total:,} tokens, cost $" in result.stderr
+    )

@@ -2,29 +2,17 @@
 
 from __future__ import annotations
 
-import io
 import json
-import re
 from pathlib import Path
 
 import pytest
-from PIL import Image
+from report_helpers import check_report_of_batch, colour_folder, report_cards
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
 from xai_vision.cli.output import ExitCode
 from xai_vision.emulator import Emulator
 
 runner = CliRunner()
-
-
-def _folder(path: Path) -> Path:
-    path.mkdir()
-    for i, color in enumerate([(200, 30, 30), (30, 200, 30), (30, 30, 200)]):
-        buffer = io.BytesIO()
-        Image.new("RGB", (40 + i, 30), color).save(buffer, format="PNG")
-        (path / f"img_{i}.png").write_bytes(buffer.getvalue())
-    (path / "broken.png").write_bytes(b"\x89PNG\r\n\x1a\n not really")
-    return path
 
 
 #: Every batch engine's options on this machine (each writes the one results contract).
@@ -45,45 +33,20 @@ def _batch(emulator: Emulator, folder: Path, out: Path, engine: str = "local") -
     assert result.exit_code == ExitCode.FAILED, result.output  # broken.png failed
 
 
-def _cards(html: str) -> list[tuple[str, str]]:
-    return re.findall(r'<article class="entry \w+" id="line-(\d+)" data-line="\d+" '
-                      r'data-status="(\w+)"', html)  # fmt: skip
-
-
 @pytest.mark.parametrize("engine", ENGINES)
 def test_report_of_a_real_batch_shows_every_line_with_its_totals(
     xai_emulator: Emulator, tmp_path: Path, engine: str
 ) -> None:
     out = tmp_path / "results.jsonl"
-    _batch(xai_emulator, _folder(tmp_path / "imgs"), out, engine)
-    records = [json.loads(line) for line in out.read_text().splitlines()]
-
-    result = runner.invoke(app, ["report", str(out)])
-    assert result.exit_code == 0, result.output
-    page = tmp_path / "results.html"  # the default: beside the results, .html
-    html = page.read_text(encoding="utf-8")
-    assert sorted(_cards(html)) == sorted(
-        (str(n), "failed" if r["error"] else "answered") for n, r in enumerate(records, 1)
-    )
-    assert html.count('src="data:image/') == 3  # three thumbnails; broken.png has none
-    for record in records:
-        if record["answer"]:
-            assert record["answer"].split("\n")[1] in html  # "Image 1: 40x30 png, ..."
-    total = sum(r["usage"]["total_tokens"] for r in records if r["usage"])
-    image = sum(r["usage"]["image_tokens"] for r in records if r["usage"])
-    assert f'data-total="total_tokens" data-value="{total}"' in html
-    assert f'data-total="image_tokens" data-value="{image}"' in html
-    assert (
-        f"wrote {page} " in result.stderr
-        and f"4 images, 3 answered, 1 failed, {total:,} tokens, cost $" in result.stderr
-    )
+    _batch(xai_emulator, colour_folder(tmp_path / "imgs"), out, engine)
+    check_report_of_batch(out)
 
 
 def test_report_of_an_interrupted_run_notes_the_torn_line(
     xai_emulator: Emulator, tmp_path: Path
 ) -> None:
     out = tmp_path / "results.jsonl"
-    _batch(xai_emulator, _folder(tmp_path / "imgs"), out)
+    _batch(xai_emulator, colour_folder(tmp_path / "imgs"), out)
     with out.open("a") as handle:
         handle.write('{"source": "/x/img_9.png", "answer": "half of a')
     page = tmp_path / "page.html"
@@ -91,7 +54,7 @@ def test_report_of_an_interrupted_run_notes_the_torn_line(
     assert result.exit_code == 0, result.output
     assert "note: line 5 is cut short (the run was interrupted while writing it)" in result.stderr
     html = page.read_text(encoding="utf-8")
-    assert ("5", "broken") in _cards(html)
+    assert ("5", "broken") in report_cards(html)
     assert "<title>Shelf</title>" in html
     assert "5 images, 3 answered, 2 failed" in result.stderr
 
@@ -121,7 +84,7 @@ def test_batch_writes_the_report_at_its_end(xai_emulator: Emulator, tmp_path: Pa
     result = runner.invoke(
         app,
         [
-            "batch", str(_folder(tmp_path / "imgs")), "-p", "What colour?", "--out", str(out),
+            "batch", str(colour_folder(tmp_path / "imgs")), "-p", "What colour?", "--out", str(out),
             "--base-url", xai_emulator.base_url, "--api-key", xai_emulator.api_key,
             "--report", str(page),
         ],
@@ -129,7 +92,7 @@ def test_batch_writes_the_report_at_its_end(xai_emulator: Emulator, tmp_path: Pa
     assert result.exit_code == ExitCode.FAILED, result.output  # broken.png: the batch's own code
     records = [json.loads(line) for line in out.read_text().splitlines()]
     html = page.read_text(encoding="utf-8")
-    assert sorted(_cards(html)) == sorted(
+    assert sorted(report_cards(html)) == sorted(
         (str(n), "failed" if r["error"] else "answered") for n, r in enumerate(records, 1)
     )
     assert f"wrote {page}" in result.output.replace("\n", "")

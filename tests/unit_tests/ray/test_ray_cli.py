@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 from cli_batch import batch_args, cli_command, cli_env, interrupted_run, read_records, write_images
+from report_helpers import check_report_of_batch, colour_folder
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
 from xai_vision.cli.output import ExitCode
@@ -135,3 +136,13 @@ def test_max_cost_and_bad_limits_are_usage_errors(xai_emulator: Emulator, tmp_pa
         assert result.exit_code == ExitCode.USAGE, result.output
         assert extra[0] in result.stderr
     assert chat_requests(xai_emulator) == []
+
+
+def test_report_of_a_ray_batch_shows_every_line_with_its_totals(
+    ray_cluster: Any, xai_emulator: Emulator, tmp_path: Path
+) -> None:
+    out = tmp_path / "results.jsonl"
+    folder = colour_folder(tmp_path / "imgs")
+    result = runner.invoke(app, batch_args(xai_emulator, folder, out, "--engine", "ray"))
+    assert result.exit_code == ExitCode.FAILED, result.output  # broken.png failed
+    check_report_of_batch(out)
