@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from xai_vision.cli.output import ExitCode
 from xai_vision.emulator import Emulator
 
 PROMPT = "Describe this image"
@@ -57,9 +58,10 @@ def cli_command(args: list[str]) -> list[str]:
     return [sys.executable, "-m", "xai_vision.cli", *args]
 
 
-def interrupted_run(args: list[str], ready: Callable[[], bool], stalled: str) -> tuple[int, bytes]:
+def interrupted_run(args: list[str], ready: Callable[[], bool], stalled: str) -> bytes:
     """Run ``xai-vision args`` in its own process and press Ctrl-C (SIGINT) as soon as
-    ``ready()``; its (exit status, stderr). ``stalled``: the failure if that takes 30 s."""
+    ``ready()``; it must exit with ``ExitCode.INTERRUPTED``. Its stderr. ``stalled``: the
+    failure if that takes 30 s."""
     process = subprocess.Popen(
         cli_command(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env()
     )
@@ -74,7 +76,17 @@ def interrupted_run(args: list[str], ready: Callable[[], bool], stalled: str) ->
     finally:
         if process.poll() is None:
             process.kill()
-    return process.returncode, err
+    assert process.returncode == ExitCode.INTERRUPTED, err.decode()
+    return err
+
+
+def resumed_run(args: list[str]) -> bytes:
+    """Run ``xai-vision args --resume`` in its own process; it must exit 0. Its stderr."""
+    run = subprocess.run(
+        cli_command([*args, "--resume"]), capture_output=True, env=cli_env(), timeout=60
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    return run.stderr
 
 
 def result_lines(out: Path) -> list[bytes]:
