@@ -54,6 +54,21 @@ def _created(emulator: Emulator) -> int:
     return len([r for r in emulator.requests if r.method == "POST" and r.path == "/v1/batches"])
 
 
+def _interrupted_while_polling(
+    emulator: Emulator, folder: Path, out: Path, polls: int
+) -> list[str]:
+    """Run the job in its own process against a batch that answers in 60 s, and press Ctrl-C
+    once it has polled the results ``polls`` times; the job's arguments."""
+    emulator.set_batch_delay(60)
+    args = _args(emulator, folder, out)
+    interrupted_run(
+        args,
+        lambda: len(_calls(emulator, "GET", "/results")) >= polls,
+        f"the batch was not polled {polls} times in 30 s",
+    )
+    return args
+
+
 def _no_key_in_files(folder: Path) -> None:
     for path in folder.rglob("*"):
         if path.is_file():
@@ -190,13 +205,7 @@ def test_ctrl_c_while_polling_resumes_the_same_batch_and_adds_nothing(tmp_path: 
     paths = write_images(tmp_path / "imgs", 4)
     out = tmp_path / "out.jsonl"
     with Emulator() as emulator:
-        emulator.set_batch_delay(60)
-        args = _args(emulator, tmp_path / "imgs", out)
-        interrupted_run(
-            args,
-            lambda: len(_calls(emulator, "GET", "/results")) >= 2,
-            "the batch was not polled in 30 s",
-        )
+        args = _interrupted_while_polling(emulator, tmp_path / "imgs", out, polls=2)
         assert not out.exists() or out.read_bytes() == b""
         recorded = json.loads(state_path(out).read_bytes())
         assert recorded["added"] == 4 and recorded["batch_id"]
@@ -233,11 +242,7 @@ def test_cancel_cancels_the_recorded_batch_and_exits_0(tmp_path: Path) -> None:
     paths = write_images(tmp_path / "imgs", 3)
     out = tmp_path / "out.jsonl"
     with Emulator() as emulator:
-        emulator.set_batch_delay(60)
-        args = _args(emulator, tmp_path / "imgs", out)
-        interrupted_run(
-            args, lambda: len(_calls(emulator, "GET", "/results")) >= 1, "no poll in 30 s"
-        )
+        args = _interrupted_while_polling(emulator, tmp_path / "imgs", out, polls=1)
         cancelled = runner.invoke(app, [*args, "--cancel"])
         assert cancelled.exit_code == 0, cancelled.output
         assert "cancelled batch" in cancelled.output
