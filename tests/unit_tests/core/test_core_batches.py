@@ -59,6 +59,15 @@ def _batch_with(client: XAIClient, name: str, requests: Iterable[tuple[str, Chat
     return batch
 
 
+def _waiting_batch(
+    client: XAIClient, emulator: Emulator, name: str, prefix: str, count: int
+) -> Batch:
+    """A batch of ``count`` requests (ids ``<prefix>0``...) that the emulator answers only
+    after 60 s: all still pending while the test looks."""
+    emulator.set_batch_delay(60)
+    return _batch_with(client, name, ((f"{prefix}{i}", _request(i)) for i in range(count)))
+
+
 def _add_calls(emulator: Emulator) -> list[tuple[int, list[str]]]:
     """Each add-requests call the emulator received: its body size and ids."""
     return [
@@ -126,8 +135,7 @@ def test_a_request_too_big_for_any_body_is_refused_by_name_before_sending() -> N
 def test_results_come_in_pages_and_a_null_token_only_means_nothing_more_for_now(
     client: XAIClient, xai_emulator: Emulator
 ) -> None:
-    xai_emulator.set_batch_delay(30)
-    batch = _batch_with(client, "pages", ((f"r{i}", _request(i)) for i in range(7)))
+    batch = _waiting_batch(client, xai_emulator, "pages", "r", 7)
     waiting = client.batches.results(batch.batch_id)
     assert waiting.results == [] and waiting.pagination_token is None
     assert client.batches.get(batch.batch_id).state.num_pending == 7
@@ -204,8 +212,7 @@ def test_failed_and_rejected_requests_are_error_results(
 def test_cancel_stops_the_waiting_requests_and_later_adds(
     client: XAIClient, xai_emulator: Emulator
 ) -> None:
-    xai_emulator.set_batch_delay(60)
-    batch = _batch_with(client, "cancel", ((f"c{i}", _request(i)) for i in range(4)))
+    batch = _waiting_batch(client, xai_emulator, "cancel", "c", 4)
     cancelled = client.batches.cancel(batch.batch_id)
     assert cancelled.cancelled
     assert (cancelled.state.num_cancelled, cancelled.state.num_pending) == (4, 0)
