@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
-from xai_vision.cli.output import ExitCode
 from xai_vision.emulator import Emulator
 
 PROMPT = "Describe this image"
@@ -58,12 +57,14 @@ def cli_command(args: list[str]) -> list[str]:
     return [sys.executable, "-m", "xai_vision.cli", *args]
 
 
-def interrupted_run(args: list[str], ready: Callable[[], bool], stalled: str) -> bytes:
+def interrupted_run(
+    args: list[str], ready: Callable[[], bool], stalled: str, env: dict[str, str] | None = None
+) -> tuple[int, bytes]:
     """Run ``xai-vision args`` in its own process and press Ctrl-C (SIGINT) as soon as
-    ``ready()``; it must exit with ``ExitCode.INTERRUPTED``. Its stderr. ``stalled``: the
-    failure if that takes 30 s."""
+    ``ready()``; its (exit status, stderr). ``stalled``: the failure if that takes 30 s.
+    ``env``: the process's environment (default :func:`cli_env`)."""
     process = subprocess.Popen(
-        cli_command(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=cli_env()
+        cli_command(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or cli_env()
     )
     try:
         deadline = time.monotonic() + 30
@@ -76,14 +77,14 @@ def interrupted_run(args: list[str], ready: Callable[[], bool], stalled: str) ->
     finally:
         if process.poll() is None:
             process.kill()
-    assert process.returncode == ExitCode.INTERRUPTED, err.decode()
-    return err
+    return process.returncode, err
 
 
-def resumed_run(args: list[str]) -> bytes:
-    """Run ``xai-vision args --resume`` in its own process; it must exit 0. Its stderr."""
+def resumed_run(args: list[str], env: dict[str, str] | None = None, timeout: float = 60) -> bytes:
+    """Run ``xai-vision args --resume`` in its own process (``env``: as for
+    :func:`interrupted_run`); it must exit 0. Its stderr."""
     run = subprocess.run(
-        cli_command([*args, "--resume"]), capture_output=True, env=cli_env(), timeout=60
+        cli_command([*args, "--resume"]), capture_output=True, env=env or cli_env(), timeout=timeout
     )
     assert run.returncode == 0, run.stderr.decode()
     return run.stderr

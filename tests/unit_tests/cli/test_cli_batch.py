@@ -36,11 +36,12 @@ def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
         args = batch_args(
             emulator, tmp_path / "imgs", out, "--concurrency", "3", "--max-retries", "10"
         )
-        first_err = interrupted_run(
+        status, first_err = interrupted_run(
             args,
             lambda: out.exists() and out.read_bytes().count(b"\n") >= 10,
             "the batch wrote nothing in 30 s",
         )
+        assert status == ExitCode.INTERRUPTED, first_err.decode()
         assert b"--resume" in first_err
         written = out.read_bytes()
         done_first = read_records(out)

@@ -161,11 +161,12 @@ def test_interrupted_retry_keeps_what_it_got_and_loses_nothing(tmp_path: Path) -
         before_lines = result_lines(out)
         emulator.set_latency(0.3)
         sent = _chats(emulator)
-        err = interrupted_run(
+        status, err = interrupted_run(
             _args(emulator, tmp_path / "imgs", out, "--retry-failed"),
             lambda: _chats(emulator) >= sent + 3,
             "the retry sent nothing in 30 s",
         )
+    assert status == ExitCode.INTERRUPTED, err.decode()
     after_lines = result_lines(out)
     after = read_records(out)
     assert len(after_lines) == 12

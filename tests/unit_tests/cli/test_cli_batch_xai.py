@@ -61,11 +61,12 @@ def _interrupted_while_polling(
     once it has polled the results ``polls`` times; the job's arguments."""
     emulator.set_batch_delay(60)
     args = _args(emulator, folder, out)
-    interrupted_run(
+    status, err = interrupted_run(
         args,
         lambda: len(_calls(emulator, "GET", "/results")) >= polls,
         f"the batch was not polled {polls} times in 30 s",
     )
+    assert status == ExitCode.INTERRUPTED, err.decode()
     return args
 
 
@@ -183,11 +184,12 @@ def test_ctrl_c_while_adding_resumes_without_a_second_batch_or_a_request_added_t
     out = tmp_path / "out.jsonl"
     with Emulator(latency=0.25) as emulator:
         args = _args(emulator, tmp_path / "imgs", out, "--chunk-bytes", "1000")
-        interrupted_run(
+        status, err = interrupted_run(
             args,
             lambda: len(_calls(emulator, "POST", "/requests")) >= 2,
             "no chunk was added in 30 s",
         )
+        assert status == ExitCode.INTERRUPTED, err.decode()
         first = _added_ids(emulator)
         assert 2 <= len(first) < 12, "the interrupt must land while adding"
         assert state_path(out).exists()
@@ -223,11 +225,12 @@ def test_ctrl_c_while_writing_results_resumes_without_a_line_twice(tmp_path: Pat
     # Every call takes 0.4 s, so Ctrl-C lands between two results pages (100 lines each).
     with Emulator(latency=0.4) as emulator:
         args = _args(emulator, tmp_path / "imgs", out)
-        interrupted_run(
+        status, err = interrupted_run(
             args,
             lambda: out.exists() and 100 <= out.read_bytes().count(b"\n") < 230,
             "no results page was written in 30 s",
         )
+        assert status == ExitCode.INTERRUPTED, err.decode()
         written = out.read_bytes()
         assert 100 <= written.count(b"\n") < 230
         emulator.set_latency(0)
