@@ -217,6 +217,11 @@ def as_int(value: Any) -> int:
     return value if type(value) is int else 0
 
 
+def object_or_empty(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a JSON object (a Mapping), else an empty one."""
+    return value if isinstance(value, Mapping) else {}
+
+
 def str_or_none(value: Any) -> str | None:
     """``value`` if it is a str, else None."""
     return value if type(value) is str else None

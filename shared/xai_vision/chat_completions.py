@@ -21,6 +21,7 @@ from xai_vision._wire import (
     event_json,
     id_and_model,
     json_body,
+    object_or_empty,
     str_or_none,
     stream_error,
 )
@@ -55,12 +56,8 @@ def parse_usage(raw: Mapping[str, Any]) -> Usage:
 
     A missing ``total_tokens`` is computed by xAI's rule; ``raw`` keeps the wire object.
     """
-    prompt_details = raw.get("prompt_tokens_details")
-    if not isinstance(prompt_details, dict):
-        prompt_details = {}
-    completion_details = raw.get("completion_tokens_details")
-    if not isinstance(completion_details, dict):
-        completion_details = {}
+    prompt_details = object_or_empty(raw.get("prompt_tokens_details"))
+    completion_details = object_or_empty(raw.get("completion_tokens_details"))
     prompt = as_int(raw.get("prompt_tokens"))
     completion = as_int(raw.get("completion_tokens"))
     reasoning = as_int(completion_details.get("reasoning_tokens"))

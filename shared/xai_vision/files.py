@@ -121,6 +121,33 @@ def _file_list(data: Any) -> tuple[builtins.list[FileObject], str | None]:
     return files, token if isinstance(token, str) and token else None
 
 
+class _Pages:
+    """The walk through ``GET /v1/files`` pages: the next page's path (None when done) and
+    the files gathered so far; a repeated token ends it."""
+
+    def __init__(self) -> None:
+        self.files: builtins.list[FileObject] = []
+        self._token: str | None = None
+        self._seen: set[str] = set()
+        self._done = False
+
+    def next_path(self) -> str | None:
+        if self._done:
+            return None
+        path = f"/files?limit={_PAGE_SIZE}"
+        if self._token is not None:
+            path += f"&pagination_token={quote(self._token, safe='')}"
+        return path
+
+    def add(self, data: Any) -> None:
+        page, self._token = _file_list(data)
+        self.files += page
+        token = self._token
+        self._done = len(page) < _PAGE_SIZE or token is None or token in self._seen
+        if token is not None:
+            self._seen.add(token)
+
+
 # --------------------------------------------------------------------------- the upload body
 
 
@@ -470,7 +497,8 @@ def _digest(data: bytes) -> str:
 
 
 class _FilesBase:
-    """What both namespaces share: requests' headers and answers' parsing."""
+    """What both namespaces share: each request's URL and headers, each answer's parsing and
+    the id cache's bookkeeping, so a method of either is its I/O alone."""
 
     def __init__(self, client: XAIClient | AsyncXAIClient, cache: FileIdCache) -> None:
         self._client = client
@@ -503,6 +531,29 @@ class _FilesBase:
         )
         return upload, self._client._api_url("/files"), headers
 
+    def _uploaded(self, response: httpx.Response) -> FileObject:
+        file: FileObject = _parse(FileObject, self._json(response, "/files"), "the upload's answer")
+        return file
+
+    @staticmethod
+    def _file(data: Any) -> FileObject:
+        file: FileObject = _parse(FileObject, data, "the file")
+        return file
+
+    def _content_request(self, file_id: str) -> tuple[str, dict[str, str]]:
+        url = self._client._api_url(_file_path(file_id, "/content"))
+        return url, self._headers(accept="application/octet-stream, */*")
+
+    def _delete_url(self, file_id: str) -> str:
+        return self._client._api_url(_file_path(file_id))
+
+    def _deleted(self, response: httpx.Response, file_id: str) -> FileDeleted:
+        """The deletion's answer; the id is forgotten in the cache."""
+        data = self._json(response, _file_path(file_id))
+        deleted: FileDeleted = _parse(FileDeleted, data, "the deletion")
+        self.cache.forget(self._client.base_url, file_id)
+        return deleted
+
     @staticmethod
     def _payload(data: Any, filename: Any) -> tuple[bytes, str]:
         payload = _bytes_of(data, "data")
@@ -510,6 +561,27 @@ class _FilesBase:
         if len(payload) > MAX_FILE_BYTES:
             raise FileTooLargeError(f"{name} (bytes[{len(payload)}])", len(payload), MAX_FILE_BYTES)
         return payload, name
+
+    def _cached(self, digest: str) -> tuple[str, bool] | None:
+        """``(file id, verified)`` the cache holds for these bytes, else None."""
+        return self.cache.lookup(self._client.base_url, digest)
+
+    def _kept(self, digest: str, file_id: str, still_there: bool) -> bool:
+        """Note in the cache whether xAI still holds ``file_id``; True when it does."""
+        if still_there:
+            self.cache.mark_verified(self._client.base_url, digest, file_id)
+        else:
+            self.cache.forget(self._client.base_url, file_id)
+        return still_there
+
+    def _remembered(self, digest: str, file: FileObject) -> str:
+        self.cache.remember(self._client.base_url, digest, file)
+        return file.id
+
+    @staticmethod
+    def _gone(file_id: str) -> bool:
+        logger.info("cached file id %s is gone from xAI: uploading again", file_id)
+        return False
 
     def _json(self, response: httpx.Response, path: str) -> Any:
         return self._client._parse_json(response, self._client._api_url(path))
@@ -538,72 +610,52 @@ class Files(_FilesBase):
         """Upload a path (streamed from disk) or bytes; ``filename`` defaults to the path's
         name (bytes need one). ``on_progress(sent, total)`` follows the file's bytes."""
         upload, url, headers = self._upload_parts(source, filename, mime_type, purpose)
-        response = self._client._send("POST", url, lambda: _body(upload, on_progress), headers)
-        file: FileObject = _parse(FileObject, self._json(response, "/files"), "the upload's answer")
-        return file
+        return self._uploaded(
+            self._client._send("POST", url, lambda: _body(upload, on_progress), headers)
+        )
 
     def list(self) -> builtins.list[FileObject]:
         """Every file of the key's team (all pages of ``GET /v1/files``)."""
-        files: builtins.list[FileObject] = []
-        token: str | None = None
-        seen: set[str] = set()
-        while True:
-            path = f"/files?limit={_PAGE_SIZE}"
-            if token is not None:
-                path += f"&pagination_token={quote(token, safe='')}"
-            page, token = _file_list(self._client.get_json(path))
-            files += page
-            if len(page) < _PAGE_SIZE or token is None or token in seen:
-                return files
-            seen.add(token)
+        pages = _Pages()
+        while (path := pages.next_path()) is not None:
+            pages.add(self._client.get_json(path))
+        return pages.files
 
     def get(self, file_id: str) -> FileObject:
         """One file's metadata; NotFoundError when xAI has no such file."""
-        file: FileObject = _parse(
-            FileObject, self._client.get_json(_file_path(file_id)), "the file"
-        )
-        return file
+        return self._file(self._client.get_json(_file_path(file_id)))
 
     def content(self, file_id: str) -> bytes:
         """The file's bytes (``GET /v1/files/{id}/content``)."""
-        path = _file_path(file_id, "/content")
-        url = self._client._api_url(path)
-        headers = self._headers(accept="application/octet-stream, */*")
+        url, headers = self._content_request(file_id)
         return self._client._send("GET", url, lambda: None, headers).content
 
     def delete(self, file_id: str) -> FileDeleted:
         """Delete a file (and forget it in the id cache); NotFoundError when there is none."""
-        path = _file_path(file_id)
-        url = self._client._api_url(path)
+        url = self._delete_url(file_id)
         response = self._client._send("DELETE", url, lambda: None, self._headers())
-        deleted: FileDeleted = _parse(FileDeleted, self._json(response, path), "the deletion")
-        self.cache.forget(self._client.base_url, file_id)
-        return deleted
+        return self._deleted(response, file_id)
 
     def file_id_for(self, data: bytes, filename: str, *, mime_type: str | None = None) -> str:
         """The id of a file holding ``data``: uploaded once per client (by SHA-256), reused
         from the cache (an id from disk checked once; uploaded again when xAI lost it)."""
         payload, name = self._payload(data, filename)
         digest = _digest(payload)
-        base_url = self._client.base_url
         with self._flight(digest):
-            found = self.cache.lookup(base_url, digest)
+            found = self._cached(digest)
             if found is not None:
                 file_id, verified = found
-                if verified or self._still_there(file_id):
-                    self.cache.mark_verified(base_url, digest, file_id)
+                if self._kept(digest, file_id, verified or self._still_there(file_id)):
                     return file_id
-                self.cache.forget(base_url, file_id)
-            file = self.upload(payload, filename=name, mime_type=mime_type)
-            self.cache.remember(base_url, digest, file)
-            return file.id
+            return self._remembered(
+                digest, self.upload(payload, filename=name, mime_type=mime_type)
+            )
 
     def _still_there(self, file_id: str) -> bool:
         try:
             self.get(file_id)
         except NotFoundError:
-            logger.info("cached file id %s is gone from xAI: uploading again", file_id)
-            return False
+            return self._gone(file_id)
         return True
 
     @contextlib.contextmanager
@@ -646,48 +698,31 @@ class AsyncFiles(_FilesBase):
         """Upload a path (streamed from disk) or bytes; ``filename`` defaults to the path's
         name (bytes need one). ``on_progress(sent, total)`` follows the file's bytes."""
         upload, url, headers = self._upload_parts(source, filename, mime_type, purpose)
-        response = await self._client._send(
-            "POST", url, lambda: _abody(upload, on_progress), headers
+        return self._uploaded(
+            await self._client._send("POST", url, lambda: _abody(upload, on_progress), headers)
         )
-        file: FileObject = _parse(FileObject, self._json(response, "/files"), "the upload's answer")
-        return file
 
     async def list(self) -> builtins.list[FileObject]:
         """Every file of the key's team (all pages of ``GET /v1/files``)."""
-        files: builtins.list[FileObject] = []
-        token: str | None = None
-        seen: set[str] = set()
-        while True:
-            path = f"/files?limit={_PAGE_SIZE}"
-            if token is not None:
-                path += f"&pagination_token={quote(token, safe='')}"
-            page, token = _file_list(await self._client.get_json(path))
-            files += page
-            if len(page) < _PAGE_SIZE or token is None or token in seen:
-                return files
-            seen.add(token)
+        pages = _Pages()
+        while (path := pages.next_path()) is not None:
+            pages.add(await self._client.get_json(path))
+        return pages.files
 
     async def get(self, file_id: str) -> FileObject:
         """One file's metadata; NotFoundError when xAI has no such file."""
-        data = await self._client.get_json(_file_path(file_id))
-        file: FileObject = _parse(FileObject, data, "the file")
-        return file
+        return self._file(await self._client.get_json(_file_path(file_id)))
 
     async def content(self, file_id: str) -> bytes:
         """The file's bytes (``GET /v1/files/{id}/content``)."""
-        url = self._client._api_url(_file_path(file_id, "/content"))
-        headers = self._headers(accept="application/octet-stream, */*")
-        response = await self._client._send("GET", url, lambda: None, headers)
-        return response.content
+        url, headers = self._content_request(file_id)
+        return (await self._client._send("GET", url, lambda: None, headers)).content
 
     async def delete(self, file_id: str) -> FileDeleted:
         """Delete a file (and forget it in the id cache); NotFoundError when there is none."""
-        path = _file_path(file_id)
-        url = self._client._api_url(path)
+        url = self._delete_url(file_id)
         response = await self._client._send("DELETE", url, lambda: None, self._headers())
-        deleted: FileDeleted = _parse(FileDeleted, self._json(response, path), "the deletion")
-        self.cache.forget(self._client.base_url, file_id)
-        return deleted
+        return self._deleted(response, file_id)
 
     async def file_id_for(self, data: bytes, filename: str, *, mime_type: str | None = None) -> str:
         """The id of a file holding ``data``: uploaded once per client (by SHA-256; callers
@@ -715,22 +750,18 @@ class AsyncFiles(_FilesBase):
             del self._flights[digest]
 
     async def _resolve(self, payload: bytes, name: str, digest: str, mime_type: str | None) -> str:
-        base_url = self._client.base_url
-        found = self.cache.lookup(base_url, digest)
+        found = self._cached(digest)
         if found is not None:
             file_id, verified = found
-            if verified or await self._still_there(file_id):
-                self.cache.mark_verified(base_url, digest, file_id)
+            if self._kept(digest, file_id, verified or await self._still_there(file_id)):
                 return file_id
-            self.cache.forget(base_url, file_id)
-        file = await self.upload(payload, filename=name, mime_type=mime_type)
-        self.cache.remember(base_url, digest, file)
-        return file.id
+        return self._remembered(
+            digest, await self.upload(payload, filename=name, mime_type=mime_type)
+        )
 
     async def _still_there(self, file_id: str) -> bool:
         try:
             await self.get(file_id)
         except NotFoundError:
-            logger.info("cached file id %s is gone from xAI: uploading again", file_id)
-            return False
+            return self._gone(file_id)
         return True

@@ -287,12 +287,8 @@ def parse_responses_usage(raw: Mapping[str, Any], image_tokens: int | None = Non
 
     ``image_tokens`` is the request's tile-rule estimate (responses usage has no image count).
     """
-    input_details = raw.get("input_tokens_details")
-    if not isinstance(input_details, Mapping):
-        input_details = {}
-    output_details = raw.get("output_tokens_details")
-    if not isinstance(output_details, Mapping):
-        output_details = {}
+    input_details = wire.object_or_empty(raw.get("input_tokens_details"))
+    output_details = wire.object_or_empty(raw.get("output_tokens_details"))
     prompt = wire.as_int(raw.get("input_tokens"))
     completion = wire.as_int(raw.get("output_tokens"))
     reasoning = wire.as_int(output_details.get("reasoning_tokens"))

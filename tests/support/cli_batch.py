@@ -80,6 +80,16 @@ def interrupted_run(
     return process.returncode, err
 
 
+def resumed_run(args: list[str], env: dict[str, str] | None = None, timeout: float = 60) -> bytes:
+    """Run ``xai-vision args --resume`` in its own process (``env``: as for
+    :func:`interrupted_run`); it must exit 0. Its stderr."""
+    run = subprocess.run(
+        cli_command([*args, "--resume"]), capture_output=True, env=env or cli_env(), timeout=timeout
+    )
+    assert run.returncode == 0, run.stderr.decode()
+    return run.stderr
+
+
 def result_lines(out: Path) -> list[bytes]:
     """The output's lines, newlines kept; the file must end with a complete line."""
     data = out.read_bytes()

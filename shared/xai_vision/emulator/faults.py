@@ -283,18 +283,18 @@ class FaultInjector:
 
     def take_malformed_json(self) -> bool:
         """Whether the next JSON answer should be malformed (consumed)."""
-        with self._lock:
-            if self._stream.malformed_json > 0:
-                self._stream.malformed_json -= 1
-                self._injected["malformed_json"] += 1
-                return True
-            return False
+        return self._take_json_fault("malformed_json")
 
     def take_truncated_json(self) -> bool:
         """Whether the next JSON answer should stop short of its Content-Length (consumed)."""
+        return self._take_json_fault("truncate_json")
+
+    def _take_json_fault(self, kind: Literal["malformed_json", "truncate_json"]) -> bool:
+        """Consume one queued ``kind`` fault (counted under that name); False when none."""
         with self._lock:
-            if self._stream.truncate_json > 0:
-                self._stream.truncate_json -= 1
-                self._injected["truncate_json"] += 1
+            left: int = getattr(self._stream, kind)
+            if left > 0:
+                setattr(self._stream, kind, left - 1)
+                self._injected[kind] += 1
                 return True
             return False

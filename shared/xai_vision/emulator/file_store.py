@@ -11,12 +11,12 @@ xAI team would not. The ``max_entries`` most recent are kept (the oldest forgott
 from __future__ import annotations
 
 import itertools
-import threading
 import time
 import uuid
-from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
+
+from xai_vision.emulator.bounded import BoundedMap
 
 __all__ = ["DEFAULT_MAX_FILES", "FileStore", "StoredFile"]
 
@@ -51,20 +51,12 @@ class StoredFile:
         }
 
 
-class FileStore:
+class FileStore(BoundedMap[str, StoredFile]):
     """A thread-safe, bounded map of file id -> :class:`StoredFile`, each of one owner."""
 
     def __init__(self, max_entries: int = DEFAULT_MAX_FILES) -> None:
-        if max_entries < 1:
-            raise ValueError(f"max_entries must be >= 1, got {max_entries}")
-        self.max_entries = max_entries
-        self._lock = threading.Lock()
-        self._files: OrderedDict[str, StoredFile] = OrderedDict()
+        super().__init__(max_entries)
         self._sequence = itertools.count()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._files)
 
     def put(
         self,
@@ -88,15 +80,14 @@ class FileStore:
             sequence=next(self._sequence),
         )
         with self._lock:
-            self._files[stored.id] = stored
-            while len(self._files) > self.max_entries:
-                self._files.popitem(last=False)
+            self._entries[stored.id] = stored
+            self._drop_oldest()
         return stored
 
     def get(self, owner: bytes, file_id: str) -> StoredFile | None:
         """The file, or None (never uploaded, deleted, expired, forgotten, another key's)."""
         with self._lock:
-            stored = self._files.get(file_id)
+            stored = self._entries.get(file_id)
         if stored is None or stored.owner != owner:
             return None
         if stored.expires_at is not None and stored.expires_at <= time.time():
@@ -112,24 +103,19 @@ class FileStore:
     def owned_by(self, owner: bytes) -> list[StoredFile]:
         """``owner``'s files, oldest first."""
         with self._lock:
-            files = list(self._files.values())
+            files = list(self._entries.values())
         return [f for f in files if self.get(owner, f.id) is not None]
 
     def delete(self, owner: bytes, file_id: str) -> bool:
         """Forget one of ``owner``'s files; False when that key has no such file."""
         with self._lock:
-            stored = self._files.get(file_id)
+            stored = self._entries.get(file_id)
             if stored is None or stored.owner != owner:
                 return False
-            del self._files[file_id]
+            del self._entries[file_id]
             return True
 
     def forget(self, file_id: str) -> bool:
         """Forget a file whoever uploaded it (a test making xAI lose it); False if unknown."""
         with self._lock:
-            return self._files.pop(file_id, None) is not None
-
-    def clear(self) -> None:
-        """Forget every file."""
-        with self._lock:
-            self._files.clear()
+            return self._entries.pop(file_id, None) is not None

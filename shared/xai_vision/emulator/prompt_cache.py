@@ -25,12 +25,11 @@ of it could count), so short prompts with large images cost nothing here.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from xai_vision import _json
+from xai_vision.emulator.bounded import BoundedMap
 from xai_vision.tokens import (
     estimate_messages_text_tokens,
     estimate_text_tokens,
@@ -93,24 +92,12 @@ def prompt_prefixes(api_key: str, model: str, body: Mapping[str, Any]) -> list[t
     return prefixes
 
 
-class PromptCache:
-    """A thread-safe LRU of prompt-prefix digests; see the module docstring for the rule."""
+class PromptCache(BoundedMap[bytes, int]):
+    """A thread-safe LRU of prompt-prefix digests -> their text tokens; see the module
+    docstring for the rule."""
 
     def __init__(self, max_entries: int = DEFAULT_MAX_ENTRIES) -> None:
-        if max_entries < 1:
-            raise ValueError(f"max_entries must be >= 1, got {max_entries}")
-        self.max_entries = max_entries
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[bytes, int] = OrderedDict()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
-
-    def clear(self) -> None:
-        """Forget every prefix."""
-        with self._lock:
-            self._entries.clear()
+        super().__init__(max_entries)
 
     def lookup_and_store(self, prefixes: Sequence[tuple[bytes, int]], min_tokens: int) -> int:
         """The cached text tokens of a request with these prefixes; then remember its prefixes.
@@ -130,6 +117,5 @@ class PromptCache:
             for digest, tokens in eligible:
                 self._entries[digest] = tokens
                 self._entries.move_to_end(digest)
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._drop_oldest()
             return cached

@@ -11,11 +11,11 @@ forgotten first) until :meth:`ResponseStore.clear` (``Emulator.reset()``).
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+from xai_vision.emulator.bounded import BoundedMap
 
 __all__ = ["DEFAULT_MAX_STORED", "ResponseStore", "StoredResponse", "owner_of"]
 
@@ -37,26 +37,17 @@ class StoredResponse:
     conversation: Sequence[Mapping[str, Any]]
 
 
-class ResponseStore:
+class ResponseStore(BoundedMap[tuple[bytes, str], StoredResponse]):
     """A thread-safe, bounded map of (owner, response id) -> :class:`StoredResponse`."""
 
     def __init__(self, max_entries: int = DEFAULT_MAX_STORED) -> None:
-        if max_entries < 1:
-            raise ValueError(f"max_entries must be >= 1, got {max_entries}")
-        self.max_entries = max_entries
-        self._lock = threading.Lock()
-        self._entries: OrderedDict[tuple[bytes, str], StoredResponse] = OrderedDict()
-
-    def __len__(self) -> int:
-        with self._lock:
-            return len(self._entries)
+        super().__init__(max_entries)
 
     def put(self, owner: bytes, stored: StoredResponse) -> None:
         """Keep ``stored`` under its response id (the oldest entry goes when full)."""
         with self._lock:
             self._entries[(owner, str(stored.response["id"]))] = stored
-            while len(self._entries) > self.max_entries:
-                self._entries.popitem(last=False)
+            self._drop_oldest()
 
     def get(self, owner: bytes, response_id: str) -> StoredResponse | None:
         """The stored response, or None (never stored, deleted, forgotten, another key's)."""
@@ -67,8 +58,3 @@ class ResponseStore:
         """Forget one response; False when there was none."""
         with self._lock:
             return self._entries.pop((owner, response_id), None) is not None
-
-    def clear(self) -> None:
-        """Forget every response."""
-        with self._lock:
-            self._entries.clear()

@@ -4,17 +4,16 @@ from __future__ import annotations
 
 import re
 import socket
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 from cli_batch import (
     PROMPT,
     batch_args,
-    cli_command,
     cli_env,
     interrupted_run,
     read_records,
+    resumed_run,
     write_images,
 )
 from typer.testing import CliRunner
@@ -61,12 +60,9 @@ def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
         out.write_bytes(written + b'{"source": "' + str(pending.resolve()).encode() + b'", "answ')
         emulator.fail_next(6, status=429, retry_after_ms=20)
 
-        second = subprocess.run(
-            cli_command([*args, "--resume"]), capture_output=True, env=cli_env(), timeout=60
-        )
-        assert second.returncode == 0, second.stderr.decode()
-        assert b"repaired" in second.stderr
-        assert f"{len(done_first)} already in".encode() in second.stderr
+        second_err = resumed_run(args)
+        assert b"repaired" in second_err
+        assert f"{len(done_first)} already in".encode() in second_err
         chat_requests = [r for r in emulator.requests if r.path.endswith("/chat/completions")]
 
     records = read_records(out)

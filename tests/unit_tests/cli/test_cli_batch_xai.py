@@ -6,12 +6,11 @@ and no API key in any file written."""
 from __future__ import annotations
 
 import json
-import subprocess
 from collections import Counter
 from pathlib import Path
 
 import pytest
-from cli_batch import cli_command, cli_env, interrupted_run, read_records, write_images
+from cli_batch import interrupted_run, read_records, resumed_run, write_images
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
 from xai_vision.cli.batch import image_id
@@ -53,6 +52,22 @@ def _added_ids(emulator: Emulator) -> list[str]:
 
 def _created(emulator: Emulator) -> int:
     return len([r for r in emulator.requests if r.method == "POST" and r.path == "/v1/batches"])
+
+
+def _interrupted_while_polling(
+    emulator: Emulator, folder: Path, out: Path, polls: int
+) -> list[str]:
+    """Run the job in its own process against a batch that answers in 60 s, and press Ctrl-C
+    once it has polled the results ``polls`` times; the job's arguments."""
+    emulator.set_batch_delay(60)
+    args = _args(emulator, folder, out)
+    status, err = interrupted_run(
+        args,
+        lambda: len(_calls(emulator, "GET", "/results")) >= polls,
+        f"the batch was not polled {polls} times in 30 s",
+    )
+    assert status == ExitCode.INTERRUPTED, err.decode()
+    return args
 
 
 def _no_key_in_files(folder: Path) -> None:
@@ -179,10 +194,7 @@ def test_ctrl_c_while_adding_resumes_without_a_second_batch_or_a_request_added_t
         assert 2 <= len(first) < 12, "the interrupt must land while adding"
         assert state_path(out).exists()
         emulator.set_latency(0)
-        second = subprocess.run(
-            cli_command([*args, "--resume"]), capture_output=True, env=cli_env(), timeout=60
-        )
-        assert second.returncode == 0, second.stderr.decode()
+        resumed_run(args)
         added, created = _added_ids(emulator), _created(emulator)
     assert created == 1
     assert sorted(added) == sorted({image_id(str(p.resolve())) for p in paths})
@@ -195,22 +207,12 @@ def test_ctrl_c_while_polling_resumes_the_same_batch_and_adds_nothing(tmp_path: 
     paths = write_images(tmp_path / "imgs", 4)
     out = tmp_path / "out.jsonl"
     with Emulator() as emulator:
-        emulator.set_batch_delay(60)
-        args = _args(emulator, tmp_path / "imgs", out)
-        status, err = interrupted_run(
-            args,
-            lambda: len(_calls(emulator, "GET", "/results")) >= 2,
-            "the batch was not polled in 30 s",
-        )
-        assert status == ExitCode.INTERRUPTED, err.decode()
+        args = _interrupted_while_polling(emulator, tmp_path / "imgs", out, polls=2)
         assert not out.exists() or out.read_bytes() == b""
         recorded = json.loads(state_path(out).read_bytes())
         assert recorded["added"] == 4 and recorded["batch_id"]
         emulator.set_batch_delay(0)
-        second = subprocess.run(
-            cli_command([*args, "--resume"]), capture_output=True, env=cli_env(), timeout=60
-        )
-        assert second.returncode == 0, second.stderr.decode()
+        resumed_run(args)
         assert len(_added_ids(emulator)) == 4 and _created(emulator) == 1
         assert len(_calls(emulator, "GET", "/models/grok-4-fast-non-reasoning")) == 1
     _assert_each_image_once(out, paths)
@@ -232,10 +234,7 @@ def test_ctrl_c_while_writing_results_resumes_without_a_line_twice(tmp_path: Pat
         written = out.read_bytes()
         assert 100 <= written.count(b"\n") < 230
         emulator.set_latency(0)
-        second = subprocess.run(
-            cli_command([*args, "--resume"]), capture_output=True, env=cli_env(), timeout=60
-        )
-        assert second.returncode == 0, second.stderr.decode()
+        resumed_run(args)
         assert len(_added_ids(emulator)) == 230 and _created(emulator) == 1
     assert out.read_bytes().startswith(written)
     _assert_each_image_once(out, paths)
@@ -246,12 +245,7 @@ def test_cancel_cancels_the_recorded_batch_and_exits_0(tmp_path: Path) -> None:
     paths = write_images(tmp_path / "imgs", 3)
     out = tmp_path / "out.jsonl"
     with Emulator() as emulator:
-        emulator.set_batch_delay(60)
-        args = _args(emulator, tmp_path / "imgs", out)
-        status, err = interrupted_run(
-            args, lambda: len(_calls(emulator, "GET", "/results")) >= 1, "no poll in 30 s"
-        )
-        assert status == ExitCode.INTERRUPTED, err.decode()
+        args = _interrupted_while_polling(emulator, tmp_path / "imgs", out, polls=1)
         cancelled = runner.invoke(app, [*args, "--cancel"])
         assert cancelled.exit_code == 0, cancelled.output
         assert "cancelled batch" in cancelled.output

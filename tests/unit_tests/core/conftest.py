@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from emulator_clients import emulator_client
 from retry_sleeps import Sleeps
 from xai_vision.client import XAIClient
 from xai_vision.emulator import Emulator
@@ -20,7 +21,5 @@ def sleeps() -> Sleeps:
 @pytest.fixture
 def client(xai_emulator: Emulator, sleeps: Sleeps) -> Iterator[XAIClient]:
     """An XAIClient of the test's emulator (10 s timeout; retry waits recorded in ``sleeps``)."""
-    with XAIClient(
-        api_key=xai_emulator.api_key, base_url=xai_emulator.base_url, timeout=10, sleep=sleeps
-    ) as c:
+    with emulator_client(xai_emulator, timeout=10, sleep=sleeps) as c:
         yield c

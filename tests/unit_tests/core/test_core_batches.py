@@ -9,6 +9,7 @@ import io
 import json
 import os
 import time
+from collections.abc import Iterable
 
 import pytest
 from PIL import Image
@@ -28,6 +29,7 @@ from xai_vision import (
 from xai_vision._wire import RequestBody
 from xai_vision.batches import (
     MAX_ADD_REQUESTS_BYTES,
+    Batch,
     BatchResultsPage,
     batch_request_entry,
     chunk_requests,
@@ -47,6 +49,23 @@ def _request(index: int, model: str = MODEL) -> ChatRequest:
     image = prepare_image(buffer.getvalue())
     content = [text_part(f"What is image {index}?"), image_part(image)]
     return ChatRequest(model=model, messages=[user_message(content)])
+
+
+def _batch_with(client: XAIClient, name: str, requests: Iterable[tuple[str, ChatRequest]]) -> Batch:
+    """A new batch named ``name`` holding ``requests``, added in one body."""
+    batch = client.batches.create(name)
+    (chunk,) = chunk_requests(requests)
+    client.batches.add_requests(batch.batch_id, chunk)
+    return batch
+
+
+def _waiting_batch(
+    client: XAIClient, emulator: Emulator, name: str, prefix: str, count: int
+) -> Batch:
+    """A batch of ``count`` requests (ids ``<prefix>0``...) that the emulator answers only
+    after 60 s: all still pending while the test looks."""
+    emulator.set_batch_delay(60)
+    return _batch_with(client, name, ((f"{prefix}{i}", _request(i)) for i in range(count)))
 
 
 def _add_calls(emulator: Emulator) -> list[tuple[int, list[str]]]:
@@ -116,10 +135,7 @@ def test_a_request_too_big_for_any_body_is_refused_by_name_before_sending() -> N
 def test_results_come_in_pages_and_a_null_token_only_means_nothing_more_for_now(
     client: XAIClient, xai_emulator: Emulator
 ) -> None:
-    xai_emulator.set_batch_delay(30)
-    batch = client.batches.create("pages")
-    (chunk,) = chunk_requests((f"r{i}", _request(i)) for i in range(7))
-    client.batches.add_requests(batch.batch_id, chunk)
+    batch = _waiting_batch(client, xai_emulator, "pages", "r", 7)
     waiting = client.batches.results(batch.batch_id)
     assert waiting.results == [] and waiting.pagination_token is None
     assert client.batches.get(batch.batch_id).state.num_pending == 7
@@ -145,9 +161,7 @@ def test_answers_match_the_live_endpoint_at_half_its_price(
     client: XAIClient, xai_emulator: Emulator
 ) -> None:
     live = client.create(_request(3))
-    batch = client.batches.create("price")
-    (chunk,) = chunk_requests([("one", _request(3))])
-    client.batches.add_requests(batch.batch_id, chunk)
+    batch = _batch_with(client, "price", [("one", _request(3))])
     _wait_done(client, batch.batch_id)
     (result,) = client.batches.results(batch.batch_id).results
     assert result.completion is not None and live.usage is not None
@@ -166,8 +180,7 @@ def test_a_cost_xai_does_not_report_is_computed_at_batch_prices() -> None:
         XAIClient(api_key=emulator.api_key, base_url=emulator.base_url, timeout=10) as client,
     ):
         live = client.create(_request(2))
-        batch = client.batches.create("computed")
-        client.batches.add_requests(batch.batch_id, next(chunk_requests([("c", _request(2))])))
+        batch = _batch_with(client, "computed", [("c", _request(2))])
         _wait_done(client, batch.batch_id)
         (result,) = client.batches.results(batch.batch_id).results
     assert result.completion is not None and result.completion.usage is not None
@@ -183,9 +196,8 @@ def test_failed_and_rejected_requests_are_error_results(
 ) -> None:
     xai_emulator.fail_batch_requests(["boom"], code="Internal error", message="disk on fire")
     unknown_model = _request(1, model="grok-never-was")
-    batch = client.batches.create("errors")
-    (chunk,) = chunk_requests([("ok", _request(0)), ("boom", _request(1)), ("nope", unknown_model)])
-    client.batches.add_requests(batch.batch_id, chunk)
+    requests = [("ok", _request(0)), ("boom", _request(1)), ("nope", unknown_model)]
+    batch = _batch_with(client, "errors", requests)
     _wait_done(client, batch.batch_id)
     results = {r.batch_request_id: r for r in client.batches.results(batch.batch_id).results}
     assert results["ok"].succeeded
@@ -200,10 +212,7 @@ def test_failed_and_rejected_requests_are_error_results(
 def test_cancel_stops_the_waiting_requests_and_later_adds(
     client: XAIClient, xai_emulator: Emulator
 ) -> None:
-    xai_emulator.set_batch_delay(60)
-    batch = client.batches.create("cancel")
-    (chunk,) = chunk_requests((f"c{i}", _request(i)) for i in range(4))
-    client.batches.add_requests(batch.batch_id, chunk)
+    batch = _waiting_batch(client, xai_emulator, "cancel", "c", 4)
     cancelled = client.batches.cancel(batch.batch_id)
     assert cancelled.cancelled
     assert (cancelled.state.num_cancelled, cancelled.state.num_pending) == (4, 0)
@@ -215,8 +224,7 @@ def test_cancel_stops_the_waiting_requests_and_later_adds(
 def test_ids_already_in_the_batch_are_refused_and_nothing_of_that_body_is_added(
     client: XAIClient,
 ) -> None:
-    batch = client.batches.create("dupes")
-    client.batches.add_requests(batch.batch_id, next(chunk_requests([("a", _request(0))])))
+    batch = _batch_with(client, "dupes", [("a", _request(0))])
     again = next(chunk_requests([("b", _request(1)), ("a", _request(2))]))
     with pytest.raises(BadRequestError, match="a is already in the batch"):
         client.batches.add_requests(batch.batch_id, again)

@@ -12,9 +12,10 @@ from collections.abc import Iterator
 from types import MappingProxyType
 
 import pytest
+from emulator_clients import async_emulator_client, emulator_client
 from PIL import Image
 from xai_vision import _json, _wire
-from xai_vision.client import AsyncXAIClient, XAIClient
+from xai_vision.client import XAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.endpoints import ChatCompletionsEndpoint, RequestBody
 from xai_vision.errors import RequestValidationError
@@ -232,12 +233,7 @@ def described(text: str | None) -> None:
 
 @pytest.fixture
 def client(xai_emulator: Emulator) -> Iterator[XAIClient]:
-    with XAIClient(
-        api_key=xai_emulator.api_key,
-        base_url=xai_emulator.base_url,
-        timeout=30,
-        sleep=lambda _: None,
-    ) as c:
+    with emulator_client(xai_emulator, timeout=30, sleep=lambda _: None) as c:
         yield c
 
 
@@ -263,9 +259,7 @@ def test_async_client_sends_a_big_body_with_its_length_and_resends_it_on_retry(
         return None
 
     async def run() -> str:
-        async with AsyncXAIClient(
-            api_key=xai_emulator.api_key, base_url=xai_emulator.base_url, timeout=30, sleep=sleep
-        ) as c:
+        async with async_emulator_client(xai_emulator, timeout=30, sleep=sleep) as c:
             if stream:
                 return "".join([chunk.content or "" async for chunk in c.stream(big_request)])
             return (await c.create(big_request)).content or ""

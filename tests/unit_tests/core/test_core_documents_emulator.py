@@ -8,9 +8,9 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
+from emulator_clients import async_emulator_client, emulator_client
 from pdfs import corrupt_pdf, encrypted_pdf, make_pdf
 from xai_vision import (
-    AsyncXAIClient,
     ChatRequest,
     DocumentError,
     XAIClient,
@@ -33,12 +33,7 @@ def pdf() -> bytes:
 
 @pytest.fixture
 def responses_client(xai_emulator: Emulator) -> Iterator[XAIClient]:
-    with XAIClient(
-        api_key=xai_emulator.api_key,
-        base_url=xai_emulator.base_url,
-        timeout=10,
-        endpoint=endpoint_for("responses"),
-    ) as c:
+    with emulator_client(xai_emulator, timeout=10, endpoint=endpoint_for("responses")) as c:
         yield c
 
 
@@ -70,9 +65,7 @@ def test_streams_upload_first_too(client: XAIClient, xai_emulator: Emulator, pdf
 
 
 async def test_the_async_client_uploads_then_sends(xai_emulator: Emulator, pdf: bytes) -> None:
-    async with AsyncXAIClient(
-        api_key=xai_emulator.api_key, base_url=xai_emulator.base_url, timeout=10
-    ) as client:
+    async with async_emulator_client(xai_emulator, timeout=10) as client:
         answer = await client.create(_ask(prepare_document(pdf)))
         chunks = [chunk.content or "" async for chunk in client.stream(_ask(prepare_document(pdf)))]
     assert QUOTE in answer.content
@@ -98,12 +91,7 @@ def test_responses_sends_input_file_inline(
 def test_a_file_id_the_user_has_is_sent_as_it_is(
     xai_emulator: Emulator, pdf: bytes, api: str
 ) -> None:
-    with XAIClient(
-        api_key=xai_emulator.api_key,
-        base_url=xai_emulator.base_url,
-        timeout=10,
-        endpoint=endpoint_for(api),
-    ) as client:
+    with emulator_client(xai_emulator, timeout=10, endpoint=endpoint_for(api)) as client:
         uploaded = client.files.upload(pdf, filename="terms.pdf")
         answer = client.create(_ask(prepare_document(file_id=uploaded.id)))
     assert f"Document 1: terms.pdf, {QUOTE}." in answer.content
@@ -112,12 +100,7 @@ def test_a_file_id_the_user_has_is_sent_as_it_is(
 
 @pytest.mark.parametrize("api", ["chat_completions", "responses"])
 def test_a_url_is_sent_and_not_fetched(xai_emulator: Emulator, api: str) -> None:
-    with XAIClient(
-        api_key=xai_emulator.api_key,
-        base_url=xai_emulator.base_url,
-        timeout=10,
-        endpoint=endpoint_for(api),
-    ) as client:
+    with emulator_client(xai_emulator, timeout=10, endpoint=endpoint_for(api)) as client:
         answer = client.create(_ask(prepare_document("https://example.com/report.pdf")))
     assert "Document 1: https://example.com/report.pdf (not read" in answer.content
     body = xai_emulator.last_request.body

@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from retry_sleeps import Sleeps
+from xai_errors import refused_before_sending
 from xai_vision import (
     FileIdCache,
     FileObject,
@@ -90,9 +91,9 @@ def test_upload_from_a_path_round_trips_with_progress(
 def test_upload_of_bytes_needs_a_name_and_takes_a_type(
     client: XAIClient, xai_emulator: Emulator
 ) -> None:
-    with pytest.raises(RequestValidationError, match=r"filename is needed.*bytes\[5\]"):
+    refusal = r"filename is needed.*bytes\[5\]"
+    with refused_before_sending(xai_emulator, RequestValidationError, refusal):
         client.files.upload(b"hello")
-    assert xai_emulator.requests == []
 
     file = client.files.upload(
         bytearray(b"a,b\n1,2\n"), filename="table.csv", purpose="batch", mime_type="text/x-csv"
@@ -192,20 +193,19 @@ def test_list_follows_pages(client: XAIClient) -> None:
 def test_a_malformed_file_id_is_refused_before_sending(
     client: XAIClient, xai_emulator: Emulator, file_id: Any
 ) -> None:
-    with pytest.raises(RequestValidationError, match="file_id"):
+    with refused_before_sending(xai_emulator, RequestValidationError, "file_id"):
         client.files.get(file_id)
-    assert xai_emulator.requests == []
 
 
 def test_a_missing_path_is_named_before_sending(
     client: XAIClient, xai_emulator: Emulator, tmp_path: Path
 ) -> None:
     missing = tmp_path / "nowhere.pdf"
-    with pytest.raises(RequestValidationError, match=r"nowhere\.pdf cannot be read"):
+    unreadable = r"nowhere\.pdf cannot be read"
+    with refused_before_sending(xai_emulator, RequestValidationError, unreadable):
         client.files.upload(missing)
-    with pytest.raises(RequestValidationError, match="not a regular file"):
+    with refused_before_sending(xai_emulator, RequestValidationError, "not a regular file"):
         client.files.upload(tmp_path)
-    assert xai_emulator.requests == []
 
 
 # --------------------------------------------------------------------------- the size limit
@@ -226,11 +226,10 @@ def test_a_file_over_the_limit_is_refused_before_any_request(
     assert "huge.pdf" in str(error) and "48,000,000" in str(error)
 
     too_big = bytes(MAX_FILE_BYTES + 1)
-    with pytest.raises(FileTooLargeError, match=r"scan\.pdf"):
+    with refused_before_sending(xai_emulator, FileTooLargeError, r"scan\.pdf"):
         client.files.file_id_for(too_big, "scan.pdf")
-    with pytest.raises(FileTooLargeError, match=r"scan\.pdf"):
+    with refused_before_sending(xai_emulator, FileTooLargeError, r"scan\.pdf"):
         client.files.upload(too_big, filename="scan.pdf")
-    assert xai_emulator.requests == []
 
     path.write_bytes(b"")  # exactly at the limit passes the check (and a 0-byte file uploads)
     assert client.files.upload(path).bytes == 0
@@ -441,11 +440,10 @@ async def test_async_size_limit_before_any_request(xai_emulator: Emulator, tmp_p
     with path.open("wb") as out:
         out.truncate(MAX_FILE_BYTES + 1)
     async with AsyncXAIClient(api_key=SECRET_KEY, base_url=xai_emulator.base_url) as client:
-        with pytest.raises(FileTooLargeError, match=r"huge\.bin"):
+        with refused_before_sending(xai_emulator, FileTooLargeError, r"huge\.bin"):
             await client.files.upload(path)
-        with pytest.raises(FileTooLargeError):
+        with refused_before_sending(xai_emulator, FileTooLargeError):
             await client.files.file_id_for(bytes(MAX_FILE_BYTES + 1), "b.bin")
-    assert xai_emulator.requests == []
 
 
 def test_upload_reads_a_file_that_shrank_as_a_clear_error(

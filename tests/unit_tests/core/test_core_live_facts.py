@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from emulator_clients import emulator_client
 from unseen_models import UNSEEN_MODELS
 from xai_vision.catalog import model_facts
 from xai_vision.client import AsyncXAIClient, XAIClient
@@ -68,9 +69,7 @@ def facts(emulator: Emulator, clock: Clock) -> LiveFacts:
 
 @pytest.fixture
 def client(emulator: Emulator, facts: LiveFacts) -> Iterator[XAIClient]:
-    with XAIClient(
-        api_key=emulator.api_key, base_url=emulator.base_url, timeout=10, live_facts=facts
-    ) as c:
+    with emulator_client(emulator, timeout=10, live_facts=facts) as c:
         yield c
 
 

@@ -14,6 +14,7 @@ import httpx
 import pytest
 from loopback import serving
 from PIL import Image
+from xai_errors import assert_rejected
 from xai_vision.emulator import Emulator, EmulatorSettings
 from xai_vision.tokens import estimate_image_tokens
 
@@ -48,14 +49,6 @@ def answer_of(response: httpx.Response) -> str:
     assert response.status_code == 200, response.text
     content: str = response.json()["choices"][0]["message"]["content"]
     return content
-
-
-def _rejected(response: httpx.Response, status: int, *fragments: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"code", "error"}
-    for fragment in fragments:
-        assert fragment in body["error"], body["error"]
 
 
 # --------------------------------------------------------------------------- the answer format
@@ -164,7 +157,7 @@ def test_image_tokens_use_the_shared_rule(client: httpx.Client, image_bytes: Ima
 
 def test_mime_must_agree_with_the_bytes(client: httpx.Client, image_bytes: ImageFactory) -> None:
     lying = data_uri(image_bytes("red", (8, 8), "JPEG"), "image/png")
-    _rejected(
+    assert_rejected(
         ask(client, [image_part(lying)]),
         400,
         "messages[0].content[1]",
@@ -174,17 +167,17 @@ def test_mime_must_agree_with_the_bytes(client: httpx.Client, image_bytes: Image
 
 def test_bad_base64_is_400(client: httpx.Client) -> None:
     response = ask(client, [image_part("data:image/png;base64,@@not-base64@@")])
-    _rejected(response, 400, "messages[0].content[1].image_url", "base64")
+    assert_rejected(response, 400, "messages[0].content[1].image_url", "base64")
 
 
 def test_not_an_image_is_400(client: httpx.Client) -> None:
     response = ask(client, [image_part(data_uri(b"hello, world", "image/png"))])
-    _rejected(response, 400, "not an image")
+    assert_rejected(response, 400, "not an image")
 
 
 def test_unsupported_format_is_400(client: httpx.Client, image_bytes: ImageFactory) -> None:
     bmp = data_uri(image_bytes("red", (8, 8), "BMP"), "image/bmp")
-    _rejected(ask(client, [image_part(bmp)]), 400, "unsupported image format bmp")
+    assert_rejected(ask(client, [image_part(bmp)]), 400, "unsupported image format bmp")
 
 
 def test_formats_are_a_setting(image_bytes: ImageFactory) -> None:
@@ -196,7 +189,7 @@ def test_formats_are_a_setting(image_bytes: ImageFactory) -> None:
             headers={"authorization": "Bearer k"},
             timeout=10,
         )
-    _rejected(response, 400, "unsupported image format webp; supported: jpeg, png")
+    assert_rejected(response, 400, "unsupported image format webp; supported: jpeg, png")
 
 
 def test_animated_gif_is_400(client: httpx.Client) -> None:
@@ -204,24 +197,28 @@ def test_animated_gif_is_400(client: httpx.Client) -> None:
     buffer = io.BytesIO()
     frames[0].save(buffer, format="GIF", save_all=True, append_images=frames[1:], duration=100)
     response = ask(client, [image_part(data_uri(buffer.getvalue(), "image/gif"))])
-    _rejected(response, 400, "animated GIF")
+    assert_rejected(response, 400, "animated GIF")
 
 
 def test_truncated_image_is_400(client: httpx.Client, image_bytes: ImageFactory) -> None:
     data = image_bytes("red", (64, 64), "PNG")[:60]
-    _rejected(ask(client, [image_part(data_uri(data, "image/png"))]), 400, "could not be decoded")
+    assert_rejected(
+        ask(client, [image_part(data_uri(data, "image/png"))]), 400, "could not be decoded"
+    )
 
 
 def test_image_over_20_mib_is_400(client: httpx.Client) -> None:
     data = b"\x89PNG\r\n\x1a\n" + b"\0" * (20 * 1024 * 1024)
     response = ask(client, [image_part(data_uri(data, "image/png"))])
-    _rejected(response, 400, f"image is {len(data)} bytes; the maximum is 20971520 bytes")
+    assert_rejected(response, 400, f"image is {len(data)} bytes; the maximum is 20971520 bytes")
 
 
 def test_bad_detail_is_422(client: httpx.Client, image_bytes: ImageFactory) -> None:
     uri = data_uri(image_bytes(), "image/png")
     response = ask(client, [image_part(uri, "ultra")])
-    _rejected(response, 422, "image_url.detail: unknown variant `ultra`", "`auto`, `low`, `high`")
+    assert_rejected(
+        response, 422, "image_url.detail: unknown variant `ultra`", "`auto`, `low`, `high`"
+    )
 
 
 def test_images_per_message_limit(image_bytes: ImageFactory) -> None:
@@ -230,14 +227,14 @@ def test_images_per_message_limit(image_bytes: ImageFactory) -> None:
     with Emulator(max_images_per_message=2) as emulator:
         url = f"{emulator.base_url}/chat/completions"
         response = httpx.post(url, json=body, headers={"authorization": "Bearer k"}, timeout=10)
-    _rejected(response, 400, "too many images", "maximum is 2")
+    assert_rejected(response, 400, "too many images", "maximum is 2")
     with Emulator() as emulator:  # the default is 10 a message
         url = f"{emulator.base_url}/chat/completions"
         ok = httpx.post(url, json=body, headers={"authorization": "Bearer k"}, timeout=10)
         eleven = {"model": MODEL, "messages": [{"role": "user", "content": [image_part(uri)] * 11}]}
         too_many = httpx.post(url, json=eleven, headers={"authorization": "Bearer k"}, timeout=10)
     assert ok.status_code == 200
-    _rejected(too_many, 400, "maximum is 10")
+    assert_rejected(too_many, 400, "maximum is 10")
 
 
 @pytest.mark.parametrize("model", ["grok-3", "grok-3-mini", "grok-code-fast-1"])
@@ -246,7 +243,7 @@ def test_images_to_a_text_only_model_are_400(
 ) -> None:
     uri = data_uri(image_bytes(), "image/png")
     response = ask(client, [image_part(uri)], model=model)
-    _rejected(response, 400, "does not support image inputs")
+    assert_rejected(response, 400, "does not support image inputs")
 
 
 @pytest.mark.parametrize(
@@ -260,9 +257,9 @@ def test_vision_models_follow_the_name_rule(
 
 
 def test_unknown_part_type_and_file_id_are_400(client: httpx.Client) -> None:
-    _rejected(ask(client, [{"type": "input_audio", "input_audio": {}}]), 400, "input_audio")
+    assert_rejected(ask(client, [{"type": "input_audio", "input_audio": {}}]), 400, "input_audio")
     file_part = {"type": "image_url", "image_url": {"file_id": "file-1"}}
-    _rejected(ask(client, [file_part]), 400, "file_id")
+    assert_rejected(ask(client, [file_part]), 400, "file_id")
 
 
 # --------------------------------------------------------------------------- image URLs
@@ -319,7 +316,7 @@ def test_localhost_name_is_loopback(client: httpx.Client, image_server: str) -> 
 
 def test_missing_loopback_image_is_400(client: httpx.Client, image_server: str) -> None:
     response = ask(client, [image_part(f"{image_server}/gone.png")])
-    _rejected(response, 400, "Failed to fetch image", "HTTP status 404")
+    assert_rejected(response, 400, "Failed to fetch image", "HTTP status 404")
 
 
 def test_slow_loopback_image_times_out_as_400(image_server: str) -> None:
@@ -331,7 +328,7 @@ def test_slow_loopback_image_times_out_as_400(image_server: str) -> None:
     with Emulator(settings=settings) as emulator:
         url = f"{emulator.base_url}/chat/completions"
         response = httpx.post(url, json=body, headers={"authorization": "Bearer k"}, timeout=10)
-    _rejected(response, 400, "timed out after 0.3 s")
+    assert_rejected(response, 400, "timed out after 0.3 s")
 
 
 @pytest.mark.parametrize(
@@ -343,12 +340,14 @@ def test_non_loopback_urls_are_400_without_touching_the_network(
 ) -> None:
     started = time.monotonic()
     response = ask(client, [image_part(url)])
-    _rejected(response, 400, "Failed to fetch image", "only loopback")
+    assert_rejected(response, 400, "Failed to fetch image", "only loopback")
     assert time.monotonic() - started < 2  # refused up front, not after a connect attempt
 
 
 def test_other_url_schemes_are_400(client: httpx.Client) -> None:
-    _rejected(ask(client, [image_part("ftp://127.0.0.1/x.png")]), 400, "unsupported URL scheme")
+    assert_rejected(
+        ask(client, [image_part("ftp://127.0.0.1/x.png")]), 400, "unsupported URL scheme"
+    )
 
 
 def _two_colour_png(red_rows: int, height: int = 40) -> bytes:

@@ -12,6 +12,7 @@ from typing import Any
 
 import httpx
 import pytest
+from xai_errors import assert_rejected
 from xai_vision.emulator import Emulator, EmulatorSettings
 from xai_vision.emulator.validation import spec_schema, spec_validator
 
@@ -58,14 +59,6 @@ def text_of(response: dict[str, Any]) -> str:
         if item["type"] == "message"
         for part in item["content"]
     )
-
-
-def rejected(response: httpx.Response, status: int, *fragments: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"code", "error"}
-    for fragment in fragments:
-        assert fragment in body["error"], body["error"]
 
 
 def function_tool(name: str, description: str, parameters: dict[str, Any]) -> dict[str, Any]:
@@ -278,19 +271,21 @@ def test_encrypted_reasoning_comes_when_included_and_is_accepted_back(
     xai_schema("ModelRequest").validate({"model": model, "input": follow_up})
     second = ok(respond(client, follow_up, model=model, store=False))
     assert text_of(second).endswith("You asked: Again")
-    rejected(respond(client, "x", include=["message.output_text.logprobs"]), 400, "include[0]")
+    assert_rejected(
+        respond(client, "x", include=["message.output_text.logprobs"]), 400, "include[0]"
+    )
 
 
 def test_reasoning_effort_follows_the_chat_rules(client: httpx.Client) -> None:
     mini = ok(respond(client, "hi", model="grok-3-mini", reasoning={"effort": "high"}))
     assert mini["model"] == "grok-3-mini-high"
     assert mini["reasoning"] == {"effort": "high"}
-    rejected(
+    assert_rejected(
         respond(client, "hi", model="grok-4-fast-reasoning", reasoning={"effort": "high"}),
         400,
         "does not support parameter reasoningEffort",
     )
-    rejected(
+    assert_rejected(
         respond(client, "hi", model="grok-3-mini", reasoning={"effort": "medium"}),
         400,
         "reasoning.effort: must be 'low' or 'high'",
@@ -332,17 +327,19 @@ def test_tools_are_called_as_on_chat_completions(
     assert one["parallel_tool_calls"] is False
     text = ok(respond(client, "Add 1 and 2", tools=[add], tool_choice="none"))
     assert text_of(text).endswith("You asked: Add 1 and 2")
-    rejected(
+    assert_rejected(
         respond(client, "hi", tools=[add], tool_choice={"type": "function", "name": "nope"}),
         400,
         "tool_choice: function 'nope' is not among the tools",
     )
-    rejected(
+    assert_rejected(
         respond(client, "hi", tools=[function_tool("bad name", "", ADD)]),
         400,
         "tools[0].name: invalid function name",
     )
-    rejected(respond(client, "hi", tools=[{"type": "web_search"}]), 400, "tools[0]: web_search")
+    assert_rejected(
+        respond(client, "hi", tools=[{"type": "web_search"}]), 400, "tools[0]: web_search"
+    )
 
 
 @pytest.mark.parametrize("mode", ["whole", "split"])
@@ -408,7 +405,7 @@ def test_a_function_call_output_must_be_a_string(client: httpx.Client, output: A
         {"role": "user", "content": "Weather?"},
         {"type": "function_call_output", "call_id": "call_1", "output": output},
     ]
-    rejected(
+    assert_rejected(
         respond(client, items),
         422,
         "Failed to deserialize the JSON body",
@@ -474,7 +471,7 @@ def test_max_output_tokens_makes_the_response_incomplete(
     events = split_events(streamed.text)
     assert events[-1][0] == "response.incomplete"
     assert events[-1][1]["response"]["incomplete_details"] == {"reason": "max_output_tokens"}
-    rejected(
+    assert_rejected(
         respond(client, "x", max_output_tokens=0), 400, "max_output_tokens: must be at least 1"
     )
 
@@ -496,37 +493,37 @@ def test_image_rules_are_the_chat_rules_named_by_input_path(
     client: httpx.Client, image_bytes: ImageFactory
 ) -> None:
     png = data_uri(image_bytes("red", (16, 16)))
-    rejected(
+    assert_rejected(
         respond(client, [{"role": "user", "content": "hi"}, _image_item(*[png] * 11)]),
         400,
         "input[1]: too many images in one message (the maximum is 10)",
     )
-    rejected(
+    assert_rejected(
         respond(client, [_image_item(data_uri(b"not an image at all"))]),
         400,
         "input[0].content[1]: the bytes are not an image",
     )
-    rejected(
+    assert_rejected(
         respond(client, [_image_item(data_uri(image_bytes("red", (16, 16)), "image/jpeg"))]),
         400,
         "input[0].content[1]: the data URI says image/jpeg but the bytes are png",
     )
-    rejected(
+    assert_rejected(
         respond(client, [_image_item("ftp://example.com/a.png")]),
         400,
         "input[0].content[1].image_url: unsupported URL scheme",
     )
-    rejected(
+    assert_rejected(
         respond(client, [_image_item(png, detail="ultra")]),
         422,
         "input[0].content[1].detail: unknown variant `ultra`",
     )
-    rejected(
+    assert_rejected(
         respond(client, [_image_item(png)], model="grok-3-mini"),
         400,
         "does not support image inputs (input[0].content[1])",
     )
-    rejected(
+    assert_rejected(
         respond(client, [{"role": "user", "content": [{"type": "input_image", "file_id": "f"}]}]),
         422,
         "input[0].content[0]: missing field `image_url`",
@@ -537,26 +534,28 @@ def test_image_rules_are_the_chat_rules_named_by_input_path(
 
 def test_input_items_the_emulator_does_not_read_are_refused(client: httpx.Client) -> None:
     file_part = {"type": "input_file", "file_url": "https://example.com/a.pdf", "file_id": "f"}
-    rejected(
+    assert_rejected(
         respond(client, [{"role": "user", "content": [file_part]}]),
         400,
         "input[0].content[0]: give exactly one of file_id, file_data or file_url",
     )
-    rejected(
+    assert_rejected(
         respond(client, [{"role": "robot", "content": "hi"}]),
         422,
         "input[0].role: unknown variant `robot`",
     )
-    rejected(
+    assert_rejected(
         respond(client, [{"type": "web_search_call", "action": {"type": "search", "query": "x"}}]),
         400,
         "input[0]: input items of type 'web_search_call' are not supported",
     )
-    rejected(respond(client, []), 400, "input: at least one message is required")
-    rejected(client.post("/responses", json={"model": MODEL}), 422, "missing field `input`")
-    rejected(client.post("/responses", json={"input": "hi"}), 422, "missing field `model`")
-    rejected(respond(client, "hi", temperature=3), 422, "temperature: 3 is greater than")
-    rejected(respond(client, "hi", model="grok-nope"), 404, "The model grok-nope does not exist")
+    assert_rejected(respond(client, []), 400, "input: at least one message is required")
+    assert_rejected(client.post("/responses", json={"model": MODEL}), 422, "missing field `input`")
+    assert_rejected(client.post("/responses", json={"input": "hi"}), 422, "missing field `model`")
+    assert_rejected(respond(client, "hi", temperature=3), 422, "temperature: 3 is greater than")
+    assert_rejected(
+        respond(client, "hi", model="grok-nope"), 404, "The model grok-nope does not exist"
+    )
 
 
 # --------------------------------------------------------------------------- unknown fields
@@ -584,7 +583,7 @@ def test_input_items_the_emulator_does_not_read_are_refused(client: httpx.Client
 def test_fields_the_spec_does_not_list_are_422_on_both_endpoints(
     client: httpx.Client, path: str, body: dict[str, Any], field: str
 ) -> None:
-    rejected(
+    assert_rejected(
         client.post(path, json=body),
         422,
         f"Failed to deserialize the JSON body into the target type: unknown field `{field}`",
@@ -603,24 +602,26 @@ def test_a_stored_response_is_fetched_and_deleted_by_its_key_only(
     assert fetched == created
     validate_response(xai_schema, fetched)
     other_key = {"Authorization": "Bearer xai-another-team"}
-    rejected(client.get(f"/responses/{created['id']}", headers=other_key), 404, created["id"])
+    assert_rejected(
+        client.get(f"/responses/{created['id']}", headers=other_key), 404, created["id"]
+    )
     deleted = ok(client.delete(f"/responses/{created['id']}"))
     xai_schema("DeleteStoredCompletionResponse").validate(deleted)
     assert deleted == {"id": created["id"], "object": "response", "deleted": True}
-    rejected(client.get(f"/responses/{created['id']}"), 404, "not found")
-    rejected(client.delete(f"/responses/{created['id']}"), 404, "not found")
-    rejected(client.get("/responses/no-such-id"), 404, "'no-such-id' not found")
-    rejected(client.put(f"/responses/{created['id']}"), 405, "use GET or DELETE")
+    assert_rejected(client.get(f"/responses/{created['id']}"), 404, "not found")
+    assert_rejected(client.delete(f"/responses/{created['id']}"), 404, "not found")
+    assert_rejected(client.get("/responses/no-such-id"), 404, "'no-such-id' not found")
+    assert_rejected(client.put(f"/responses/{created['id']}"), 405, "use GET or DELETE")
 
     unstored = ok(respond(client, "Forget me", store=False))
     assert unstored["store"] is False
-    rejected(client.get(f"/responses/{unstored['id']}"), 404)
+    assert_rejected(client.get(f"/responses/{unstored['id']}"), 404)
     streamed = client.post("/responses", json={"model": MODEL, "input": "hi", "stream": True})
     completed = split_events(streamed.text)[-1][1]["response"]
     assert ok(client.get(f"/responses/{completed['id']}")) == completed
     kept = ok(respond(client, "Once more"))
     xai_emulator.reset()
-    rejected(client.get(f"/responses/{kept['id']}"), 404)
+    assert_rejected(client.get(f"/responses/{kept['id']}"), 404)
 
 
 def test_previous_response_id_continues_the_stored_conversation(client: httpx.Client) -> None:
@@ -642,14 +643,14 @@ def test_previous_response_id_continues_the_stored_conversation(client: httpx.Cl
     third = ok(respond(client, "And snow?", previous_response_id=second["id"]))
     assert third["usage"]["input_tokens"] > second["usage"]["input_tokens"]
 
-    rejected(
+    assert_rejected(
         respond(client, "x", previous_response_id=first["id"], instructions="Other."),
         400,
         "instructions cannot be used together with previous_response_id",
     )
-    rejected(respond(client, "x", previous_response_id="nope"), 404, "'nope' not found")
+    assert_rejected(respond(client, "x", previous_response_id="nope"), 404, "'nope' not found")
     unstored = ok(respond(client, "Forget me", store=False))
-    rejected(respond(client, "x", previous_response_id=unstored["id"]), 404)
+    assert_rejected(respond(client, "x", previous_response_id=unstored["id"]), 404)
 
 
 def test_a_tool_call_is_answered_in_the_next_turn_by_its_output(client: httpx.Client) -> None:
@@ -677,7 +678,7 @@ def test_images_are_stored_unless_the_strict_setting_refuses_them(
     with Emulator(settings=settings) as strict:
         headers = {"Authorization": f"Bearer {strict.api_key}"}
         with httpx.Client(base_url=strict.base_url, headers=headers, timeout=30) as http:
-            rejected(respond(http, [item]), 400, "store: storing a response with images")
+            assert_rejected(respond(http, [item]), 400, "store: storing a response with images")
             assert ok(respond(http, [item], store=False))["store"] is False
             assert ok(respond(http, "no image"))["store"] is True
 
@@ -709,7 +710,7 @@ def test_a_scripted_reply_answers_a_responses_request(
     assert message["content"][0]["text"] == "scripted"
     assert (call["name"], call["arguments"]) == ("f", '{"x":1}')
     xai_emulator.queue_reply(status=400, error="scripted failure")
-    rejected(respond(client, "hi"), 400, "scripted failure")
+    assert_rejected(respond(client, "hi"), 400, "scripted failure")
 
 
 def test_the_request_log_shows_responses_tokens(
@@ -736,7 +737,7 @@ def test_the_request_log_shows_responses_tokens(
 def test_faults_apply_to_responses_requests(xai_emulator: Emulator, client: httpx.Client) -> None:
     xai_emulator.fail_next(status=429, retry_after=2)
     limited = respond(client, "hi")
-    rejected(limited, 429)
+    assert_rejected(limited, 429)
     assert limited.headers["retry-after"] == "2"
     xai_emulator.reset_next()
     with pytest.raises(httpx.TransportError):
@@ -749,7 +750,7 @@ def test_faults_apply_to_responses_requests(xai_emulator: Emulator, client: http
 
 def test_random_and_slow_faults_apply_too(xai_emulator: Emulator, client: httpx.Client) -> None:
     xai_emulator.set_fault_rate(1.0, statuses=(503,))
-    rejected(respond(client, "hi"), 503, "emulated fault")
+    assert_rejected(respond(client, "hi"), 503, "emulated fault")
     xai_emulator.set_fault_rate(0)
     xai_emulator.slow_next(5)
     with pytest.raises(httpx.ReadTimeout):
@@ -853,7 +854,7 @@ def test_a_subprocess_emulator_serves_and_stores_responses_and_takes_fail_stream
             created = ok(respond(http, "hi"))
             assert ok(http.get(f"/responses/{created['id']}")) == created
             image = _image_item(data_uri(image_bytes()))
-            rejected(respond(http, [image]), 400, "store: storing")
+            assert_rejected(respond(http, [image]), 400, "store: storing")
             emulator.fail_stream(2)
             streamed = http.post("/responses", json={"model": MODEL, "input": "x", "stream": True})
             assert (

@@ -9,6 +9,7 @@ import httpx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from xai_errors import assert_rejected
 from xai_vision.emulator import Emulator
 from xai_vision.emulator.validation import spec_schema, spec_validator
 
@@ -25,15 +26,6 @@ def _post(client: httpx.Client, **body: Any) -> httpx.Response:
     body.setdefault("model", MODEL)
     body.setdefault("messages", [_user()])
     return client.post("/chat/completions", json=body)
-
-
-def _assert_rejected(response: httpx.Response, status: int, *fragments: str) -> None:
-    assert response.status_code == status, response.text
-    body = response.json()
-    assert set(body) == {"code", "error"}
-    assert isinstance(body["code"], str) and body["code"]
-    for fragment in fragments:
-        assert fragment in body["error"], body["error"]
 
 
 # --------------------------------------------------------------------------- schema (422)
@@ -61,39 +53,39 @@ def test_schema_violations_are_422(
     client: httpx.Client, field: str, value: Any, fragment: str
 ) -> None:
     response = _post(client, **{field: value})
-    _assert_rejected(response, 422, "Failed to deserialize the JSON body", fragment)
+    assert_rejected(response, 422, "Failed to deserialize the JSON body", fragment)
 
 
 def test_too_many_tools_is_422(client: httpx.Client) -> None:
     tool = {"type": "function", "function": {"name": "f", "parameters": {"type": "object"}}}
-    _assert_rejected(_post(client, tools=[tool] * 129), 422, "more than 128 items")
+    assert_rejected(_post(client, tools=[tool] * 129), 422, "more than 128 items")
 
 
 def test_unknown_role_names_the_variants(client: httpx.Client) -> None:
     response = _post(client, messages=[{"role": "robot", "content": "hi"}])
-    _assert_rejected(response, 422, "messages[0].role: unknown variant `robot`", "`user`", "`tool`")
+    assert_rejected(response, 422, "messages[0].role: unknown variant `robot`", "`user`", "`tool`")
 
 
 def test_missing_model_or_messages_is_422(client: httpx.Client) -> None:
     no_model = client.post("/chat/completions", json={"messages": [_user()]})
-    _assert_rejected(no_model, 422, "missing field `model`")
+    assert_rejected(no_model, 422, "missing field `model`")
     no_messages = client.post("/chat/completions", json={"model": MODEL})
-    _assert_rejected(no_messages, 422, "missing field `messages`")
+    assert_rejected(no_messages, 422, "missing field `messages`")
 
 
 def test_non_object_body_is_422(client: httpx.Client) -> None:
-    _assert_rejected(client.post("/chat/completions", json=[1, 2]), 422, "expected struct")
+    assert_rejected(client.post("/chat/completions", json=[1, 2]), 422, "expected struct")
 
 
 def test_empty_messages_is_400(client: httpx.Client) -> None:
-    _assert_rejected(_post(client, messages=[]), 400, "at least one message")
+    assert_rejected(_post(client, messages=[]), 400, "at least one message")
 
 
 # --------------------------------------------------------------------------- model rules
 
 
 def test_unknown_model_is_404_model_not_found(client: httpx.Client) -> None:
-    _assert_rejected(_post(client, model="gpt-4o"), 404, "gpt-4o", "model not found")
+    assert_rejected(_post(client, model="gpt-4o"), 404, "gpt-4o", "model not found")
 
 
 @pytest.mark.parametrize(
@@ -111,7 +103,7 @@ def test_parameters_a_model_does_not_support_are_400(
     client: httpx.Client, model: str, field: str, value: Any, camel: str
 ) -> None:
     response = _post(client, model=model, **{field: value})
-    _assert_rejected(response, 400, "does not support parameter", camel)
+    assert_rejected(response, 400, "does not support parameter", camel)
 
 
 def test_non_reasoning_model_accepts_stop_and_penalties(client: httpx.Client) -> None:
@@ -121,31 +113,31 @@ def test_non_reasoning_model_accepts_stop_and_penalties(client: httpx.Client) ->
 
 def test_grok_3_mini_accepts_reasoning_effort_but_only_low_or_high(client: httpx.Client) -> None:
     assert _post(client, model="grok-3-mini", reasoning_effort="low").status_code == 200
-    _assert_rejected(_post(client, model="grok-3-mini", reasoning_effort="max"), 400, "low")
+    assert_rejected(_post(client, model="grok-3-mini", reasoning_effort="max"), 400, "low")
 
 
 def test_stream_options_without_stream_is_400(client: httpx.Client) -> None:
     response = _post(client, stream_options={"include_usage": True})
-    _assert_rejected(response, 400, "stream_options")
+    assert_rejected(response, 400, "stream_options")
 
 
 def test_tool_choice_must_name_a_given_tool(client: httpx.Client) -> None:
     tool = {"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}
     named = {"type": "function", "function": {"name": "subtract"}}
-    _assert_rejected(_post(client, tools=[tool], tool_choice=named), 400, "subtract")
-    _assert_rejected(_post(client, tool_choice="required"), 400, "required")
-    _assert_rejected(_post(client, tools=[tool], tool_choice="sometimes"), 400, "sometimes")
+    assert_rejected(_post(client, tools=[tool], tool_choice=named), 400, "subtract")
+    assert_rejected(_post(client, tool_choice="required"), 400, "required")
+    assert_rejected(_post(client, tools=[tool], tool_choice="sometimes"), 400, "sometimes")
 
 
 def test_duplicate_tool_names_are_400(client: httpx.Client) -> None:
     tool = {"type": "function", "function": {"name": "add", "parameters": {"type": "object"}}}
-    _assert_rejected(_post(client, tools=[tool, tool]), 400, "duplicate")
+    assert_rejected(_post(client, tools=[tool, tool]), 400, "duplicate")
 
 
 def test_prompt_over_the_context_window_is_400(client: httpx.Client) -> None:
     huge = "x" * (33_000 * 4)
     response = _post(client, model="grok-2-vision-1212", messages=[_user(huge)])
-    _assert_rejected(
+    assert_rejected(
         response, 400, "This model's maximum prompt length is 32768 but the request contains"
     )
 

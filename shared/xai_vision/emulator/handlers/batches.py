@@ -19,11 +19,12 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl
 
 from xai_vision.emulator.answers import build_answer
+from xai_vision.emulator.batch_store import BatchStore
 from xai_vision.emulator.catalog import resolve_model
 from xai_vision.emulator.checks import DESERIALIZE, check_chat_request
 from xai_vision.emulator.handlers import HandlerContext
@@ -113,22 +114,14 @@ async def list_batches(
 
 async def get_batch(context: HandlerContext, exchange: Exchange, params: Mapping[str, str]) -> None:
     """``GET /v1/batches/{batch_id}``: the batch object with its state counts."""
-    if not await inject_request_faults(context, exchange):
-        return
-    batch_id = params["batch_id"]
-    found = context.state.batches.get(_owner(exchange.request), batch_id)
-    await _send_batch(exchange, batch_id, found)
+    await _answer_batch(context, exchange, params["batch_id"], BatchStore.get)
 
 
 async def cancel_batch(
     context: HandlerContext, exchange: Exchange, params: Mapping[str, str]
 ) -> None:
     """``POST /v1/batches/{batch_id}:cancel``: waiting requests are cancelled."""
-    if not await inject_request_faults(context, exchange):
-        return
-    batch_id = params["batch_id"]
-    found = context.state.batches.cancel(_owner(exchange.request), batch_id)
-    await _send_batch(exchange, batch_id, found)
+    await _answer_batch(context, exchange, params["batch_id"], BatchStore.cancel)
 
 
 async def get_results(
@@ -256,8 +249,17 @@ async def stop_batch_workers() -> None:
     await asyncio.gather(*mine, return_exceptions=True)
 
 
-async def _send_batch(exchange: Exchange, batch_id: str, found: dict[str, Any] | None) -> None:
-    """Answer with the batch object, or xAI's 404 when the key has no batch ``batch_id``."""
+async def _answer_batch(
+    context: HandlerContext,
+    exchange: Exchange,
+    batch_id: str,
+    action: Callable[[BatchStore, bytes, str], dict[str, Any] | None],
+) -> None:
+    """Answer (after any queued fault) with the batch object ``action`` gives for the key's
+    batch ``batch_id``, or xAI's 404 when the key has no such batch."""
+    if not await inject_request_faults(context, exchange):
+        return
+    found = action(context.state.batches, _owner(exchange.request), batch_id)
     if found is None:
         raise _unknown(batch_id)
     await exchange.send_json(200, found)
