@@ -92,6 +92,26 @@ class ClientSettings:
     #: The wire form: ``chat_completions`` or ``responses`` (see :func:`endpoint_for`).
     api: str = "chat_completions"
 
+    def client(self, **options: Any) -> XAIClient:
+        """A sync client with these settings (``options``: other client arguments)."""
+        return XAIClient(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            **options,
+        )
+
+    def async_client(self) -> AsyncXAIClient:
+        """An async client with these settings, on their wire form."""
+        return AsyncXAIClient(
+            api_key=self.api_key,
+            base_url=self.base_url,
+            timeout=self.timeout,
+            max_retries=self.max_retries,
+            endpoint=endpoint_for(self.api),
+        )
+
 
 @dataclass
 class BatchOutput:
@@ -250,13 +270,7 @@ async def _run_with_progress(
     outcome: BatchOutcome,
     client_settings: ClientSettings,
 ) -> None:
-    async with AsyncXAIClient(
-        api_key=client_settings.api_key,
-        base_url=client_settings.base_url,
-        timeout=client_settings.timeout,
-        max_retries=client_settings.max_retries,
-        endpoint=endpoint_for(client_settings.api),
-    ) as client:
+    async with client_settings.async_client() as client:
         if not todo:
             return
         guard = await _cost_guard(client, settings)
@@ -298,12 +312,7 @@ def estimate_batch(
     sending it. Only the prompt's text is counted by xAI and its model list read (for
     prices), when a key is set; no image and no chat request leave this machine."""
     result = BatchEstimate(settings.model)
-    with XAIClient(
-        api_key=client_settings.api_key,
-        base_url=client_settings.base_url,
-        timeout=client_settings.timeout,
-        max_retries=client_settings.max_retries,
-    ) as client:
+    with client_settings.client() as client:
         for item in todo:
             try:
                 prepared = prepare_image(

@@ -19,7 +19,6 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from xai_vision.cli.batch import BatchItem, BatchSettings
 from xai_vision.cli.batch_job import BatchOutput, BatchRun, ClientSettings, OutputMode
 from xai_vision.cli.output import stderr_console
-from xai_vision.client import XAIClient
 from xai_vision.errors import (
     AuthenticationError,
     MissingAPIKeyError,
@@ -54,13 +53,7 @@ class RayOptions:
 
 def _check_key(client: ClientSettings) -> None:
     """Stop before starting Ray when there is no key or xAI refuses it (a model list read)."""
-    with XAIClient(
-        api_key=client.api_key,
-        base_url=client.base_url,
-        timeout=client.timeout,
-        max_retries=client.max_retries,
-        live_facts=False,
-    ) as probe:
+    with client.client(live_facts=False) as probe:
         try:
             probe.get_json("/language-models")
         except (MissingAPIKeyError, AuthenticationError, PermissionDeniedError):

@@ -181,15 +181,6 @@ def _append_ids(out: Path, ids: Sequence[str]) -> None:
         os.close(fd)
 
 
-def _client(settings: ClientSettings) -> XAIClient:
-    return XAIClient(
-        api_key=settings.api_key,
-        base_url=settings.base_url,
-        timeout=settings.timeout,
-        max_retries=settings.max_retries,
-    )
-
-
 def at_batch_prices(found: BatchEstimate) -> BatchEstimate:
     """A dry run's estimates at the Batch API's prices (half the standard ones)."""
     found.estimates = [(item, estimate.at_batch_prices()) for item, estimate in found.estimates]
@@ -256,7 +247,7 @@ def run_xai_batch(
         else f"{len(items) - len(run.todo)} already in {out}, {len(run.todo)} to do"
     )
     console.print(f"{_images(len(items))}: {doing} (xAI Batch API: half the standard prices)")
-    with _client(client_settings) as client, output.writing() as write:
+    with client_settings.client() as client, output.writing() as write:
         job = _Job(
             client=client,
             out=out,
@@ -462,7 +453,7 @@ def cancel_xai_batch(out: Path, client_settings: ClientSettings) -> Batch:
             f"no xAI batch is recorded beside --out {out} ({state_path(out).name}): "
             "nothing to cancel"
         )
-    with _client(client_settings) as client:
+    with client_settings.client() as client:
         batch = client.batches.cancel(state.batch_id)
     state.cancelled = True
     state.save(out)

@@ -3,8 +3,6 @@ so a rate limiter shared by many clients can count (and delay) each request xAI 
 
 from __future__ import annotations
 
-from typing import Any
-
 from retry_sleeps import Sleeps
 from xai_vision.client import AsyncXAIClient
 from xai_vision.emulator import Emulator
@@ -13,13 +11,20 @@ from xai_vision.messages import ChatRequest, user_message
 REQUEST = ChatRequest(model="grok-4", messages=[user_message("Say hi")])
 
 
-def recording_hook(emulator: Emulator, seen: list[int]) -> Any:
-    """A hook that notes how many requests the emulator had received when it was awaited."""
+def recording_client(emulator: Emulator, sleeps: Sleeps, seen: list[int]) -> AsyncXAIClient:
+    """A client of ``emulator`` whose hook notes in ``seen`` how many requests the emulator had
+    received each time it was awaited (retry waits recorded in ``sleeps``)."""
 
     async def before_attempt() -> None:
         seen.append(len(emulator.requests))
 
-    return before_attempt
+    return AsyncXAIClient(
+        api_key=emulator.api_key,
+        base_url=emulator.base_url,
+        sleep=sleeps.async_sleep,
+        live_facts=False,
+        before_attempt=before_attempt,
+    )
 
 
 async def test_the_hook_runs_before_each_attempt_of_create_retries_included(
@@ -27,13 +32,7 @@ async def test_the_hook_runs_before_each_attempt_of_create_retries_included(
 ) -> None:
     xai_emulator.fail_next(2, status=503)
     seen: list[int] = []
-    async with AsyncXAIClient(
-        api_key=xai_emulator.api_key,
-        base_url=xai_emulator.base_url,
-        sleep=sleeps.async_sleep,
-        live_facts=False,
-        before_attempt=recording_hook(xai_emulator, seen),
-    ) as client:
+    async with recording_client(xai_emulator, sleeps, seen) as client:
         answer = await client.create(REQUEST)
     assert answer.content
     # Three attempts (two 503s, then the answer), each after the hook and before its request.
@@ -46,13 +45,7 @@ async def test_the_hook_runs_before_each_stream_attempt_and_json_call(
 ) -> None:
     xai_emulator.fail_next(1, status=429)
     seen: list[int] = []
-    async with AsyncXAIClient(
-        api_key=xai_emulator.api_key,
-        base_url=xai_emulator.base_url,
-        sleep=sleeps.async_sleep,
-        live_facts=False,
-        before_attempt=recording_hook(xai_emulator, seen),
-    ) as client:
+    async with recording_client(xai_emulator, sleeps, seen) as client:
         chunks = [chunk async for chunk in client.stream(REQUEST)]
         await client.get_json("/language-models")
     assert chunks
