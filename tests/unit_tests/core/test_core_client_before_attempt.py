@@ -3,6 +3,10 @@ so a rate limiter shared by many clients can count (and delay) each request xAI 
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import pytest
 from retry_sleeps import Sleeps
 from xai_vision.client import AsyncXAIClient
 from xai_vision.emulator import Emulator
@@ -11,46 +15,56 @@ from xai_vision.messages import ChatRequest, user_message
 REQUEST = ChatRequest(model="grok-4", messages=[user_message("Say hi")])
 
 
-def recording_client(emulator: Emulator, sleeps: Sleeps, seen: list[int]) -> AsyncXAIClient:
-    """A client of ``emulator`` whose hook notes in ``seen`` how many requests the emulator had
-    received each time it was awaited (retry waits recorded in ``sleeps``)."""
+def recording_hook(emulator: Emulator, seen: list[int]) -> Any:
+    """A hook that notes how many requests the emulator had received when it was awaited."""
 
     async def before_attempt() -> None:
         seen.append(len(emulator.requests))
 
-    return AsyncXAIClient(
-        api_key=emulator.api_key,
-        base_url=emulator.base_url,
+    return before_attempt
+
+
+async def _create(client: AsyncXAIClient) -> bool:
+    return bool((await client.create(REQUEST)).content)
+
+
+async def _stream_then_json(client: AsyncXAIClient) -> bool:
+    chunks = [chunk async for chunk in client.stream(REQUEST)]
+    await client.get_json("/language-models")
+    return bool(chunks)
+
+
+@pytest.mark.parametrize(
+    ("call", "faults", "status", "last_path"),
+    [
+        (_create, 2, 503, "/v1/chat/completions"),
+        (_stream_then_json, 1, 429, "/v1/language-models"),
+    ],
+    ids=["create", "stream-then-json"],
+)
+async def test_the_hook_runs_before_each_attempt_retries_included(
+    xai_emulator: Emulator,
+    sleeps: Sleeps,
+    call: Callable[[AsyncXAIClient], Awaitable[bool]],
+    faults: int,
+    status: int,
+    last_path: str,
+) -> None:
+    xai_emulator.fail_next(faults, status=status)
+    seen: list[int] = []
+    async with AsyncXAIClient(
+        api_key=xai_emulator.api_key,
+        base_url=xai_emulator.base_url,
         sleep=sleeps.async_sleep,
         live_facts=False,
-        before_attempt=before_attempt,
-    )
-
-
-async def test_the_hook_runs_before_each_attempt_of_create_retries_included(
-    xai_emulator: Emulator, sleeps: Sleeps
-) -> None:
-    xai_emulator.fail_next(2, status=503)
-    seen: list[int] = []
-    async with recording_client(xai_emulator, sleeps, seen) as client:
-        answer = await client.create(REQUEST)
-    assert answer.content
-    # Three attempts (two 503s, then the answer), each after the hook and before its request.
+        before_attempt=recording_hook(xai_emulator, seen),
+    ) as client:
+        assert await call(client)
+    # Three attempts in all (the failures, then the answers), each after the hook and before
+    # its request: the hook saw 0, 1, 2 requests already received.
     assert seen == [0, 1, 2]
-    assert len(xai_emulator.requests) == 3 and len(sleeps) == 2
-
-
-async def test_the_hook_runs_before_each_stream_attempt_and_json_call(
-    xai_emulator: Emulator, sleeps: Sleeps
-) -> None:
-    xai_emulator.fail_next(1, status=429)
-    seen: list[int] = []
-    async with recording_client(xai_emulator, sleeps, seen) as client:
-        chunks = [chunk async for chunk in client.stream(REQUEST)]
-        await client.get_json("/language-models")
-    assert chunks
-    assert seen == [0, 1, 2]
-    assert [r.path for r in xai_emulator.requests][-1] == "/v1/language-models"
+    assert len(xai_emulator.requests) == 3 and len(sleeps) == faults
+    assert xai_emulator.requests[-1].path == last_path
 
 
 async def test_the_hook_can_hold_a_request_back(xai_emulator: Emulator) -> None:
