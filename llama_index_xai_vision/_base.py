@@ -178,11 +178,14 @@ class XAISettings(BaseModel):
         """The client every call goes through (one per instance)."""
         return self._client
 
-    def _context_window(self) -> int:
-        return self.context_window or context_window_for(self.model)
-
-    def _num_output(self) -> int:
-        return self.max_tokens or DEFAULT_NUM_OUTPUTS
+    def _metadata_fields(self) -> dict[str, Any]:
+        """What both classes' metadata say alike: model, context window, answer size, chat."""
+        return {
+            "context_window": self.context_window or context_window_for(self.model),
+            "num_output": self.max_tokens or DEFAULT_NUM_OUTPUTS,
+            "is_chat_model": True,
+            "model_name": self.model,
+        }
 
     def close(self) -> None:
         """Close this instance's connection pools (sync)."""

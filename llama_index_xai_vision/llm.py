@@ -77,11 +77,8 @@ class XAIVision(XAISettings, FunctionCallingLLM):
     def metadata(self) -> LLMMetadata:
         """Chat, function calling, model name and context window of this instance."""
         return LLMMetadata(
-            context_window=self._context_window(),
-            num_output=self._num_output(),
-            is_chat_model=True,
+            **self._metadata_fields(),
             is_function_calling_model=True,
-            model_name=self.model,
             system_role=MessageRole.SYSTEM,
         )
 

@@ -52,12 +52,9 @@ class XAIVisionMultiModal(XAISettings, MultiModalLLM):
     def metadata(self) -> MultiModalLLMMetadata:
         """Model name, context window and capabilities of this instance."""
         return MultiModalLLMMetadata(
-            context_window=self._context_window(),
-            num_output=self._num_output(),
+            **self._metadata_fields(),
             num_input_files=self.image_options.max_images_per_request or DEFAULT_NUM_INPUT_FILES,
             is_function_calling_model=False,
-            is_chat_model=True,
-            model_name=self.model,
         )
 
     def to_payload(self) -> dict[str, Any]:
