@@ -92,14 +92,14 @@ class ClientSettings:
     #: The wire form: ``chat_completions`` or ``responses`` (see :func:`endpoint_for`).
     api: str = "chat_completions"
 
-    def client(self, **options: Any) -> XAIClient:
-        """A sync client with these settings (``options``: other client arguments)."""
+    def client(self, *, live_facts: bool = True) -> XAIClient:
+        """A sync client with these settings (``live_facts=False``: no model list read)."""
         return XAIClient(
             api_key=self.api_key,
             base_url=self.base_url,
             timeout=self.timeout,
             max_retries=self.max_retries,
-            **options,
+            live_facts=live_facts,
         )
 
     def async_client(self) -> AsyncXAIClient:

@@ -42,6 +42,7 @@ __all__ = [
     "check_call",
     "check_chat_request",
     "check_known_fields",
+    "model_not_found",
 ]
 
 #: Downloads an http(s) image URL (of the image part named by the second argument): returns its
@@ -98,6 +99,15 @@ class FieldNames:
 
 #: Chat completions' own field names.
 CHAT_FIELDS = FieldNames()
+
+
+def model_not_found(model: object) -> Rejection:
+    """xAI's 404 for a model name it does not serve (or the key's team cannot use)."""
+    return Rejection(
+        404,
+        f"The model {model} does not exist or your team does not have access to it "
+        "(model not found).",
+    )
 
 
 def _present(body: Mapping[str, Any], key: str) -> bool:
@@ -172,11 +182,7 @@ async def check_call(
         body["model"], effort if isinstance(effort, str) else None, settings.models
     )
     if model is None:
-        raise Rejection(
-            404,
-            f"The model {body['model']} does not exist or your team does not have access to it "
-            "(model not found).",
-        )
+        raise model_not_found(body["model"])
     _check_parameters(body, model, fields)
     tools = _check_tools(body, fields)
 

@@ -11,9 +11,10 @@ import zlib
 from collections.abc import Mapping
 from typing import Any
 
-from xai_vision import _json
 from xai_vision.emulator.catalog import resolve_model
+from xai_vision.emulator.checks import model_not_found
 from xai_vision.emulator.handlers import HandlerContext
+from xai_vision.emulator.handlers.answering import request_json
 from xai_vision.emulator.handlers.language_models import check_model_endpoints
 from xai_vision.emulator.http11 import Exchange
 from xai_vision.emulator.validation import Rejection, spec_schema, spec_validator
@@ -45,14 +46,7 @@ def tokenize(text: str) -> list[dict[str, Any]]:
 async def handle(context: HandlerContext, exchange: Exchange, params: Mapping[str, str]) -> None:
     """Tokenise ``text`` for ``model`` (aliases resolved; 404 for a name xAI does not know)."""
     check_model_endpoints(context)
-    request = exchange.request
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
-    if not request.body or content_type != "application/json":
-        raise Rejection(415, "Expected request with `Content-Type: application/json`")
-    try:
-        body = _json.loads(request.body)
-    except _json.JSONDecodeError as exc:
-        raise Rejection(400, f"Failed to parse the request body as JSON: {exc}") from None
+    body = request_json(exchange.request)
     if not isinstance(body, dict):
         raise Rejection(422, f"{_DESERIALIZE}: expected struct TokenizeRequest")
     problem = spec_validator().first_error(body, spec_schema("TokenizeRequest"))
@@ -63,9 +57,5 @@ async def handle(context: HandlerContext, exchange: Exchange, params: Mapping[st
             raise Rejection(422, f"{_DESERIALIZE}: missing field `{required}`")
     model = body["model"]
     if resolve_model(model, None, context.settings.models) is None:
-        raise Rejection(
-            404,
-            f"The model {model} does not exist or your team does not have access to it "
-            "(model not found).",
-        )
+        raise model_not_found(model)
     await exchange.send_json(200, {"token_ids": tokenize(body["text"])})
