@@ -18,10 +18,10 @@ import io
 import os
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import IO, Any, Final, Literal, TypeAlias, TypeVar
+from typing import IO, Any, Final, Literal, TypeAlias
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,6 +34,7 @@ from xai_vision.errors import (
     ImageSourceError,
     ImageTooLargeError,
 )
+from xai_vision.files import MAX_FILE_BYTES
 from xai_vision.images import ImageOptions, PreparedImage, prepare_image
 from xai_vision.images.sources import InlineSource, read_source
 from xai_vision.tokens import Detail, check_detail, processed_size
@@ -58,7 +59,7 @@ __all__ = [
 
 PDF_MIME_TYPE: Final = "application/pdf"
 #: xAI's Files API limit (its sources say 48 MB or 50 MB; the stricter one).
-MAX_DOCUMENT_BYTES: Final = 48_000_000
+MAX_DOCUMENT_BYTES: Final = MAX_FILE_BYTES
 #: The one lock every pypdfium2 call in the process holds (PDFium is not thread-safe).
 PDFIUM_LOCK: Final = threading.RLock()
 #: The default resolution pages are rendered at, before the token budget caps the size.
@@ -72,7 +73,6 @@ _PAGE_RANGE: Final = re.compile(r"\s*(\d+)\s*(?:-\s*(\d+)\s*)?")
 #: What :func:`prepare_document` reads (a str: a path, data URI, base64 text or http(s) URL).
 DocumentSource: TypeAlias = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 DocumentMode: TypeAlias = Literal["file", "pages"]
-T = TypeVar("T")
 
 
 class DocumentOptions(BaseModel):
@@ -331,11 +331,6 @@ def read_pdf(data: bytes, *, source: str = "document") -> PdfSummary:
         return PdfSummary(len(pdf), " ".join(str(text).split()))
 
 
-async def _in_thread(work: Callable[[], T]) -> T:
-    """Run PDFium work off the event loop (it holds :data:`PDFIUM_LOCK` itself)."""
-    return await asyncio.to_thread(work)
-
-
 async def aprepare_document(
     source: DocumentSource | None = None,
     *,
@@ -344,7 +339,8 @@ async def aprepare_document(
     label: str | None = None,
 ) -> PreparedDocument:
     """:func:`prepare_document` in a worker thread, so the event loop never waits on PDFium."""
-    return await _in_thread(
+    # PDFium work runs off the event loop; it takes PDFIUM_LOCK itself.
+    return await asyncio.to_thread(
         lambda: prepare_document(source, file_id=file_id, filename=filename, label=label)
     )
 
@@ -358,7 +354,8 @@ async def arender_pages(
     image_options: ImageOptions | None = None,
 ) -> list[PreparedImage]:
     """:func:`render_pages` in a worker thread, serialised with every other PDFium call."""
-    return await _in_thread(
+    # PDFium work runs off the event loop; it takes PDFIUM_LOCK itself.
+    return await asyncio.to_thread(
         lambda: render_pages(
             document, pages=pages, detail=detail, dpi=dpi, image_options=image_options
         )

@@ -383,9 +383,7 @@ class FileIdCache:
             if entry is not None and entry.file_id == file_id:
                 entry.verified = True
 
-    def remember(
-        self, base_url: str, digest: str, file: FileObject, *, stored_at: float | None = None
-    ) -> None:
+    def remember(self, base_url: str, digest: str, file: FileObject) -> None:
         """Keep the id of bytes just uploaded (and write the file, when there is one)."""
         with self._lock:
             self._load()
@@ -394,7 +392,7 @@ class FileIdCache:
                 "id": file.id,
                 "filename": file.filename,
                 "bytes": file.bytes,
-                "stored_at": int(stored_at if stored_at is not None else time.time()),
+                "stored_at": int(time.time()),
             }
             self._write(lambda data: data.setdefault(base_url, {}).__setitem__(digest, entry))
 

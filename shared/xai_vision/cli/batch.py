@@ -474,11 +474,6 @@ class CostGuard:
         """A booked request failed: nothing was spent."""
         self.reserved_ticks -= booked[0]
 
-    @property
-    def spent_usd(self) -> float:
-        """What the answered requests cost, in US dollars."""
-        return self.spent_ticks / TICKS_PER_USD
-
 
 @dataclass
 class BatchOutcome:

@@ -150,16 +150,6 @@ class ModelInfo(ModelFacts):
     #: Names that resolve to this model (xAI's ``aliases``).
     aliases: tuple[str, ...] = ()
 
-    @property
-    def input_ticks(self) -> int:
-        """Price of a prompt text token, in USD ticks (1e-10 USD)."""
-        return self.prices.prompt_text
-
-    @property
-    def output_ticks(self) -> int:
-        """Price of a completion or reasoning token, in USD ticks."""
-        return self.prices.completion_text
-
 
 def _fingerprint(name: str) -> str:
     known = _FINGERPRINTS.get(name)

@@ -1,6 +1,6 @@
 """Files uploaded through ``POST /v1/files``: what the other ``/v1/files`` endpoints read,
 and what a handler resolving a ``file_id`` (a chat ``file`` part) reads with
-:meth:`FileStore.get_bytes`.
+:meth:`FileStore.get` (through :func:`~xai_vision.emulator.documents.file_reader`).
 
 Each file is kept under the digest of the API key that uploaded it (never the key; see
 :func:`~xai_vision.emulator.response_store.owner_of`): another key does not find it, as another
@@ -93,12 +93,6 @@ class FileStore(BoundedMap[str, StoredFile]):
         if stored.expires_at is not None and stored.expires_at <= time.time():
             return None
         return stored
-
-    def get_bytes(self, owner: bytes, file_id: str) -> bytes | None:
-        """The bytes of ``owner``'s file ``file_id``, or None when that key has no such file
-        (what a handler resolving a ``{"file_id": ...}`` reference reads)."""
-        stored = self.get(owner, file_id)
-        return None if stored is None else stored.data
 
     def owned_by(self, owner: bytes) -> list[StoredFile]:
         """``owner``'s files, oldest first."""

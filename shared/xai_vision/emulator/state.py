@@ -90,8 +90,8 @@ class EmulatorState:
         self.responses = ResponseStore()
         #: Batches of ``/v1/batches``, the processing delay and failures set (its own lock).
         self.batches = BatchStore()
-        #: Files uploaded by ``POST /v1/files`` (its own lock): ``files.get_bytes(owner, id)``
-        #: is how a handler reads a referenced file; emptied by :meth:`reset`.
+        #: Files uploaded by ``POST /v1/files`` (its own lock): ``files.get(owner, id)`` is
+        #: how a handler reads a referenced file; emptied by :meth:`reset`.
         self.files = FileStore()
         self._requests: list[RecordedRequest] = []
         self._replies: deque[ScriptedReply] = deque()

@@ -49,7 +49,7 @@ class ImagePart(TypedDict):
 class FileRef(TypedDict, total=False):
     """The ``file`` object: exactly one of ``file_id``, ``url`` or ``file_data`` (plain base64 of
     a checked PDF, with ``filename``). Chat completions takes only ``file_id`` or ``url``: inline
-    data is uploaded first (see :func:`xai_vision.documents.upload_inline_documents`)."""
+    data is uploaded first (:meth:`~xai_vision.messages.ChatRequest.with_uploaded_documents`)."""
 
     file_id: str
     url: str

@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 from xai_vision.emulator import Emulator
+from xai_vision.emulator.documents import file_reader
 from xai_vision.emulator.file_store import FileStore
 from xai_vision.emulator.multipart import parse_form
 from xai_vision.emulator.response_store import owner_of
@@ -216,15 +217,16 @@ def test_forget_file_reaches_a_subprocess_emulator() -> None:
 def test_the_store_gives_handlers_a_files_bytes_by_owner_and_id() -> None:
     store = FileStore(max_entries=2)
     alice, bob = owner_of("alice-key"), owner_of("bob-key")
+    as_alice, as_bob = file_reader(store, alice), file_reader(store, bob)
     first = store.put(alice, "a.pdf", "assistants", b"%PDF a")
-    assert store.get_bytes(alice, first.id) == b"%PDF a"
-    assert store.get_bytes(bob, first.id) is None
-    assert store.get_bytes(alice, "file_unknown") is None
+    assert as_alice(first.id) == (b"%PDF a", "a.pdf")
+    assert as_bob(first.id) is None
+    assert as_alice("file_unknown") is None
     store.put(alice, "b.pdf", "", b"b")
     store.put(bob, "c.pdf", "", b"c")  # the oldest goes
-    assert store.get_bytes(alice, first.id) is None and len(store) == 2
+    assert as_alice(first.id) is None and len(store) == 2
     expired = store.put(alice, "d.pdf", "", b"d", expires_after=-1)
-    assert store.get_bytes(alice, expired.id) is None
+    assert as_alice(expired.id) is None
 
 
 def test_the_form_parser_reads_names_types_and_escapes() -> None:
