@@ -49,7 +49,7 @@ from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import RequestValidationError, XAIVisionError
 from xai_vision.images import prepare_image
-from xai_vision.pricing import CostEstimate
+from xai_vision.pricing import CostEstimate, ticks_to_usd
 
 __all__ = [
     "BatchEstimate",
@@ -232,13 +232,13 @@ def run_local(
     console, todo = stderr_console(), len(run.todo)
     if output.mode is OutputMode.RETRY_FAILED:
         console.print(
-            f"{_images(len(items))}: {todo} with an error line in {output.path} to try again; "
+            f"{images_count(len(items))}: {todo} with an error line in {output.path} to try again; "
             f"the other lines stay as they are (concurrency {settings.concurrency})"
         )
     else:
         console.print(
-            f"{_images(len(items))}: {len(items) - todo} already in {output.path}, {todo} to do "
-            f"(concurrency {settings.concurrency})"
+            f"{images_count(len(items))}: {len(items) - todo} already in {output.path}, "
+            f"{todo} to do (concurrency {settings.concurrency})"
         )
     with output.writing() as write:
         try:
@@ -327,7 +327,7 @@ def estimate_batch(
 
 
 def _usd(ticks: int | None) -> str:
-    return "unknown" if ticks is None else format_usd(ticks / 10_000_000_000)
+    return "unknown" if ticks is None else format_usd(ticks_to_usd(ticks))
 
 
 def print_estimate(found: BatchEstimate, settings: BatchSettings, *, shown: int = 20) -> None:
@@ -352,7 +352,7 @@ def print_estimate(found: BatchEstimate, settings: BatchSettings, *, shown: int 
     total = found.total
     if total is not None:
         table.add_row(
-            Text(f"total ({_images(total.requests)})"),
+            Text(f"total ({images_count(total.requests)})"),
             str(total.image_tokens),
             str(total.prompt_tokens),
             _usd(total.prompt_ticks),
@@ -395,7 +395,8 @@ def summarise(items: Sequence[BatchItem], out: Path) -> BatchSummary:
     )
 
 
-def _images(count: int) -> str:
+def images_count(count: int) -> str:
+    """ "1 image", "2 images"."""
     return f"{count} image" if count == 1 else f"{count} images"
 
 
@@ -420,7 +421,7 @@ def print_summary(summary: BatchSummary, run: BatchRun, output: BatchOutput) -> 
     console.print(
         Text(
             f"{output.path}: {summary.answered} answered, {summary.failed} failed, "
-            f"{summary.left} left, of {_images(summary.images)}{others}",
+            f"{summary.left} left, of {images_count(summary.images)}{others}",
             style="bold",
         )
     )
@@ -433,7 +434,7 @@ def print_summary(summary: BatchSummary, run: BatchRun, output: BatchOutput) -> 
     if run.outcome.cost_stop is not None:
         console.print(
             Text(
-                f"stopped by {run.outcome.cost_stop}; {_images(summary.left)} left: raise "
+                f"stopped by {run.outcome.cost_stop}; {images_count(summary.left)} left: raise "
                 "--max-cost and run the same command with --resume to go on",
                 style="bold yellow",
             )
@@ -450,7 +451,7 @@ def _print_next_steps(summary: BatchSummary, run: BatchRun, *, retry: bool) -> N
     console, undone = stderr_console(), run.outcome.undone
     if run.interrupted:
         left = (
-            f": {_images(summary.left)} left; run the same command with --resume to finish"
+            f": {images_count(summary.left)} left; run the same command with --resume to finish"
             if summary.left
             else ""
         )
@@ -461,7 +462,7 @@ def _print_next_steps(summary: BatchSummary, run: BatchRun, *, retry: bool) -> N
         again = "--retry-failed" if retry else "--resume"
         console.print(
             Text(
-                f"{_images(len(undone))} hit temporary errors and were not written; "
+                f"{images_count(len(undone))} hit temporary errors and were not written; "
                 f"run again with {again} to retry them",
                 style="bold yellow",
             )
@@ -469,15 +470,15 @@ def _print_next_steps(summary: BatchSummary, run: BatchRun, *, retry: bool) -> N
     if retry and summary.left and not run.interrupted:
         console.print(
             Text(
-                f"{_images(summary.left)} without a line yet; run the same command with --resume "
-                "to do them",
+                f"{images_count(summary.left)} without a line yet; run the same command with "
+                "--resume to do them",
                 style="bold yellow",
             )
         )
     if summary.failed:
         console.print(
             Text(
-                f"{_images(summary.failed)} failed (their lines hold an error); run the same "
+                f"{images_count(summary.failed)} failed (their lines hold an error); run the same "
                 "command with --retry-failed to try them again",
                 style="bold yellow",
             )

@@ -14,11 +14,9 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
 from xai_vision.cli.batch import BatchItem, BatchSettings
 from xai_vision.cli.batch_job import BatchOutput, BatchRun, ClientSettings, OutputMode
-from xai_vision.cli.output import stderr_console
+from xai_vision.cli.output import batch_progress, stderr_console
 from xai_vision.errors import (
     AuthenticationError,
     MissingAPIKeyError,
@@ -139,13 +137,7 @@ def run_ray(
         )
         with (
             output.writing() as write,
-            Progress(
-                TextColumn("[progress.description]{task.description}"),
-                BarColumn(),
-                MofNCompleteColumn(),
-                TimeElapsedColumn(),
-                console=console,
-            ) as progress,
+            batch_progress() as progress,
         ):
             task = progress.add_task("images", total=todo)
             try:

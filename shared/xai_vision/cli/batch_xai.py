@@ -58,6 +58,7 @@ from xai_vision.cli.batch_job import (
     BatchRun,
     ClientSettings,
     OutputMode,
+    images_count,
 )
 from xai_vision.cli.output import batch_progress, format_usd, stderr_console
 from xai_vision.client import XAIClient
@@ -246,7 +247,7 @@ def run_xai_batch(
         if output.mode is OutputMode.RETRY_FAILED
         else f"{len(items) - len(run.todo)} already in {out}, {len(run.todo)} to do"
     )
-    console.print(f"{_images(len(items))}: {doing} (xAI Batch API: half the standard prices)")
+    console.print(f"{images_count(len(items))}: {doing} (xAI Batch API: half the standard prices)")
     with client_settings.client() as client, output.writing() as write:
         job = _Job(
             client=client,
@@ -465,7 +466,3 @@ def cancel_xai_batch(out: Path, client_settings: ClientSettings) -> Batch:
         )
     )
     return batch
-
-
-def _images(count: int) -> str:
-    return f"{count} image" if count == 1 else f"{count} images"
