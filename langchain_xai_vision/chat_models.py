@@ -35,7 +35,7 @@ from langchain_core.utils.pydantic import is_basemodel_subclass
 from pydantic import ConfigDict, Field, PrivateAttr, SecretStr
 from xai_vision.catalog import DEFAULT_MODEL
 from xai_vision.client import AsyncXAIClient, XAIClient
-from xai_vision.conversation import chain_point, conversation_key
+from xai_vision.conversation import chain_point, conversation_key, conversation_start
 from xai_vision.documents import DocumentOptions
 from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import RequestValidationError, XAIVisionError
@@ -373,9 +373,10 @@ class ChatXAIVision(BaseChatModel):
         """The derived cache-routing key: from the conversation's start, also when only the
         messages after a stored answer (``head`` left out) are sent."""
         if head:
-            first = [next((m for m in head if m.type == t), None) for t in ("system", "human")]
-            start = [m for m in first if m is not None]  # what conversation_key reads, only
-            return conversation_key(convert_messages(start, self.image_options))
+            start = conversation_start(head, lambda m: m.type, "system", "human")
+            return conversation_key(
+                convert_messages(start, self.image_options, self.document_options)
+            )
         return conversation_key(wire_messages)
 
     # ----------------------------------------------------------------- token estimates

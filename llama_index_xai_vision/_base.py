@@ -23,7 +23,7 @@ from pydantic import BaseModel, Field, PrivateAttr, SecretStr
 from typing_extensions import Self
 from xai_vision.catalog import DEFAULT_MODEL, model_facts
 from xai_vision.client import XAIClient
-from xai_vision.conversation import chain_point, conversation_key
+from xai_vision.conversation import chain_point, conversation_key, conversation_start
 from xai_vision.documents import DocumentOptions
 from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import RequestValidationError
@@ -45,7 +45,6 @@ from llama_index_xai_vision._convert import (
 )
 
 #: The messages a conversation's cache key is derived from: its first of each role.
-_CONVERSATION_START = (MessageRole.SYSTEM, MessageRole.USER)
 
 
 def _turn(message: ChatMessage) -> tuple[str | None, bool | None]:
@@ -271,10 +270,11 @@ class XAISettings(BaseModel):
             return self._request(wire, kwargs)
         index, response_id = point
         head = messages[: index + 1]
-        first = [next((m for m in head if m.role == r), None) for r in _CONVERSATION_START]
-        start = [m for m in first if m is not None]  # what conversation_key reads, only
+        start = conversation_start(head, lambda m: m.role, MessageRole.SYSTEM, MessageRole.USER)
         key = conversation_key(
-            to_wire_messages(start, ImageCollector(self.image_options), self.detail)
+            to_wire_messages(
+                start, ImageCollector(self.image_options), self.detail, self.document_options
+            )
         )
         tail = to_wire_messages(
             messages[index + 1 :],

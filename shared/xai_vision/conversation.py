@@ -4,10 +4,12 @@ routing, and where a stored response lets a request send only the new messages."
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
-__all__ = ["chain_point", "conversation_key"]
+M = TypeVar("M")
+
+__all__ = ["chain_point", "conversation_key", "conversation_start"]
 
 #: Characters kept from each end of an image URL for the key (a data URI is megabytes).
 _URL_ENDS = 64
@@ -44,6 +46,16 @@ def conversation_key(messages: Sequence[Mapping[str, Any]]) -> str | None:
         digest.update(_fingerprint(message.get("content")).encode() if message else b"")
         digest.update(b"\x1e")
     return "xv-" + digest.hexdigest()[:32]
+
+
+def conversation_start(
+    messages: Sequence[M], role_of: Callable[[M], object], system: object, user: object
+) -> list[M]:
+    """The first ``system`` and the first ``user`` message of a framework's history, in that
+    order: all :func:`conversation_key` reads, so an adapter converts only these to key a
+    chained request whose earlier messages it does not send."""
+    first = [next((m for m in messages if role_of(m) == role), None) for role in (system, user)]
+    return [m for m in first if m is not None]
 
 
 def chain_point(turns: Sequence[tuple[str | None, bool | None]]) -> tuple[int, str] | None:

@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import ctypes
 import io
+import threading
 from collections.abc import Sequence
+from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
@@ -76,3 +78,17 @@ def corrupt_pdf() -> bytes:
 INVOICE_PDF = make_pdf(["Invoice 42: total 17.50 EUR", "Terms", "Signatures"])
 INVOICE_B64 = base64.b64encode(INVOICE_PDF).decode()
 INVOICE_QUOTE = '3 pages; page 1 reads: "Invoice 42: total 17.50 EUR"'
+
+
+def pdf_reading_threads(monkeypatch: Any, module: Any) -> list[int]:
+    """The threads ``module.prepare_document`` runs on from now (an adapter's PDF reading),
+    recorded as their ``threading.get_ident()``."""
+    threads: list[int] = []
+    prepare = module.prepare_document
+
+    def recording(*args: Any, **kwargs: Any) -> Any:
+        threads.append(threading.get_ident())
+        return prepare(*args, **kwargs)
+
+    monkeypatch.setattr(module, "prepare_document", recording)
+    return threads

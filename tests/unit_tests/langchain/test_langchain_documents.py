@@ -4,12 +4,20 @@ endpoints, tool results, rendered pages, the async path, and typed errors that s
 from __future__ import annotations
 
 import base64
+import threading
 from typing import Any
 
 import pytest
 from endpoint_params import USE_RESPONSES_API
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from pdfs import INVOICE_B64, INVOICE_PDF, INVOICE_QUOTE, corrupt_pdf, encrypted_pdf
+from pdfs import (
+    INVOICE_B64,
+    INVOICE_PDF,
+    INVOICE_QUOTE,
+    corrupt_pdf,
+    encrypted_pdf,
+    pdf_reading_threads,
+)
 from xai_vision import XAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.errors import (
@@ -20,6 +28,7 @@ from xai_vision.errors import (
 )
 
 from langchain_xai_vision import ChatXAIVision
+from langchain_xai_vision import documents as langchain_documents
 
 MIME = "application/pdf"
 
@@ -163,12 +172,30 @@ def test_pages_mode_renders_the_chosen_pages(xai_emulator: Emulator, responses: 
     assert model.count_tokens([message]).image_tokens == 2 * 256  # low: one tile a page
 
 
-async def test_the_async_path_reads_pdfs_off_the_loop(xai_emulator: Emulator) -> None:
+async def test_the_async_path_reads_pdfs_off_the_loop(
+    xai_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads = pdf_reading_threads(monkeypatch, langchain_documents)
     model = _model(xai_emulator, False)
     answer = await model.ainvoke([HumanMessage(["Summarise.", INLINE_FORMS["v0 base64"]])])
     assert INVOICE_QUOTE in answer.text
     chunks = [c async for c in model.astream([HumanMessage(["Again.", INLINE_FORMS["v0 base64"]])])]
     assert INVOICE_QUOTE in "".join(c.text for c in chunks)
+    assert threads and threading.get_ident() not in threads  # never on the event loop's thread
+
+
+def test_a_chained_request_keeps_the_cache_key_in_pages_mode(xai_emulator: Emulator) -> None:
+    """The key of a request sent after a stored answer comes from the conversation's start
+    read as the first request read it (here: pages rendered as images)."""
+    model = _model(
+        xai_emulator, True, store=True, use_previous_response_id=True, document_mode="pages"
+    )
+    history: list[Any] = [HumanMessage(["Read it.", INLINE_FORMS["v1 base64"]])]
+    first = model.invoke(history)
+    model.invoke([*history, first, HumanMessage("And the total?")])
+    first_key, second_key = (r.body["prompt_cache_key"] for r in xai_emulator.requests)
+    assert "previous_response_id" in xai_emulator.last_request.body
+    assert first_key == second_key
 
 
 @pytest.mark.parametrize(

@@ -3,13 +3,21 @@ endpoints, tool results, rendered pages, the async path, and typed errors that s
 
 from __future__ import annotations
 
+import threading
 from pathlib import Path
 from typing import Any
 
 import pytest
 from endpoint_params import USE_RESPONSES_API
 from llama_index.core.base.llms.types import ChatMessage, DocumentBlock, TextBlock, ToolCallBlock
-from pdfs import INVOICE_B64, INVOICE_PDF, INVOICE_QUOTE, corrupt_pdf, encrypted_pdf
+from pdfs import (
+    INVOICE_B64,
+    INVOICE_PDF,
+    INVOICE_QUOTE,
+    corrupt_pdf,
+    encrypted_pdf,
+    pdf_reading_threads,
+)
 from xai_vision.documents import DocumentOptions
 from xai_vision.emulator import Emulator
 from xai_vision.errors import (
@@ -20,6 +28,7 @@ from xai_vision.errors import (
 )
 
 from llama_index_xai_vision import XAIVision
+from llama_index_xai_vision import _convert as llama_index_convert
 
 
 def _llm(emulator: Emulator, responses: bool, **fields: Any) -> XAIVision:
@@ -115,12 +124,34 @@ def test_pages_mode_renders_the_chosen_pages(xai_emulator: Emulator, responses: 
     assert llm.count_tokens(messages).image_tokens == 1792  # high: at most 6 tiles + 1
 
 
-async def test_the_async_path(xai_emulator: Emulator) -> None:
+async def test_the_async_path_reads_pdfs_off_the_loop(
+    xai_emulator: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    threads = pdf_reading_threads(monkeypatch, llama_index_convert)
     llm = _llm(xai_emulator, False)
     answer = await llm.achat(_ask(DocumentBlock(data=INVOICE_PDF)))
     assert INVOICE_QUOTE in (answer.message.content or "")
     responses = [r async for r in await llm.astream_chat(_ask(DocumentBlock(data=INVOICE_PDF)))]
     assert INVOICE_QUOTE in (responses[-1].message.content or "")
+    assert threads and threading.get_ident() not in threads  # never on the event loop's thread
+
+
+def test_a_chained_request_keeps_the_cache_key_in_pages_mode(xai_emulator: Emulator) -> None:
+    """The key of a request sent after a stored answer comes from the conversation's start
+    read as the first request read it (here: pages rendered as images)."""
+    llm = _llm(
+        xai_emulator,
+        True,
+        store=True,
+        use_previous_response_id=True,
+        document_options=DocumentOptions(mode="pages"),
+    )
+    history = _ask(DocumentBlock(data=INVOICE_PDF))
+    first = llm.chat(history)
+    llm.chat([*history, first.message, ChatMessage(role="user", content="And the total?")])
+    first_key, second_key = (r.body["prompt_cache_key"] for r in xai_emulator.requests)
+    assert "previous_response_id" in xai_emulator.last_request.body
+    assert first_key == second_key
 
 
 @pytest.mark.parametrize(
