@@ -33,8 +33,9 @@ from xai_vision.errors import (
     EncryptedDocumentError,
     ImageSourceError,
     ImageTooLargeError,
+    RequestValidationError,
 )
-from xai_vision.files import MAX_FILE_BYTES
+from xai_vision.files import MAX_FILE_BYTES, check_filename
 from xai_vision.images import ImageOptions, PreparedImage, prepare_image
 from xai_vision.images.sources import InlineSource, read_source
 from xai_vision.tokens import Detail, check_detail, processed_size
@@ -196,10 +197,11 @@ def _read(source: DocumentSource) -> InlineSource | str:
 
 
 def _filename(label: str, filename: str | None) -> str:
-    if filename is not None:
-        if not isinstance(filename, str) or not filename.strip():
-            raise DocumentSourceError("filename must be a non-empty str", source=label)
-        return filename
+    if filename is not None:  # checked now as the Files API will check it on upload
+        try:
+            return check_filename(filename)
+        except RequestValidationError as exc:
+            raise DocumentSourceError(str(exc), source=label) from None
     base = os.path.basename(label)
     return base if base.lower().endswith(".pdf") else "document.pdf"
 

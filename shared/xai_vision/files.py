@@ -173,7 +173,9 @@ class _Upload:
         )
 
 
-def _check_filename(filename: Any, where: str = "filename") -> str:
+def check_filename(filename: Any, where: str = "filename") -> str:
+    """``filename`` as xAI's Files API takes it: a non-empty name without path separators or
+    control characters (:class:`~xai_vision.errors.RequestValidationError` otherwise)."""
     if not isinstance(filename, str) or not filename.strip():
         raise RequestValidationError(f"{where} must be a non-empty str, got {filename!r}")
     if not filename.isprintable() or "/" in filename or "\\" in filename:
@@ -244,7 +246,7 @@ def _prepare(
         if not path.is_file():
             raise RequestValidationError(f"file {label} is not a regular file")
         size, data = info.st_size, None
-        name = _check_filename(filename if filename is not None else path.name)
+        name = check_filename(filename if filename is not None else path.name)
     else:
         data = _bytes_of(source, "source")
         size, path = len(data), None
@@ -252,7 +254,7 @@ def _prepare(
             raise RequestValidationError(
                 f"filename is needed to upload bytes[{size}]: xAI records the file's name"
             )
-        name = _check_filename(filename)
+        name = check_filename(filename)
         label = f"{name} (bytes[{size}])"
     if size > MAX_FILE_BYTES:
         raise FileTooLargeError(label, size, MAX_FILE_BYTES)
@@ -555,7 +557,7 @@ class _FilesBase:
     @staticmethod
     def _payload(data: Any, filename: Any) -> tuple[bytes, str]:
         payload = _bytes_of(data, "data")
-        name = _check_filename(filename)
+        name = check_filename(filename)
         if len(payload) > MAX_FILE_BYTES:
             raise FileTooLargeError(f"{name} (bytes[{len(payload)}])", len(payload), MAX_FILE_BYTES)
         return payload, name

@@ -71,6 +71,14 @@ def test_every_inline_source_is_read_and_opened(pdf: bytes, tmp_path: Path) -> N
     assert (named.filename, named.source) == ("q3.pdf", "q3.pdf")
 
 
+@pytest.mark.parametrize("filename", ["", "reports/q3.pdf", "q3\n.pdf", 7])
+def test_a_filename_the_files_api_would_refuse_is_refused_before_anything(
+    filename: object,
+) -> None:
+    with pytest.raises(DocumentSourceError, match="filename"):
+        prepare_document(make_pdf(), filename=filename)  # type: ignore[arg-type]
+
+
 def test_a_url_and_a_file_id_are_kept_as_references() -> None:
     by_url = prepare_document("https://example.com/files/report.pdf?v=2")
     assert (by_url.url, by_url.data, by_url.filename) == (
