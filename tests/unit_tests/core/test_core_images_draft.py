@@ -121,3 +121,4 @@ def test_a_truncated_jpeg_is_still_an_error_when_decoded_at_a_reduced_scale(
     cut = data[: len(data) * 2 // 3]
     with pytest.raises(ImageDecodeError):
         prepare_image(cut, options=ImageOptions(optimize=True))
+    assert drafts and drafts[0][2][0] < drafts[0][0][0]  # it was read at a reduced scale
