@@ -8,7 +8,9 @@ to them on the way through Arrow). It is built on ``map_batches`` with a pool of
 actors (a fraction of a CPU each), each holding one :class:`~xai_vision.client.AsyncXAIClient`
 and answering many images at once.
 
-A failed image is a row with an error; the job goes on. Only failures that every image would
+The rows carry the line :mod:`xai_vision.image_batch` defines for every engine (ids, error
+types, record shape), so this module needs no CLI package. A failed image is a row with an
+error; the job goes on. Only failures that every image would
 hit (a key xAI refuses, a model it does not know) stop the job, as :class:`BatchStopped`.
 ``requests_per_second`` (and ``tokens_per_minute``) hold across all workers and count every
 HTTP attempt, retries included: every attempt first waits for a permit from one limiter actor
@@ -37,29 +39,33 @@ from xai_vision import _extras, _json
 from xai_vision.catalog import DEFAULT_MODEL
 from xai_vision.client import AsyncXAIClient
 from xai_vision.endpoints import endpoint_for
-from xai_vision.errors import APIError, RequestValidationError, XAIVisionError
+from xai_vision.errors import RequestValidationError, XAIVisionError
+from xai_vision.image_batch import (
+    FATAL_ERRORS,
+    BatchSettings,
+    answered_line,
+    error_from_record,
+    error_record,
+    failed_line,
+    image_id,
+    result_line,
+)
 from xai_vision.images import ImageOptions, is_data_uri, is_http_url, prepare_image
 from xai_vision.tokens import Detail, estimate_prompt_tokens
 
 _extras.require("ray.data", extra="ray", needed_by="xai_vision.ray")
-_extras.require("rich", extra="ray", needed_by="xai_vision.ray")
 
 import ray  # noqa: E402 - after the check that names the extra
 import ray.data  # noqa: E402
-
-from xai_vision.cli.batch import FATAL_ERRORS, TRANSIENT_ERRORS, BatchSettings  # noqa: E402
-from xai_vision.cli.output import error_record, usage_record  # noqa: E402
 
 if TYPE_CHECKING:
     import numpy as np
 
 __all__ = [
     "RESULT_COLUMNS",
-    "TRANSIENT_ERROR_TYPES",
     "BatchStopped",
     "RateLimiter",
     "ask_images",
-    "error_from_record",
     "image_source",
     "init_ray",
     "result_record",
@@ -68,20 +74,6 @@ __all__ = [
 #: The columns of :func:`ask_images`' dataset, in the order the JSONL line has them.
 RESULT_COLUMNS = ("id", "source", "answer", "usage", "error", "model")
 
-
-def _with_subclasses(classes: tuple[type[XAIVisionError], ...]) -> frozenset[str]:
-    found: set[str] = set()
-    pending: list[type] = list(classes)
-    while pending:
-        cls = pending.pop()
-        found.add(cls.__name__)
-        pending += cls.__subclasses__()
-    return frozenset(found)
-
-
-#: Error types (``error["type"]``) that may pass on a later try (the local engine's
-#: TRANSIENT_ERRORS): the batch command leaves such an image without a line, for ``--resume``.
-TRANSIENT_ERROR_TYPES: frozenset[str] = _with_subclasses(TRANSIENT_ERRORS)
 
 #: Blocks an actor works on at once (Ray Data runs one at a time by default).
 _TASKS_PER_WORKER = 4
@@ -123,27 +115,6 @@ class BatchStopped(Exception):  # noqa: N818 - the job's stop, carried across pr
             pending += [current.__cause__, current.__context__]
             pending += [getattr(current, "cause", None)]  # RayTaskError keeps the original here
         return None
-
-
-def error_from_record(record: Mapping[str, Any]) -> XAIVisionError:
-    """The :mod:`xai_vision.errors` exception an error record (``error_record``) describes:
-    its class and message, and an API error's status and code."""
-    import xai_vision.errors as errors
-
-    cls = getattr(errors, str(record.get("type")), None)
-    message = str(record.get("message"))
-    if isinstance(cls, type) and issubclass(cls, APIError):
-        status, code = record.get("status_code"), record.get("code")
-        prefix = ", ".join(str(p) for p in (f"status {status}" if status else None, code) if p)
-        if prefix and message.startswith(prefix + ": "):
-            message = message[len(prefix) + 2 :]
-        return cls(message, status_code=status, code=code)
-    if isinstance(cls, type) and issubclass(cls, XAIVisionError):
-        try:
-            return cls(message)
-        except TypeError:  # a class whose constructor needs more than the message
-            pass
-    return XAIVisionError(message)
 
 
 # --------------------------------------------------------------------------- rate limit
@@ -244,8 +215,6 @@ def image_source(value: Any) -> str:
 
 
 def _default_id(value: Any, source: str) -> str:
-    from xai_vision.cli.batch import image_id
-
     if isinstance(value, bytes | bytearray | memoryview):
         return hashlib.sha256(bytes(value)).hexdigest()[:16]
     return image_id(source)
@@ -276,21 +245,21 @@ class _ImageAnswerer:
             self._gate = asyncio.Semaphore(self._settings.concurrency)
         found = zip(batch["id"], batch["source"], batch[self._column], strict=True)
         rows = await asyncio.gather(
-            *(self._answer(str(image_id), str(source), image) for image_id, source, image in found)
+            *(self._answer(str(image), str(source), value) for image, source, value in found)
         )
         return {name: [row[name] for row in rows] for name in RESULT_COLUMNS}
 
-    async def _answer(self, image_id: str, source: str, image: Any) -> dict[str, Any]:
+    async def _answer(self, image: str, source: str, value: Any) -> dict[str, Any]:
         assert self._gate is not None
         async with self._gate:
             try:
-                if isinstance(image, bytes | bytearray | memoryview):
-                    image = bytes(image)
-                elif not isinstance(image, str):
-                    image = str(image)
+                if isinstance(value, bytes | bytearray | memoryview):
+                    value = bytes(value)
+                elif not isinstance(value, str):
+                    value = str(value)
                 prepared = await asyncio.to_thread(
                     prepare_image,
-                    image,
+                    value,
                     detail=self._settings.detail,
                     options=self._settings.image_options,
                     index=1,
@@ -302,23 +271,19 @@ class _ImageAnswerer:
             except FATAL_ERRORS as error:
                 raise BatchStopped(error_record(error)) from None
             except XAIVisionError as error:
-                return {
-                    "id": image_id,
-                    "source": source,
-                    "answer": None,
-                    "usage": None,
-                    "error": _json.dumps(error_record(error)).decode(),
-                    "model": None,
-                }
-        usage = usage_record(completion.usage)
-        return {
-            "id": image_id,
-            "source": source,
-            "answer": completion.content,
-            "usage": None if usage is None else _json.dumps(usage).decode(),
-            "error": None,
-            "model": completion.model,
-        }
+                return _row(failed_line(image, source, error))
+        return _row(answered_line(image, source, completion))
+
+
+def _row(line: Mapping[str, Any]) -> dict[str, Any]:
+    """A result line as a dataset row: ``usage`` and ``error`` as JSON text, every column set."""
+    usage, error = line["usage"], line["error"]
+    return {
+        **line,
+        "usage": None if usage is None else _json.dumps(usage).decode(),
+        "error": None if error is None else _json.dumps(error).decode(),
+        "model": line.get("model"),
+    }
 
 
 def _with_ids(column: str, skip: frozenset[str]) -> Callable[[dict[str, Any]], dict[str, Any]]:
@@ -446,16 +411,15 @@ def ask_images(
 def result_record(row: Mapping[str, Any]) -> dict[str, Any]:
     """The JSONL line of a result row, exactly as the local engine writes it (no ``model`` key
     on a failed image's line)."""
-    record: dict[str, Any] = {
-        "id": row["id"],
-        "source": row["source"],
-        "answer": row["answer"],
-        "usage": None if row["usage"] is None else _json.loads(row["usage"]),
-        "error": None if row["error"] is None else _json.loads(row["error"]),
-    }
-    if record["error"] is None:
-        record["model"] = row["model"]
-    return record
+    usage, error = row["usage"], row["error"]
+    return result_line(
+        row["id"],
+        row["source"],
+        answer=row["answer"],
+        usage=None if usage is None else _json.loads(usage),
+        error=None if error is None else _json.loads(error),
+        model=row["model"],
+    )
 
 
 def init_ray(num_cpus: int | None = None) -> bool:

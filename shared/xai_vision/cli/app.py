@@ -21,7 +21,7 @@ from rich.text import Text
 from xai_vision import _json
 from xai_vision.batches import MAX_ADD_REQUESTS_BYTES
 from xai_vision.catalog import DEFAULT_MODEL, model_facts
-from xai_vision.cli.batch import BatchSettings, read_results
+from xai_vision.cli.batch import read_results
 from xai_vision.cli.batch_job import (
     BatchOutput,
     ClientSettings,
@@ -49,12 +49,12 @@ from xai_vision.cli.output import (
     format_usd,
     report_error,
     stderr_console,
-    usage_record,
     usage_text,
 )
 from xai_vision.client import XAIClient
 from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import RequestValidationError, XAIVisionError
+from xai_vision.image_batch import BatchSettings, usage_record
 from xai_vision.images import ImageOptions, PreparedImage, prepare_image
 from xai_vision.live import LanguageModel
 from xai_vision.messages import (

@@ -1,7 +1,7 @@
 """``xai-vision batch``: one prompt over many images, one JSONL line per image, resumable.
 
 The results contract (every engine writes it): one JSON object per line and per image, with
-``id`` (see :func:`image_id`), ``source``, ``answer``, ``usage`` and ``error``.
+``id``, ``source``, ``answer``, ``usage`` and ``error`` (:mod:`xai_vision.image_batch`).
 
 Each finished image becomes one line written with a single unbuffered ``write`` on an
 ``O_APPEND`` descriptor, so a crash can tear at most the last line; ``--resume`` cuts that
@@ -17,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import glob
-import hashlib
 import os
 import stat
 import tempfile
@@ -28,32 +27,24 @@ from pathlib import Path
 from typing import Any
 
 from xai_vision import _json
-from xai_vision.cli.output import error_record, usage_record
 from xai_vision.client import AsyncXAIClient
-from xai_vision.errors import (
-    APIConnectionError,
-    AuthenticationError,
-    ImageSourceError,
-    InternalServerError,
-    MissingAPIKeyError,
-    NotFoundError,
-    PermissionDeniedError,
-    RateLimitError,
-    RequestTimeoutError,
-    RequestValidationError,
-    XAIVisionError,
+from xai_vision.errors import ImageSourceError, RequestValidationError, XAIVisionError
+from xai_vision.image_batch import (
+    FATAL_ERRORS,
+    TRANSIENT_ERRORS,
+    BatchSettings,
+    answered_line,
+    failed_line,
+    image_id,
 )
-from xai_vision.images import ImageOptions, PreparedImage, prepare_image
-from xai_vision.messages import ChatRequest, image_part, text_part, user_message
+from xai_vision.images import prepare_image
 from xai_vision.models import ChatCompletion, Usage
 from xai_vision.pricing import TICKS_PER_USD, CostEstimate
-from xai_vision.tokens import Detail
 
 __all__ = [
     "IMAGE_SUFFIXES",
     "BatchItem",
     "BatchOutcome",
-    "BatchSettings",
     "BatchTotals",
     "CostGuard",
     "CostLimitReached",
@@ -61,7 +52,6 @@ __all__ = [
     "ResumeState",
     "batch_items",
     "discover_images",
-    "image_id",
     "load_resume_state",
     "read_results",
     "replace_results",
@@ -71,23 +61,6 @@ __all__ = [
 #: File name endings a directory argument contributes (globs and explicit files take anything).
 IMAGE_SUFFIXES: frozenset[str] = frozenset(
     {".jpg", ".jpeg", ".png", ".webp", ".gif", ".bmp", ".tif", ".tiff"}
-)
-
-#: Errors that would fail every image the same way: stop instead of writing one line each.
-FATAL_ERRORS: tuple[type[XAIVisionError], ...] = (
-    MissingAPIKeyError,
-    RequestValidationError,
-    AuthenticationError,
-    PermissionDeniedError,
-    NotFoundError,
-)
-
-#: Errors worth trying again later: the image is left undone (no line) for ``--resume``.
-TRANSIENT_ERRORS: tuple[type[XAIVisionError], ...] = (
-    RateLimitError,
-    InternalServerError,
-    RequestTimeoutError,
-    APIConnectionError,
 )
 
 
@@ -126,18 +99,7 @@ def discover_images(arguments: Sequence[str]) -> list[Path]:
     return list(found)
 
 
-# --------------------------------------------------------------------------- image ids
-
-
-def image_id(source: str, occurrence: int = 1) -> str:
-    """The stable id of an image in a batch: the first 16 hex digits of SHA-256 of ``source``.
-
-    It depends on nothing but the source (not on the image's position), so it is the same on
-    every run and resume. The ``occurrence``-th listing of the same source in one job gets
-    ``-2``, ``-3``, ..., so ids are unique within a job.
-    """
-    digest = hashlib.sha256(source.encode("utf-8", "surrogateescape")).hexdigest()[:16]
-    return digest if occurrence == 1 else f"{digest}-{occurrence}"
+# --------------------------------------------------------------------------- a job's images
 
 
 @dataclass(frozen=True)
@@ -389,38 +351,6 @@ class JsonlWriter:
 # --------------------------------------------------------------------------- running
 
 
-@dataclass(frozen=True)
-class BatchSettings:
-    """What every request of a batch shares."""
-
-    prompt: str
-    model: str
-    detail: Detail | None = None
-    concurrency: int = 4
-    image_options: ImageOptions | None = None
-    #: The most tokens each answer may generate (None: xAI's default).
-    max_tokens: int | None = None
-    #: Stop before the run's cost would pass this many US dollars (``--max-cost``).
-    max_cost: float | None = None
-
-    def __post_init__(self) -> None:
-        if self.concurrency < 1:
-            raise RequestValidationError(
-                f"--concurrency must be at least 1, got {self.concurrency}"
-            )
-        if not self.prompt.strip():
-            raise RequestValidationError("--prompt must not be empty")
-        if self.max_tokens is not None and self.max_tokens < 1:
-            raise RequestValidationError(f"--max-tokens must be at least 1, got {self.max_tokens}")
-        if self.max_cost is not None and not self.max_cost > 0:
-            raise RequestValidationError(f"--max-cost must be more than 0, got {self.max_cost}")
-
-    def request(self, prepared: PreparedImage) -> ChatRequest:
-        """The request for one image: the prompt, then the image."""
-        message = user_message([text_part(self.prompt), image_part(prepared)])
-        return ChatRequest(model=self.model, messages=[message], max_tokens=self.max_tokens)
-
-
 class CostLimitReached(Exception):  # noqa: N818 - a stop signal, not a failure
     """The next request would take the run past ``--max-cost``: stop before sending it."""
 
@@ -485,29 +415,6 @@ class BatchOutcome:
     cost_stop: str | None = None
 
 
-def success_record(item: BatchItem, completion: ChatCompletion) -> dict[str, Any]:
-    """The JSONL line of an answered image."""
-    return {
-        "id": item.id,
-        "source": item.source,
-        "answer": completion.content,
-        "usage": usage_record(completion.usage),
-        "error": None,
-        "model": completion.model,
-    }
-
-
-def failure_record(item: BatchItem, error: XAIVisionError) -> dict[str, Any]:
-    """The JSONL line of an image that failed for good (unreadable, rejected by xAI)."""
-    return {
-        "id": item.id,
-        "source": item.source,
-        "answer": None,
-        "usage": None,
-        "error": error_record(error),
-    }
-
-
 async def _answer(
     client: AsyncXAIClient, path: Path, settings: BatchSettings, guard: CostGuard | None
 ) -> ChatCompletion:
@@ -556,7 +463,8 @@ async def run_batch(
                 return
             record: dict[str, Any] | None
             try:
-                record = success_record(item, await _answer(client, item.path, settings, guard))
+                completion = await _answer(client, item.path, settings, guard)
+                record = answered_line(item.id, item.source, completion)
             except CostLimitReached as stop:
                 outcome.cost_stop = outcome.cost_stop or str(stop)
                 return
@@ -566,7 +474,7 @@ async def run_batch(
                 outcome.undone.append((item, error))
                 record = None
             except XAIVisionError as error:  # this image's own problem: unreadable, rejected
-                record = failure_record(item, error)
+                record = failed_line(item.id, item.source, error)
             if record is not None:
                 write(record)
                 outcome.totals.add_record(record)

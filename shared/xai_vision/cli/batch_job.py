@@ -26,7 +26,6 @@ from rich.text import Text
 from xai_vision.cli.batch import (
     BatchItem,
     BatchOutcome,
-    BatchSettings,
     BatchTotals,
     CostGuard,
     JsonlWriter,
@@ -48,6 +47,7 @@ from xai_vision.cli.output import (
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.endpoints import endpoint_for
 from xai_vision.errors import RequestValidationError, XAIVisionError
+from xai_vision.image_batch import BatchSettings
 from xai_vision.images import prepare_image
 from xai_vision.pricing import CostEstimate, ticks_to_usd
 

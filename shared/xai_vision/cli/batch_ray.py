@@ -14,7 +14,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from xai_vision.cli.batch import BatchItem, BatchSettings
+from xai_vision.cli.batch import BatchItem
 from xai_vision.cli.batch_job import BatchOutput, BatchRun, ClientSettings, OutputMode
 from xai_vision.cli.output import batch_progress, stderr_console
 from xai_vision.errors import (
@@ -24,6 +24,7 @@ from xai_vision.errors import (
     RequestValidationError,
     XAIVisionError,
 )
+from xai_vision.image_batch import TRANSIENT_ERROR_TYPES, BatchSettings, error_from_record
 
 __all__ = ["RayOptions", "run_ray"]
 
@@ -81,14 +82,7 @@ def run_ray(
         raise RequestValidationError(
             '--engine ray needs Ray Data, which is not installed: pip install "xai-vision[ray]"'
         ) from None
-    from xai_vision.ray import (
-        TRANSIENT_ERROR_TYPES,
-        BatchStopped,
-        ask_images,
-        error_from_record,
-        init_ray,
-        result_record,
-    )
+    from xai_vision.ray import BatchStopped, ask_images, init_ray, result_record
 
     run = BatchRun(todo=output.todo(items))
     console, todo = stderr_console(), len(run.todo)

@@ -45,13 +45,7 @@ from xai_vision.batches import (
     batch_request_entry,
     chunk_entries,
 )
-from xai_vision.cli.batch import (
-    BatchItem,
-    BatchSettings,
-    _write_atomically,
-    failure_record,
-    success_record,
-)
+from xai_vision.cli.batch import BatchItem, _write_atomically
 from xai_vision.cli.batch_job import (
     BatchEstimate,
     BatchOutput,
@@ -68,6 +62,7 @@ from xai_vision.errors import (
     RequestValidationError,
     XAIVisionError,
 )
+from xai_vision.image_batch import BatchSettings, answered_line, failed_line
 from xai_vision.images import prepare_image
 from xai_vision.pricing import ticks_to_usd
 
@@ -343,7 +338,7 @@ def _entries(job: _Job, todo: Sequence[BatchItem]) -> Iterator[BatchRequestEntry
                 item.id, settings.request(prepared), max_bytes=job.options.chunk_bytes
             )
         except XAIVisionError as error:  # this image's own problem: its line says why
-            job.record(failure_record(item, error))
+            job.record(failed_line(item.id, item.source, error))
 
 
 def _submit(job: _Job) -> None:
@@ -439,9 +434,9 @@ def _write_result(job: _Job, result: BatchResult) -> int:
         job.unknown_results += 1
         return 0
     if result.completion is not None:
-        job.record(success_record(item, result.completion))
+        job.record(answered_line(item.id, item.source, result.completion))
     else:
-        job.record(failure_record(item, result.error()))
+        job.record(failed_line(item.id, item.source, result.error()))
     return 1
 
 

@@ -1,4 +1,4 @@
-"""What the CLI prints: exit codes, error messages with hints, usage lines and JSON records.
+"""What the CLI prints: exit codes, error messages with hints and usage lines.
 
 Answers go to stdout (so they can be piped); usage, progress and errors go to stderr.
 """
@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import sys
 from enum import IntEnum
-from typing import Any
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
@@ -115,38 +114,6 @@ def report_error(error: BaseException, console: Console | None = None) -> ExitCo
     if hint:
         console.print(Text(hint, style="dim"))
     return exit_code_for(error)
-
-
-def usage_record(usage: Usage | None) -> dict[str, Any] | None:
-    """The usage fields the CLI writes to JSON output (cost in ticks and in USD when known:
-    xAI's, or ``cost_computed`` from xAI's listed prices; ``image_tokens_estimated`` when the
-    image tokens are the tile-rule estimate)."""
-    if usage is None:
-        return None
-    record: dict[str, Any] = {
-        "prompt_tokens": usage.prompt_tokens,
-        "image_tokens": usage.image_tokens,
-        "text_tokens": usage.text_tokens,
-        "cached_tokens": usage.cached_tokens,
-        "completion_tokens": usage.completion_tokens,
-        "reasoning_tokens": usage.reasoning_tokens,
-        "total_tokens": usage.total_tokens,
-        "cost_in_usd_ticks": usage.cost_in_usd_ticks,
-        "cost_usd": usage.cost_usd,
-        "cost_computed": usage.cost_computed,
-    }
-    if usage.image_tokens_estimated:  # the responses endpoint counts no image tokens
-        record["image_tokens_estimated"] = True
-    return record
-
-
-def error_record(error: BaseException) -> dict[str, Any]:
-    """An error as JSON: its type, message and, for xAI errors, the status and code."""
-    record: dict[str, Any] = {"type": type(error).__name__, "message": str(error)}
-    if isinstance(error, APIError):
-        record["status_code"] = error.status_code
-        record["code"] = error.code
-    return record
 
 
 def format_usd(amount: float) -> str:

@@ -18,9 +18,9 @@ from cli_batch import (
 )
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
-from xai_vision.cli.batch import image_id
 from xai_vision.cli.output import ExitCode
 from xai_vision.emulator import Emulator
+from xai_vision.image_batch import image_id
 
 runner = CliRunner()
 

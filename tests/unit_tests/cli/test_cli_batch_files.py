@@ -7,16 +7,15 @@ from pathlib import Path
 
 import pytest
 from xai_vision.cli.batch import (
-    BatchSettings,
     JsonlWriter,
     batch_items,
     discover_images,
-    image_id,
     load_resume_state,
     read_results,
     replace_results,
 )
 from xai_vision.errors import ImageSourceError, RequestValidationError
+from xai_vision.image_batch import BatchSettings, image_id
 
 
 def _touch(path: Path) -> Path:

@@ -13,12 +13,12 @@ import pytest
 from cli_batch import interrupted_run, read_records, resumed_run, write_images
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
-from xai_vision.cli.batch import image_id
 from xai_vision.cli.batch_xai import XaiBatchState, ids_path, state_path
 from xai_vision.cli.output import ExitCode
 from xai_vision.client import XAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.emulator.catalog import EmulatedModel
+from xai_vision.image_batch import image_id
 
 runner = CliRunner()
 

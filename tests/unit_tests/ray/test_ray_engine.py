@@ -14,16 +14,10 @@ from typing import Any
 import pytest
 from cli_batch import write_images
 from pydantic import SecretStr
-from xai_vision.cli.batch import image_id
 from xai_vision.emulator import Emulator
 from xai_vision.errors import NotFoundError
-from xai_vision.ray import (
-    RESULT_COLUMNS,
-    TRANSIENT_ERROR_TYPES,
-    BatchStopped,
-    ask_images,
-    result_record,
-)
+from xai_vision.image_batch import TRANSIENT_ERROR_TYPES, image_id
+from xai_vision.ray import RESULT_COLUMNS, BatchStopped, ask_images, result_record
 
 PROMPT = "What is this?"
 
