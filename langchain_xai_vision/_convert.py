@@ -270,11 +270,7 @@ def _response_metadata(
     }
     if usage is not None:
         metadata["usage"] = usage.raw or usage.model_dump(exclude={"raw"})
-        if usage.cost_in_usd_ticks is not None:
-            metadata["cost_usd"] = usage.cost_usd
-            metadata["cost_in_usd_ticks"] = usage.cost_in_usd_ticks
-            if usage.cost_computed:
-                metadata["cost_computed"] = True
+        metadata.update(usage.cost_fields())
         if usage.image_tokens_estimated:
             metadata["image_tokens_estimated"] = True
     if stored is not None:

@@ -372,23 +372,7 @@ def usage_kwargs(usage: Usage | None) -> dict[str, Any]:
         "reasoning_tokens": usage.reasoning_tokens,
         "cached_tokens": usage.cached_tokens,
     }
-    if usage.cost_in_usd_ticks is not None:
-        kwargs.update(cost_fields(usage))
-    return kwargs
-
-
-def cost_fields(usage: Usage) -> dict[str, Any]:
-    """The answer's cost: ticks and US dollars (xAI's figure, or computed from xAI's listed
-    prices when it reported none: then ``cost_computed``); empty when unknown."""
-    if usage.cost_in_usd_ticks is None:
-        return {}
-    fields: dict[str, Any] = {
-        "cost_in_usd_ticks": usage.cost_in_usd_ticks,
-        "cost_usd": usage.cost_usd,
-    }
-    if usage.cost_computed:
-        fields["cost_computed"] = True
-    return fields
+    return kwargs | usage.cost_fields()
 
 
 def raw_with_cost(raw: dict[str, Any], usage: Usage | None) -> dict[str, Any]:
@@ -396,7 +380,7 @@ def raw_with_cost(raw: dict[str, Any], usage: Usage | None) -> dict[str, Any]:
     so ``TokenCountingHandler`` reads xAI's own counts)."""
     if usage is None or usage.cost_in_usd_ticks is None:
         return raw
-    return {**raw, **cost_fields(usage)}
+    return {**raw, **usage.cost_fields()}
 
 
 def _assistant_message(

@@ -139,9 +139,11 @@ def usage_record(usage: Usage | None) -> dict[str, Any] | None:
         "completion_tokens": usage.completion_tokens,
         "reasoning_tokens": usage.reasoning_tokens,
         "total_tokens": usage.total_tokens,
-        "cost_in_usd_ticks": usage.cost_in_usd_ticks,
-        "cost_usd": usage.cost_usd,
-        "cost_computed": usage.cost_computed,
+        # Every line has the three cost keys; Usage.cost_fields fills them in when known.
+        "cost_in_usd_ticks": None,
+        "cost_usd": None,
+        "cost_computed": False,
+        **usage.cost_fields(),
     }
     if usage.image_tokens_estimated:  # the responses endpoint counts no image tokens
         record["image_tokens_estimated"] = True

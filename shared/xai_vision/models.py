@@ -47,6 +47,20 @@ class Usage(BaseModel):
         """The cost in US dollars (1 tick = 1e-10 USD), when known (see ``cost_computed``)."""
         return None if self.cost_in_usd_ticks is None else ticks_to_usd(self.cost_in_usd_ticks)
 
+    def cost_fields(self) -> dict[str, Any]:
+        """The cost as the adapters and the CLI report it: ``cost_in_usd_ticks`` and
+        ``cost_usd``, plus ``cost_computed: True`` when the client computed it; empty when
+        unknown."""
+        if self.cost_in_usd_ticks is None:
+            return {}
+        fields: dict[str, Any] = {
+            "cost_in_usd_ticks": self.cost_in_usd_ticks,
+            "cost_usd": ticks_to_usd(self.cost_in_usd_ticks),
+        }
+        if self.cost_computed:
+            fields["cost_computed"] = True
+        return fields
+
     def priced(self, prices: ModelPrices) -> Usage:
         """This usage with its cost computed from ``prices`` (``cost_computed``); unchanged
         when xAI reported a cost."""

@@ -138,6 +138,22 @@ def test_usage_is_priced_only_when_xai_reported_no_cost() -> None:
     assert reported.priced(PRICES) is reported
 
 
+def test_the_cost_fields_name_a_computed_cost_and_are_empty_when_unknown() -> None:
+    computed = Usage(prompt_tokens=100, completion_tokens=10, total_tokens=110).priced(PRICES)
+    ticks = computed.cost_in_usd_ticks
+    assert ticks is not None
+    assert computed.cost_fields() == {
+        "cost_in_usd_ticks": ticks,
+        "cost_usd": ticks_to_usd(ticks),
+        "cost_computed": True,
+    }
+    assert Usage(cost_in_usd_ticks=5).cost_fields() == {
+        "cost_in_usd_ticks": 5,
+        "cost_usd": ticks_to_usd(5),
+    }
+    assert Usage(prompt_tokens=3).cost_fields() == {}
+
+
 def test_estimates_add_up_for_a_batch() -> None:
     prompt = count_prompt_tokens([user_message("x" * 40)])  # 10 + 3
     one = estimate_cost(prompt, PRICES, max_output_tokens=100)
