@@ -386,6 +386,37 @@ class _BaseClient:
 
     # ---------------------------------------------------------------- request plumbing
 
+    @staticmethod
+    def _check_against(request: ChatRequest, models: LanguageModels | None) -> None:
+        """Refuse ``request`` before sending when xAI's entry for its model rules it out."""
+        if models is not None:
+            profile = model_profile(request.model, request.reasoning_effort, models)
+            check_request_against(request, profile)
+
+    @staticmethod
+    def _priced_by(usage: Usage, model: str, models: LanguageModels | None) -> Usage:
+        """``usage`` with its cost computed from the prices ``models`` list for ``model``."""
+        prices = model_profile(model, None, models).prices
+        return usage if prices is None else usage.priced(prices)
+
+    def _prompt_tokens(
+        self,
+        model: str,
+        counts: Mapping[str, int] | None,
+        messages: Sequence[Mapping[str, Any]],
+        images: Sequence[EstimatedImage],
+        tools: Sequence[Mapping[str, Any]] | None,
+        response_format: Mapping[str, Any] | None,
+    ) -> PromptTokens:
+        """The prompt's tokens: text by the tokenizer's ``counts``, else estimated (a note
+        says so); images by the tile rule."""
+        if counts is None:
+            note = self._text_count_note(model)
+            return count_prompt_tokens(messages, images, tools, response_format, note=note)
+        return count_prompt_tokens(
+            messages, images, tools, response_format, text_tokens=counts.__getitem__
+        )
+
     def _uploads_documents(self, request: ChatRequest) -> bool:
         """Whether inline PDFs must go through the Files API first (chat completions' ``file``
         part takes only ``file_id`` or ``url``; responses takes inline ``file_data``)."""
@@ -393,16 +424,29 @@ class _BaseClient:
             request.has_inline_documents()
         )
 
-    def _auth_headers(
-        self, request: ChatRequest, body: RequestBody, *, stream: bool
-    ) -> dict[str, str]:
-        """Request headers: key, accept type, and the body's length (httpx then sends its
-        pieces as they are, not chunked)."""
+    def _call_headers(self, length: int | None, *, stream: bool = False) -> dict[str, str]:
+        """Headers of one call: the key, the accept type and, for a body of ``length`` bytes,
+        its type and length (httpx then sends a body's pieces as they are, not chunked)."""
         headers = dict(self._stream_headers if stream else self._headers)
         headers["Authorization"] = self._bearer()
-        headers["Content-Length"] = str(body.length)
-        headers.update(self._endpoint.headers(request))
+        if length is None:
+            del headers["Content-Type"]
+        else:
+            headers["Content-Length"] = str(length)
         return headers
+
+    def _chat_call(
+        self, request: ChatRequest, *, stream: bool = False, include_usage: bool = True
+    ) -> tuple[RequestBody, dict[str, str]]:
+        """The body and headers of a chat request to the endpoint (logged at debug level)."""
+        if stream:
+            body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
+        else:
+            body = self._endpoint.build_body(request)
+        headers = self._call_headers(body.length, stream=stream)
+        headers.update(self._endpoint.headers(request))
+        self._log_request(request, body, stream=stream)
+        return body, headers
 
     def _bearer(self) -> str:
         """The Authorization value; MissingAPIKeyError when no key is configured."""
@@ -427,23 +471,6 @@ class _BaseClient:
                 " such as '/language-models'"
             )
         return self._base_url + path
-
-    def _json_headers(self, content: bytes | None) -> dict[str, str]:
-        """Headers of a plain JSON call: key and accept type; a body's type and length."""
-        headers = dict(self._headers)
-        headers["Authorization"] = self._bearer()
-        if content is None:
-            del headers["Content-Type"]
-        else:
-            headers["Content-Length"] = str(len(content))
-        return headers
-
-    def _body_headers(self, body: RequestBody) -> dict[str, str]:
-        """Headers of a JSON body in pieces: key, accept and content type, its length."""
-        headers = dict(self._headers)
-        headers["Authorization"] = self._bearer()
-        headers["Content-Length"] = str(body.length)
-        return headers
 
     def _parse_json(self, response: httpx.Response, url: str) -> Any:
         """The JSON of a 2xx answer; ResponseParseError when it is not JSON."""
@@ -582,9 +609,7 @@ class _BaseClient:
         max_retries: int | None = None,
     ) -> float | None:
         """Seconds to wait before the next try, or None when ``error`` must be raised."""
-        limit = self._retry.max_retries if max_retries is None else max_retries
-        if isinstance(limit, bool) or not isinstance(limit, int) or limit < 0:
-            raise RequestValidationError(f"max_retries={limit!r} is invalid: expected an int >= 0")
+        limit = self._retry_limit(max_retries)
         if retries >= limit or not _is_retryable(error):
             return None
         delay = self._retry.delay(retries, headers)
@@ -596,6 +621,27 @@ class _BaseClient:
             limit,
             error,
         )
+        return delay
+
+    def _next_try_delay(
+        self,
+        failure: httpx.Response | httpx.HTTPError,
+        retries: int,
+        *,
+        url: str | None = None,
+        max_retries: int | None = None,
+        streamed: _Stream | None = None,
+    ) -> float:
+        """After a failed attempt (a non-2xx ``failure`` response, its body read, or a
+        transport error): the seconds to wait before the next, else its typed error raised."""
+        if isinstance(failure, httpx.HTTPError):
+            error: XAIVisionError = self._transport_error(failure, streamed=streamed, url=url)
+            headers = None
+        else:
+            error, headers = self._api_error(failure, failure.content), failure.headers
+        delay = self._retry_delay(error, retries, headers, url=url, max_retries=max_retries)
+        if delay is None:
+            raise error
         return delay
 
     def _retry_limit(self, max_retries: int | None) -> int:
@@ -736,9 +782,7 @@ class AsyncXAIClient(_BaseClient):
         """
         await self._check_live(request)
         request = await self._with_uploaded_documents(request)
-        body = self._endpoint.build_body(request)
-        headers = self._auth_headers(request, body, stream=False)
-        self._log_request(request, body, stream=False)
+        body, headers = self._chat_call(request)
         response = await self._send("POST", self._url, body.acontent, headers)
         completion = self._parse_json_response(response, request)
         usage = await self._priced(completion.usage, completion.model or request.model)
@@ -758,21 +802,15 @@ class AsyncXAIClient(_BaseClient):
         return await live.amodels(self._fetch_model_list)
 
     async def _check_live(self, request: ChatRequest) -> None:
-        if self._live_on() is None:
-            return  # the built-in rules alone: ChatRequest applied them
-        models = await self._model_list(needed=self._needs_model_list(request))
-        if models is None:
-            return
-        check_request_against(
-            request, model_profile(request.model, request.reasoning_effort, models)
-        )
+        if self._live_on() is not None:  # else the built-in rules alone: ChatRequest applied them
+            models = await self._model_list(needed=self._needs_model_list(request))
+            self._check_against(request, models)
 
     async def _priced(self, usage: Usage | None, model: str) -> Usage | None:
         """``usage`` with its cost computed from xAI's prices when xAI reported none."""
         if usage is None or usage.cost_in_usd_ticks is not None:
             return usage
-        prices = model_profile(model, None, await self._model_list()).prices
-        return usage if prices is None else usage.priced(prices)
+        return self._priced_by(usage, model, await self._model_list())
 
     async def language_models(self) -> LanguageModels:
         """xAI's model list (``GET /v1/language-models``): cached, else fetched now; the
@@ -806,12 +844,7 @@ class AsyncXAIClient(_BaseClient):
         tokenizer (``POST /v1/tokenize-text``, once per text), images by the tile rule; the
         estimate, saying so in ``note``, when the tokenizer cannot be reached."""
         counts = await self._text_counts(model, prompt_texts(messages, tools, response_format))
-        if counts is None:
-            note = self._text_count_note(model)
-            return count_prompt_tokens(messages, images, tools, response_format, note=note)
-        return count_prompt_tokens(
-            messages, images, tools, response_format, text_tokens=counts.__getitem__
-        )
+        return self._prompt_tokens(model, counts, messages, images, tools, response_format)
 
     async def count_text(self, text: str, *, model: str) -> int:
         """The tokens of ``text`` alone: xAI's tokenizer (once per text), else the estimate
@@ -855,7 +888,7 @@ class AsyncXAIClient(_BaseClient):
         ``max_retries`` overrides the client's for this call.
         """
         url = self._api_url(path)
-        headers = self._json_headers(None)
+        headers = self._call_headers(None)
         response = await self._send("GET", url, lambda: None, headers, max_retries)
         return self._parse_json(response, url)
 
@@ -863,7 +896,7 @@ class AsyncXAIClient(_BaseClient):
         """``POST`` a JSON body to an API path (e.g. ``/tokenize-text``) and return its JSON."""
         url = self._api_url(path)
         content = _json_content(body)
-        headers = self._json_headers(content)
+        headers = self._call_headers(len(content))
         response = await self._send("POST", url, lambda: content, headers, max_retries)
         return self._parse_json(response, url)
 
@@ -872,7 +905,7 @@ class AsyncXAIClient(_BaseClient):
     ) -> Any:
         """``POST`` a JSON body already encoded in pieces (never joined) and return its JSON."""
         url = self._api_url(path)
-        headers = self._body_headers(body)
+        headers = self._call_headers(body.length)
         # Always as pieces: httpx keeps a bytes body on its request, which a reference cycle of
         # its response holds until the garbage collector runs (chunk after chunk of a batch).
         response = await self._send("POST", url, body.aiter_bytes, headers, max_retries)
@@ -909,10 +942,10 @@ class AsyncXAIClient(_BaseClient):
             if self._before_attempt is not None:
                 await self._before_attempt()
             started = time.perf_counter()
-            retry_headers: httpx.Headers | None = None
+            failure: httpx.Response | httpx.HTTPError
             try:
                 async with self._slot():
-                    response = await client.request(
+                    failure = await client.request(
                         method,
                         url,
                         content=content(),
@@ -921,17 +954,12 @@ class AsyncXAIClient(_BaseClient):
                         follow_redirects=False,
                     )
             except httpx.HTTPError as exc:
-                error: XAIVisionError = self._transport_error(exc, streamed=None, url=url)
+                failure = exc
             else:
-                self._log_response(response, started, url)
-                if 200 <= response.status_code < 300:
-                    return response
-                error = self._api_error(response, response.content)
-                retry_headers = response.headers
-            delay = self._retry_delay(error, retries, retry_headers, url=url, max_retries=limit)
-            if delay is None:
-                raise error
-            await self._sleep(delay)
+                self._log_response(failure, started, url)
+                if 200 <= failure.status_code < 300:
+                    return failure
+            await self._sleep(self._next_try_delay(failure, retries, url=url, max_retries=limit))
             retries += 1
 
     def stream(
@@ -946,9 +974,7 @@ class AsyncXAIClient(_BaseClient):
         """
         if self._uploads_documents(request):
             return self._stream_after_upload(request, include_usage)
-        body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
-        headers = self._auth_headers(request, body, stream=True)
-        self._log_request(request, body, stream=True)
+        body, headers = self._chat_call(request, stream=True, include_usage=include_usage)
         return self._stream(request, body, headers)
 
     async def _with_uploaded_documents(self, request: ChatRequest) -> ChatRequest:
@@ -966,9 +992,7 @@ class AsyncXAIClient(_BaseClient):
     ) -> AsyncIterator[ChatCompletionChunk]:
         await self._check_live(request)  # before the upload: a refused request sends nothing
         request = await self._with_uploaded_documents(request)
-        body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
-        headers = self._auth_headers(request, body, stream=True)
-        self._log_request(request, body, stream=True)
+        body, headers = self._chat_call(request, stream=True, include_usage=include_usage)
         chunks = cast(
             AsyncGenerator[ChatCompletionChunk, None], self._stream(request, body, headers)
         )
@@ -1001,7 +1025,7 @@ class AsyncXAIClient(_BaseClient):
             if self._before_attempt is not None:
                 await self._before_attempt()
             started = time.perf_counter()
-            retry_headers: httpx.Headers | None = None
+            failure: httpx.Response | httpx.HTTPError
             state = _Stream(self._endpoint.stream_parser(request))
             try:
                 async with client.stream(
@@ -1014,8 +1038,8 @@ class AsyncXAIClient(_BaseClient):
                 ) as response:
                     self._log_response(response, started)
                     if not 200 <= response.status_code < 300:
-                        error: XAIVisionError = self._api_error(response, await response.aread())
-                        retry_headers = response.headers
+                        await response.aread()
+                        failure = response
                     elif response.headers.get("content-type", "").startswith("application/json"):
                         raise self._stream_body_error(response, await response.aread())
                     else:
@@ -1032,11 +1056,8 @@ class AsyncXAIClient(_BaseClient):
             except httpx.HTTPError as exc:
                 if state.done:  # failed while draining after [DONE]: the answer is whole
                     return
-                error = self._transport_error(exc, streamed=state)
-            delay = self._retry_delay(error, retries, retry_headers)
-            if delay is None:
-                raise error
-            await self._sleep(delay)
+                failure = exc
+            await self._sleep(self._next_try_delay(failure, retries, streamed=state))
             retries += 1
 
     async def aclose(self) -> None:
@@ -1171,9 +1192,7 @@ class XAIClient(_BaseClient):
         """
         self._check_live(request)
         request = self._with_uploaded_documents(request)
-        body = self._endpoint.build_body(request)
-        headers = self._auth_headers(request, body, stream=False)
-        self._log_request(request, body, stream=False)
+        body, headers = self._chat_call(request)
         response = self._send("POST", self._url, body.content, headers)
         completion = self._parse_json_response(response, request)
         usage = self._priced(completion.usage, completion.model or request.model)
@@ -1201,21 +1220,15 @@ class XAIClient(_BaseClient):
         return live.models(self._fetch_model_list)
 
     def _check_live(self, request: ChatRequest) -> None:
-        if self._live_on() is None:
-            return  # the built-in rules alone: ChatRequest applied them
-        models = self._model_list(needed=self._needs_model_list(request))
-        if models is None:
-            return
-        check_request_against(
-            request, model_profile(request.model, request.reasoning_effort, models)
-        )
+        if self._live_on() is not None:  # else the built-in rules alone: ChatRequest applied them
+            models = self._model_list(needed=self._needs_model_list(request))
+            self._check_against(request, models)
 
     def _priced(self, usage: Usage | None, model: str) -> Usage | None:
         """``usage`` with its cost computed from xAI's prices when xAI reported none."""
         if usage is None or usage.cost_in_usd_ticks is not None:
             return usage
-        prices = model_profile(model, None, self._model_list()).prices
-        return usage if prices is None else usage.priced(prices)
+        return self._priced_by(usage, model, self._model_list())
 
     def language_models(self) -> LanguageModels:
         """xAI's model list (``GET /v1/language-models``): cached, else fetched now; the
@@ -1245,12 +1258,7 @@ class XAIClient(_BaseClient):
         tokenizer (``POST /v1/tokenize-text``, once per text), images by the tile rule; the
         estimate, saying so in ``note``, when the tokenizer cannot be reached."""
         counts = self._text_counts(model, prompt_texts(messages, tools, response_format))
-        if counts is None:
-            note = self._text_count_note(model)
-            return count_prompt_tokens(messages, images, tools, response_format, note=note)
-        return count_prompt_tokens(
-            messages, images, tools, response_format, text_tokens=counts.__getitem__
-        )
+        return self._prompt_tokens(model, counts, messages, images, tools, response_format)
 
     def count_text(self, text: str, *, model: str) -> int:
         """The tokens of ``text`` alone: xAI's tokenizer (once per text), else the estimate
@@ -1293,7 +1301,7 @@ class XAIClient(_BaseClient):
         ``max_retries`` overrides the client's for this call.
         """
         url = self._api_url(path)
-        headers = self._json_headers(None)
+        headers = self._call_headers(None)
         response = self._send("GET", url, lambda: None, headers, max_retries)
         return self._parse_json(response, url)
 
@@ -1301,14 +1309,14 @@ class XAIClient(_BaseClient):
         """``POST`` a JSON body to an API path (e.g. ``/tokenize-text``) and return its JSON."""
         url = self._api_url(path)
         content = _json_content(body)
-        headers = self._json_headers(content)
+        headers = self._call_headers(len(content))
         response = self._send("POST", url, lambda: content, headers, max_retries)
         return self._parse_json(response, url)
 
     def post_body(self, path: str, body: RequestBody, *, max_retries: int | None = None) -> Any:
         """``POST`` a JSON body already encoded in pieces (never joined) and return its JSON."""
         url = self._api_url(path)
-        headers = self._body_headers(body)
+        headers = self._call_headers(body.length)
         # Always as pieces: httpx keeps a bytes body on its request, which a reference cycle of
         # its response holds until the garbage collector runs (chunk after chunk of a batch).
         response = self._send("POST", url, body.iter_bytes, headers, max_retries)
@@ -1343,9 +1351,9 @@ class XAIClient(_BaseClient):
         retries = 0
         while True:
             started = time.perf_counter()
-            retry_headers: httpx.Headers | None = None
+            failure: httpx.Response | httpx.HTTPError
             try:
-                response = client.request(
+                failure = client.request(
                     method,
                     url,
                     content=content(),
@@ -1354,17 +1362,12 @@ class XAIClient(_BaseClient):
                     follow_redirects=False,
                 )
             except httpx.HTTPError as exc:
-                error: XAIVisionError = self._transport_error(exc, streamed=None, url=url)
+                failure = exc
             else:
-                self._log_response(response, started, url)
-                if 200 <= response.status_code < 300:
-                    return response
-                error = self._api_error(response, response.content)
-                retry_headers = response.headers
-            delay = self._retry_delay(error, retries, retry_headers, url=url, max_retries=limit)
-            if delay is None:
-                raise error
-            self._sleep(delay)
+                self._log_response(failure, started, url)
+                if 200 <= failure.status_code < 300:
+                    return failure
+            self._sleep(self._next_try_delay(failure, retries, url=url, max_retries=limit))
             retries += 1
 
     def stream(
@@ -1379,9 +1382,7 @@ class XAIClient(_BaseClient):
         """
         self._check_live(request)
         request = self._with_uploaded_documents(request)
-        body = self._endpoint.build_body(request, stream=True, include_usage=include_usage)
-        headers = self._auth_headers(request, body, stream=True)
-        self._log_request(request, body, stream=True)
+        body, headers = self._chat_call(request, stream=True, include_usage=include_usage)
         return self._priced_stream(request, self._stream(request, body, headers))
 
     def _priced_stream(
@@ -1402,7 +1403,7 @@ class XAIClient(_BaseClient):
         retries = 0
         while True:
             started = time.perf_counter()
-            retry_headers: httpx.Headers | None = None
+            failure: httpx.Response | httpx.HTTPError
             state = _Stream(self._endpoint.stream_parser(request))
             try:
                 with client.stream(
@@ -1415,8 +1416,8 @@ class XAIClient(_BaseClient):
                 ) as response:
                     self._log_response(response, started)
                     if not 200 <= response.status_code < 300:
-                        error: XAIVisionError = self._api_error(response, response.read())
-                        retry_headers = response.headers
+                        response.read()
+                        failure = response
                     elif response.headers.get("content-type", "").startswith("application/json"):
                         raise self._stream_body_error(response, response.read())
                     else:
@@ -1431,11 +1432,8 @@ class XAIClient(_BaseClient):
             except httpx.HTTPError as exc:
                 if state.done:  # failed while draining after [DONE]: the answer is whole
                     return
-                error = self._transport_error(exc, streamed=state)
-            delay = self._retry_delay(error, retries, retry_headers)
-            if delay is None:
-                raise error
-            self._sleep(delay)
+                failure = exc
+            self._sleep(self._next_try_delay(failure, retries, streamed=state))
             retries += 1
 
     async def acreate(self, request: ChatRequest) -> ChatCompletion:

@@ -514,7 +514,7 @@ class _FilesBase:
         length: int | None = None,
         accept: str = "application/json",
     ) -> dict[str, str]:
-        headers = self._client._json_headers(None)
+        headers = self._client._call_headers(None)
         headers["Accept"] = accept
         if content_type is not None:
             headers["Content-Type"] = content_type
