@@ -209,6 +209,11 @@ class StreamInterruptedError(APIConnectionError):
     """A stream ended before ``[DONE]`` or its finish chunk: the answer is incomplete."""
 
 
+class RateLimiterTimeoutError(XAIVisionError):
+    """A Ray batch worker got no answer in time from the job's shared rate limiter
+    (:mod:`xai_vision.ray`): the image was not sent, and may be tried again."""
+
+
 _STATUS_ERRORS: dict[int, type[APIError]] = {
     400: BadRequestError,
     401: AuthenticationError,

@@ -23,6 +23,7 @@ from xai_vision.errors import (
     NotFoundError,
     PermissionDeniedError,
     RateLimitError,
+    RateLimiterTimeoutError,
     RequestTimeoutError,
     RequestValidationError,
     XAIVisionError,
@@ -61,6 +62,7 @@ TRANSIENT_ERRORS: tuple[type[XAIVisionError], ...] = (
     InternalServerError,
     RequestTimeoutError,
     APIConnectionError,
+    RateLimiterTimeoutError,
 )
 
 

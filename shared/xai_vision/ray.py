@@ -39,7 +39,7 @@ from xai_vision import _extras, _json
 from xai_vision.catalog import DEFAULT_MODEL
 from xai_vision.client import AsyncXAIClient
 from xai_vision.endpoints import endpoint_for
-from xai_vision.errors import RequestValidationError, XAIVisionError
+from xai_vision.errors import RateLimiterTimeoutError, RequestValidationError, XAIVisionError
 from xai_vision.image_batch import (
     FATAL_ERRORS,
     BatchSettings,
@@ -74,6 +74,10 @@ __all__ = [
 #: The columns of :func:`ask_images`' dataset, in the order the JSONL line has them.
 RESULT_COLUMNS = ("id", "source", "answer", "usage", "error", "model")
 
+
+#: Seconds a worker waits for the limiter actor's answer (it books a start in microseconds;
+#: longer means the actor is gone or swamped): then RateLimiterTimeoutError, image undone.
+PERMIT_TIMEOUT = 30.0
 
 #: Blocks an actor works on at once (Ray Data runs one at a time by default).
 _TASKS_PER_WORKER = 4
@@ -178,15 +182,28 @@ class RateLimiter:
         return start
 
 
-def _permit_waiter(limiter: Any) -> Callable[[], Awaitable[None]]:
-    """The client's ``before_attempt``: ask the limiter actor, then wait the time it gives."""
+def _permit_waiter(limiter: Any, timeout: float = PERMIT_TIMEOUT) -> Callable[[], Awaitable[None]]:
+    """The client's ``before_attempt``: ask the limiter actor (at most ``timeout`` seconds),
+    then wait the time it gives."""
 
     async def wait_for_permit() -> None:
-        delay = await limiter.reserve.remote(_REQUEST_TOKENS.get())
+        try:
+            delay = await asyncio.wait_for(
+                _awaited(limiter.reserve.remote(_REQUEST_TOKENS.get())), timeout
+            )
+        except asyncio.TimeoutError:
+            raise RateLimiterTimeoutError(
+                f"the rate limiter did not answer within {timeout:g} s: the image was not sent"
+            ) from None
         if delay > 0:
             await asyncio.sleep(delay)
 
     return wait_for_permit
+
+
+async def _awaited(reference: Awaitable[Any]) -> Any:
+    """A Ray object reference as a coroutine (``asyncio.wait_for`` cancels it on time-out)."""
+    return await reference
 
 
 # --------------------------------------------------------------------------- the actors

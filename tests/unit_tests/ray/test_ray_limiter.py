@@ -1,11 +1,15 @@
 """The rate limiter's rule on its own (a fake clock, no Ray): starts 1/N s apart, at most T
-estimated tokens in any minute, first come first served."""
+estimated tokens in any minute, first come first served; a worker's wait for it is bounded."""
 
 from __future__ import annotations
 
+import asyncio
+from typing import Any
+
 import pytest
-from xai_vision.errors import RequestValidationError
-from xai_vision.ray import RateLimiter
+from xai_vision.errors import RateLimiterTimeoutError, RequestValidationError
+from xai_vision.image_batch import TRANSIENT_ERROR_TYPES
+from xai_vision.ray import RateLimiter, _permit_waiter
 
 
 class Clock:
@@ -72,3 +76,31 @@ def test_a_request_bigger_than_the_budget_waits_for_an_empty_minute() -> None:
 def test_bad_limits_are_refused(rps: float | None, tpm: int | None) -> None:
     with pytest.raises(RequestValidationError, match=r"per_(second|minute)"):
         RateLimiter(rps, tpm)
+
+
+class _SilentLimiter:
+    """A limiter actor handle whose ``reserve.remote`` never answers (a lost actor)."""
+
+    def __init__(self) -> None:
+        self.reserve = self
+        self.cancelled = False
+
+    def remote(self, tokens: int) -> Any:
+        async def never() -> float:
+            try:
+                await asyncio.Event().wait()
+            except asyncio.CancelledError:
+                self.cancelled = True
+                raise
+            return 0.0
+
+        return never()
+
+
+def test_a_limiter_that_never_answers_is_a_typed_error_in_bounded_time() -> None:
+    limiter = _SilentLimiter()
+    wait_for_permit = _permit_waiter(limiter, timeout=0.05)
+    with pytest.raises(RateLimiterTimeoutError, match=r"did not answer within 0\.05 s"):
+        asyncio.run(wait_for_permit())
+    assert limiter.cancelled  # the pending ask is given up, not left running
+    assert "RateLimiterTimeoutError" in TRANSIENT_ERROR_TYPES  # the image stays undone
