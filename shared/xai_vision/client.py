@@ -32,7 +32,6 @@ from collections.abc import (
 )
 from importlib.metadata import PackageNotFoundError
 from importlib.metadata import version as _package_version
-from types import TracebackType
 from typing import TYPE_CHECKING, Any, Final, cast
 
 import httpx
@@ -1072,12 +1071,7 @@ class AsyncXAIClient(_BaseClient):
     async def __aenter__(self) -> AsyncXAIClient:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()
 
 
@@ -1469,21 +1463,11 @@ class XAIClient(_BaseClient):
     def __enter__(self) -> XAIClient:
         return self
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.close()
 
     async def __aenter__(self) -> XAIClient:
         return self
 
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    async def __aexit__(self, *exc_info: object) -> None:
         await self.aclose()

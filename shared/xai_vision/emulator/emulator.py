@@ -10,7 +10,6 @@ import subprocess
 import sys
 import threading
 from collections.abc import Sequence
-from types import TracebackType
 from typing import Any, Literal
 
 import httpx
@@ -24,6 +23,7 @@ from xai_vision.emulator.config import (
     EmulatorStartError,
     ToolCallMode,
 )
+from xai_vision.emulator.faults import check_error_status
 from xai_vision.emulator.server import EmulatorServer, base_url
 from xai_vision.emulator.state import EmulatorState, RecordedRequest
 
@@ -150,12 +150,7 @@ class Emulator:
     def __enter__(self) -> Emulator:
         return self.start()
 
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
+    def __exit__(self, *exc_info: object) -> None:
         self.stop()
 
     def _start_thread(self) -> None:
@@ -283,10 +278,8 @@ class Emulator:
         "arguments": {"x": 1}}])``. An error: ``queue_reply(status=400, error="...")``
         (xAI's flat body), or ``body=`` to send any JSON verbatim.
         """
-        if status is not None and not 400 <= status <= 599:
-            raise EmulatorConfigError(
-                f"status must be an HTTP error status (400-599), got {status}"
-            )
+        if status is not None:
+            check_error_status(status)
         for i, call in enumerate(tool_calls):
             if not isinstance(call, dict) or not isinstance(call.get("name"), str):
                 raise EmulatorConfigError(f"tool_calls[{i}] needs a 'name' string")

@@ -100,6 +100,18 @@ class StreamFaults:
     failure: StreamFailure | None = None
 
 
+def check_error_status(status: int) -> None:
+    """EmulatorConfigError unless ``status`` is an HTTP error status (400-599)."""
+    if not 400 <= status <= 599:
+        raise EmulatorConfigError(f"status must be an HTTP error status (400-599), got {status}")
+
+
+def _error_text(status: int, message: str | None) -> str:
+    """The message of an injected error answer (``status`` checked)."""
+    check_error_status(status)
+    return message or _FAULT_MESSAGES.get(status, f"Emulated error {status}")
+
+
 class FaultInjector:
     """The faults queued for the next requests that ask for an answer (chat completions and
     responses), and counts of those injected so far."""
@@ -127,11 +139,7 @@ class FaultInjector:
         """The next ``n`` requests answer ``status`` (429, 500, 503, ...) instead."""
         if n < 1:
             raise EmulatorConfigError(f"n must be at least 1, got {n}")
-        if not 400 <= status <= 599:
-            raise EmulatorConfigError(
-                f"status must be an HTTP error status (400-599), got {status}"
-            )
-        text = message or _FAULT_MESSAGES.get(status, f"Emulated error {status}")
+        text = _error_text(status, message)
         with self._lock:
             for _ in range(n):
                 self._faults.append(Fault(status, text, retry_after, retry_after_ms))
@@ -152,11 +160,7 @@ class FaultInjector:
         ``response.failed`` once the response was created), and end there."""
         if after_frames < 0 or n < 1:
             raise EmulatorConfigError("after_frames must be >= 0 and n >= 1")
-        if not 400 <= status <= 599:
-            raise EmulatorConfigError(
-                f"status must be an HTTP error status (400-599), got {status}"
-            )
-        text = message or _FAULT_MESSAGES.get(status, f"Emulated error {status}")
+        text = _error_text(status, message)
         with self._lock:
             self._stream.failures.extend([StreamFailure(after_frames, status, text)] * n)
 

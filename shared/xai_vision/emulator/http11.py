@@ -14,9 +14,13 @@ import socket
 import struct
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
+from urllib.parse import parse_qsl, urlsplit
 
 from xai_vision import _json
+from xai_vision.emulator.multipart import FormPart, parse_form
+from xai_vision.emulator.response_store import owner_of
 from xai_vision.emulator.validation import Rejection
 
 __all__ = [
@@ -60,6 +64,21 @@ class HTTPRequest:
         scheme, _, key = self.headers.get("authorization", "").strip().partition(" ")
         key = key.strip()
         return key if scheme.lower() == "bearer" and key else None
+
+    def owner(self) -> bytes:
+        """Whose stored files, responses and batches this request sees: its key's digest
+        (:func:`~xai_vision.emulator.response_store.owner_of`)."""
+        return owner_of(self.bearer_key() or "")
+
+    def query(self) -> dict[str, str]:
+        """The query string's parameters (a repeated one: its last value)."""
+        return dict(parse_qsl(urlsplit(self.target).query))
+
+    @cached_property
+    def form(self) -> list[FormPart]:
+        """The parts of a ``multipart/form-data`` body, parsed once (for the request log and
+        the handler); 415 for another type, 400 when malformed."""
+        return parse_form(self.body, self.headers.get("content-type", ""))
 
 
 class BadRequestError(Exception):

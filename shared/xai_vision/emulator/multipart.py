@@ -118,13 +118,9 @@ def parse_form(body: bytes, content_type: str) -> list[FormPart]:
         position = end + 2 + len(delimiter)
 
 
-def summarise_form(body: bytes, content_type: str) -> dict[str, Any] | None:
+def summarise_form(parts: list[FormPart]) -> dict[str, Any]:
     """What the request log keeps of a form: text fields, and for each file its name, type,
-    size and SHA-256 (never its bytes); None when the body is not a valid form."""
-    try:
-        parts = parse_form(body, content_type)
-    except Rejection:
-        return None
+    size and SHA-256 (never its bytes)."""
     summary: dict[str, Any] = {}
     for part in parts:
         if part.filename is None and len(part.data) <= _LOGGED_TEXT:

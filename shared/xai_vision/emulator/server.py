@@ -184,7 +184,8 @@ def _recorded(request: HTTPRequest) -> RecordedRequest:
     body: Any = None
     content_type = request.headers.get("content-type", "")
     if request.body and boundary_of(content_type) is not None:
-        body = summarise_form(request.body, content_type)
+        with contextlib.suppress(Rejection):  # not a valid form: logged without a body
+            body = summarise_form(request.form)
     elif request.body:
         try:
             body = _json.loads(request.body)

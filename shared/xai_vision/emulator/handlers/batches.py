@@ -21,7 +21,6 @@ import asyncio
 import time
 from collections.abc import Callable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl
 
 from xai_vision.emulator.answers import build_answer
 from xai_vision.emulator.batch_store import BatchStore
@@ -30,8 +29,7 @@ from xai_vision.emulator.checks import DESERIALIZE, check_chat_request
 from xai_vision.emulator.handlers import HandlerContext
 from xai_vision.emulator.handlers.answering import inject_request_faults, request_json
 from xai_vision.emulator.handlers.chat_completions import completion_body
-from xai_vision.emulator.http11 import Exchange, HTTPRequest
-from xai_vision.emulator.response_store import owner_of
+from xai_vision.emulator.http11 import Exchange
 from xai_vision.emulator.validation import Rejection
 from xai_vision.pricing import batch_price_ticks
 
@@ -51,15 +49,6 @@ MAX_PAGE_SIZE = 1000
 
 #: Background workers, kept referenced until they finish.
 _WORKERS: set[asyncio.Task[None]] = set()
-
-
-def _owner(request: HTTPRequest) -> bytes:
-    return owner_of(request.bearer_key() or "")
-
-
-def _query(request: HTTPRequest) -> dict[str, str]:
-    _, _, query = request.target.partition("?")
-    return dict(parse_qsl(query))
 
 
 def _unknown(batch_id: str) -> Rejection:
@@ -93,7 +82,7 @@ async def create_batch(
     body = request_json(exchange.request)
     if not isinstance(body, dict) or not isinstance(body.get("name", ""), str):
         raise Rejection(422, f"{DESERIALIZE}: expected an object with a string `name`")
-    created = context.state.batches.create(_owner(exchange.request), body.get("name") or "")
+    created = context.state.batches.create(exchange.request.owner(), body.get("name") or "")
     await exchange.send_json(200, created)
 
 
@@ -103,9 +92,9 @@ async def list_batches(
     """``GET /v1/batches``: the key's batches, newest first, a page at a time."""
     if not await inject_request_faults(context, exchange):
         return
-    query = _query(exchange.request)
+    query = exchange.request.query()
     start, size = _offset(query), _page_size(query)
-    found = context.state.batches.listing(_owner(exchange.request))
+    found = context.state.batches.listing(exchange.request.owner())
     page = found[start : start + size]
     end = start + len(page)
     token = f"page-{end}" if end < len(found) else None
@@ -131,9 +120,9 @@ async def get_results(
     a null ``pagination_token`` when no more have finished yet."""
     if not await inject_request_faults(context, exchange):
         return
-    query = _query(exchange.request)
+    query = exchange.request.query()
     start, size = _offset(query), _page_size(query)
-    found = context.state.batches.results(_owner(exchange.request), params["batch_id"], start, size)
+    found = context.state.batches.results(exchange.request.owner(), params["batch_id"], start, size)
     if found is None:
         raise _unknown(params["batch_id"])
     page, end = found
@@ -187,7 +176,7 @@ async def add_requests(
     for _, chat in entries:
         _check_batch_model(context, chat)
     batch_id = params["batch_id"]
-    refusal, start = context.state.batches.add(_owner(exchange.request), batch_id, entries)
+    refusal, start = context.state.batches.add(exchange.request.owner(), batch_id, entries)
     if refusal == "unknown":
         raise _unknown(batch_id)
     if refusal is not None:
@@ -259,7 +248,7 @@ async def _answer_batch(
     batch ``batch_id``, or xAI's 404 when the key has no such batch."""
     if not await inject_request_faults(context, exchange):
         return
-    found = action(context.state.batches, _owner(exchange.request), batch_id)
+    found = action(context.state.batches, exchange.request.owner(), batch_id)
     if found is None:
         raise _unknown(batch_id)
     await exchange.send_json(200, found)

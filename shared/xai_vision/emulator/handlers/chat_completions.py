@@ -26,7 +26,6 @@ from xai_vision.emulator.handlers.answering import (
     send_stream,
 )
 from xai_vision.emulator.http11 import Exchange
-from xai_vision.emulator.response_store import owner_of
 
 __all__ = ["completion_body", "handle", "stream_chunks"]
 
@@ -36,7 +35,7 @@ async def handle(context: HandlerContext, exchange: Exchange, params: Mapping[st
     if not await inject_request_faults(context, exchange):
         return
     body = request_json(exchange.request)
-    owner = owner_of(exchange.request.bearer_key() or "")
+    owner = exchange.request.owner()
     call = await check_chat_request(
         body,
         context.settings,

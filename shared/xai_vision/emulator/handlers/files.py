@@ -12,14 +12,11 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
-from urllib.parse import parse_qs, urlsplit
 
 from xai_vision.emulator.file_store import StoredFile
 from xai_vision.emulator.handlers import HandlerContext
 from xai_vision.emulator.handlers.answering import inject_request_faults
 from xai_vision.emulator.http11 import Exchange
-from xai_vision.emulator.multipart import parse_form
-from xai_vision.emulator.response_store import owner_of
 from xai_vision.emulator.validation import Rejection
 from xai_vision.files import MAX_FILE_BYTES
 
@@ -32,10 +29,6 @@ _SORT_KEYS = {
     "filename": lambda f: (f.filename, f.sequence),
     "size": lambda f: (len(f.data), f.sequence),
 }
-
-
-def _owner(exchange: Exchange) -> bytes:
-    return owner_of(exchange.request.bearer_key() or "")
 
 
 def _not_found(file_id: str) -> Rejection:
@@ -60,7 +53,7 @@ async def upload_file(
     if not await inject_request_faults(context, exchange):
         return
     request = exchange.request
-    parts = parse_form(request.body, request.headers.get("content-type", ""))
+    parts = request.form
     purpose = ""
     expires_after: int | None = None
     file = None
@@ -81,13 +74,9 @@ async def upload_file(
             f"File too large: {len(file.data)} bytes; the limit is {MAX_FILE_BYTES} bytes.",
         )
     stored = context.state.files.put(
-        _owner(exchange), file.filename, purpose, file.data, expires_after=expires_after
+        exchange.request.owner(), file.filename, purpose, file.data, expires_after=expires_after
     )
     await exchange.send_json(200, stored.to_json())
-
-
-def _query(target: str) -> dict[str, str]:
-    return {k: v[-1] for k, v in parse_qs(urlsplit(target).query).items()}
 
 
 def _page(files: list[StoredFile], query: Mapping[str, str]) -> dict[str, Any]:
@@ -125,12 +114,12 @@ async def list_files(
     ``pagination_token``: the last id of the previous page)."""
     if not await inject_request_faults(context, exchange):
         return
-    files = context.state.files.owned_by(_owner(exchange))
-    await exchange.send_json(200, _page(files, _query(exchange.request.target)))
+    files = context.state.files.owned_by(exchange.request.owner())
+    await exchange.send_json(200, _page(files, exchange.request.query()))
 
 
 def _stored(context: HandlerContext, exchange: Exchange, file_id: str) -> StoredFile:
-    stored = context.state.files.get(_owner(exchange), file_id)
+    stored = context.state.files.get(exchange.request.owner(), file_id)
     if stored is None:
         raise _not_found(file_id)
     return stored
@@ -160,6 +149,6 @@ async def delete_file(
     if not await inject_request_faults(context, exchange):
         return
     file_id = params["file_id"]
-    if not context.state.files.delete(_owner(exchange), file_id):
+    if not context.state.files.delete(exchange.request.owner(), file_id):
         raise _not_found(file_id)
     await exchange.send_json(200, {"id": file_id, "object": "file", "deleted": True})

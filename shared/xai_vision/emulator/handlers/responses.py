@@ -22,7 +22,7 @@ from xai_vision.emulator.documents import file_reader
 from xai_vision.emulator.faults import StreamFailure
 from xai_vision.emulator.handlers import HandlerContext, answering
 from xai_vision.emulator.http11 import Exchange
-from xai_vision.emulator.response_store import StoredResponse, owner_of
+from xai_vision.emulator.response_store import StoredResponse
 from xai_vision.emulator.responses_checks import ResponsesCall, check_responses_request
 from xai_vision.emulator.validation import Rejection
 
@@ -46,7 +46,7 @@ async def create_response(
     if not await answering.inject_request_faults(context, exchange):
         return
     body = answering.request_json(exchange.request)
-    owner = owner_of(exchange.request.bearer_key() or "")
+    owner = exchange.request.owner()
     state = context.state
     checked = await check_responses_request(
         body,
@@ -85,7 +85,7 @@ async def get_response(
     context: HandlerContext, exchange: Exchange, params: Mapping[str, str]
 ) -> None:
     """A stored response, as it was answered; 404 for an id this key never stored."""
-    owner = owner_of(exchange.request.bearer_key() or "")
+    owner = exchange.request.owner()
     stored = context.state.responses.get(owner, params["response_id"])
     if stored is None:
         raise _not_found(params["response_id"])
@@ -97,7 +97,7 @@ async def delete_response(
 ) -> None:
     """Forget a stored response (``{"id", "object": "response", "deleted": true}``); 404 for
     an id this key never stored or already deleted."""
-    owner = owner_of(exchange.request.bearer_key() or "")
+    owner = exchange.request.owner()
     response_id = params["response_id"]
     if not context.state.responses.delete(owner, response_id):
         raise _not_found(response_id)
