@@ -5,15 +5,15 @@ Steps: a preflight (``GET /v1/models/{model}``: a key xAI refuses or a model it 
 stops the job before anything is created), one batch, its requests added in bodies of at most
 25,000,000 bytes (built as the images are read: never all at once), then polls with backoff
 until ``num_pending`` is 0, writing each finished result as its JSONL line (the contract of
-:mod:`xai_vision.cli.batch`; ``id`` is the ``batch_request_id``) as soon as a page of results
+:mod:`xai_vision.image_batch`; ``id`` is the ``batch_request_id``) as soon as a page of results
 holds it.
 
 What was done is kept beside ``--out`` so that Ctrl-C at any step resumes (``--resume``)
 without a second batch, a request added twice or a line written twice:
 
 - ``<out>.xai-batch.json``: the batch's name (chosen before it is created, so a batch whose
-  creation was cut off is found again by name), its id, how many requests xAI confirmed, the
-  results page to read next, whether it was cancelled. Never the API key.
+  creation was cut off is found again by name), its id, the results page to read next,
+  whether it was cancelled. Never the API key.
 - ``<out>.xai-batch.ids``: the ids sent, one a line, each chunk's written before it is sent;
   on resume the batch's ``num_requests`` says whether the last chunk arrived.
 
@@ -81,18 +81,19 @@ Write = Callable[[dict[str, Any]], None]
 #: Results asked for per page.
 RESULTS_PAGE_SIZE = 100
 
+#: The longest wait between polls (seconds).
+MAX_POLL_INTERVAL = 60.0
+
 
 @dataclass(frozen=True)
 class XaiBatchOptions:
-    """How the engine talks to the Batch API: body size, polling, results paging."""
+    """How the engine talks to the Batch API: body size and polling (``--chunk-bytes``,
+    ``--poll-interval``)."""
 
     #: The largest add-requests body (xAI's limit is 25,000,000 bytes).
     chunk_bytes: int = MAX_ADD_REQUESTS_BYTES
     #: Seconds before the first poll; doubled after each poll that brings nothing new.
     poll_interval: float = 2.0
-    #: The longest wait between polls.
-    max_poll_interval: float = 60.0
-    results_page_size: int = RESULTS_PAGE_SIZE
 
     def __post_init__(self) -> None:
         if not 1_000 <= self.chunk_bytes <= MAX_ADD_REQUESTS_BYTES:
@@ -123,8 +124,6 @@ class XaiBatchState:
     name: str
     model: str
     batch_id: str | None = None
-    #: Requests xAI confirmed (the first ``added`` lines of the ids file).
-    added: int = 0
     #: The results page to read next (None: from the first).
     results_token: str | None = None
     cancelled: bool = False
@@ -137,6 +136,8 @@ class XaiBatchState:
             return None
         try:
             data = _json.loads(path.read_bytes())
+            if isinstance(data, dict):
+                data.pop("added", None)  # written by earlier versions: the ids file says it
             return cls(**data)
         except (_json.JSONDecodeError, TypeError) as exc:
             raise RequestValidationError(
@@ -321,7 +322,6 @@ def _reconcile(job: _Job) -> None:
     confirmed = min(batch.state.num_requests, len(sent))
     if confirmed != len(sent):
         _keep_ids(job.out, confirmed)
-    state.added = confirmed
     state.cancelled = state.cancelled or batch.cancelled
     state.save(job.out)
 
@@ -364,8 +364,6 @@ def _submit(job: _Job) -> None:
         except APIError:  # xAI answered: the chunk was not added
             os.truncate(ids_path(out), before)
             raise
-        state.added += len(chunk.ids)
-        state.save(out)
         added += len(chunk.ids)
         del chunk  # sent: let it go before the next one is built (one chunk held, not two)
         console.print(f"batch {state.batch_id}: {added} requests added ({len(todo)} images to add)")
@@ -402,7 +400,7 @@ def _collect(job: _Job) -> None:
                 wait = options.poll_interval
             time.sleep(wait)
             if not new:
-                wait = min(wait * 2, options.max_poll_interval)
+                wait = min(wait * 2, MAX_POLL_INTERVAL)
     _forget(job.out)
 
 
@@ -415,7 +413,7 @@ def _write_results(job: _Job) -> int:
     while True:
         page = job.client.batches.results(
             state.batch_id,
-            page_size=job.options.results_page_size,
+            page_size=RESULTS_PAGE_SIZE,
             pagination_token=state.results_token,
         )
         for result in page.results:

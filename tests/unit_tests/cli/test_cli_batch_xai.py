@@ -210,7 +210,7 @@ def test_ctrl_c_while_polling_resumes_the_same_batch_and_adds_nothing(tmp_path: 
         args = _interrupted_while_polling(emulator, tmp_path / "imgs", out, polls=2)
         assert not out.exists() or out.read_bytes() == b""
         recorded = json.loads(state_path(out).read_bytes())
-        assert recorded["added"] == 4 and recorded["batch_id"]
+        assert len(ids_path(out).read_text().splitlines()) == 4 and recorded["batch_id"]
         emulator.set_batch_delay(0)
         resumed_run(args)
         assert len(_added_ids(emulator)) == 4 and _created(emulator) == 1
