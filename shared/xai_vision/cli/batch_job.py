@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 from rich.text import Text
 
@@ -62,6 +63,7 @@ __all__ = [
     "estimate_batch",
     "open_output",
     "output_mode",
+    "preflight",
     "print_estimate",
     "print_summary",
     "resolve_inputs",
@@ -180,6 +182,12 @@ def output_mode(*, resume: bool, overwrite: bool, retry_failed: bool = False) ->
     if len(given) > 1:
         raise RequestValidationError(f"{given[0][0]} and {given[1][0]} exclude each other")
     return given[0][1] if given else OutputMode.NEW
+
+
+def preflight(client: XAIClient, model: str) -> None:
+    """Ask xAI about the key and the model (``GET /v1/models/{model}``) before an engine
+    creates or starts anything: a refused key or a model xAI does not know raises here."""
+    client.get_json(f"/models/{quote(model, safe='')}")
 
 
 def resolve_inputs(paths: Sequence[str]) -> list[BatchItem]:

@@ -15,16 +15,21 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from xai_vision.cli.batch import BatchItem
-from xai_vision.cli.batch_job import BatchOutput, BatchRun, ClientSettings, OutputMode
-from xai_vision.cli.output import batch_progress, stderr_console
-from xai_vision.errors import (
-    AuthenticationError,
-    MissingAPIKeyError,
-    PermissionDeniedError,
-    RequestValidationError,
-    XAIVisionError,
+from xai_vision.cli.batch_job import (
+    BatchOutput,
+    BatchRun,
+    ClientSettings,
+    OutputMode,
+    preflight,
 )
-from xai_vision.image_batch import TRANSIENT_ERROR_TYPES, BatchSettings, error_from_record
+from xai_vision.cli.output import batch_progress, stderr_console
+from xai_vision.errors import RequestValidationError, XAIVisionError
+from xai_vision.image_batch import (
+    FATAL_ERRORS,
+    TRANSIENT_ERROR_TYPES,
+    BatchSettings,
+    error_from_record,
+)
 
 __all__ = ["RayOptions", "run_ray"]
 
@@ -50,15 +55,17 @@ class RayOptions:
             raise RequestValidationError(f"--workers must be at least 1, got {self.workers}")
 
 
-def _check_key(client: ClientSettings) -> None:
-    """Stop before starting Ray when there is no key or xAI refuses it (a model list read)."""
+def _preflight(client: ClientSettings, model: str) -> None:
+    """Stop before starting Ray on what every image would hit (no key, a key xAI refuses, a
+    model it does not know), as xai-batch's preflight does; a transient failure of the check
+    itself is left to the requests."""
     with client.client(live_facts=False) as probe:
         try:
-            probe.get_json("/language-models")
-        except (MissingAPIKeyError, AuthenticationError, PermissionDeniedError):
+            preflight(probe, model)
+        except FATAL_ERRORS:
             raise
-        except XAIVisionError as error:  # the list itself is not needed: the requests will tell
-            logging.getLogger("xai_vision").debug("ray engine: model list not read: %s", error)
+        except XAIVisionError as error:
+            logging.getLogger("xai_vision").debug("ray engine: preflight not answered: %s", error)
 
 
 def run_ray(
@@ -101,7 +108,7 @@ def run_ray(
     )
     if not run.todo:
         return run
-    _check_key(client)
+    _preflight(client, settings.model)
     by_id = {item.id: item for item in run.todo}
     started = init_ray(options.num_cpus)
     try:

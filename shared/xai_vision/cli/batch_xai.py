@@ -32,7 +32,6 @@ from collections.abc import Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from rich.text import Text
 
@@ -53,6 +52,7 @@ from xai_vision.cli.batch_job import (
     ClientSettings,
     OutputMode,
     images_count,
+    preflight,
 )
 from xai_vision.cli.output import batch_progress, format_usd, stderr_console
 from xai_vision.client import XAIClient
@@ -278,7 +278,7 @@ def _run(job: _Job, *, fresh: bool) -> None:
     if fresh:
         if not job.run.todo:
             return
-        _preflight(job.client, job.settings.model)
+        preflight(job.client, job.settings.model)
         state.save(out)  # the name first: a batch created but not recorded is found by it
     if state.batch_id is None:
         state.batch_id = _find_or_create(job.client, state.name)
@@ -289,11 +289,6 @@ def _run(job: _Job, *, fresh: bool) -> None:
     if not state.cancelled:
         _submit(job)
     _collect(job)
-
-
-def _preflight(client: XAIClient, model: str) -> None:
-    """Ask xAI about the key and the model before anything is created."""
-    client.get_json(f"/models/{quote(model, safe='')}")
 
 
 def _find_or_create(client: XAIClient, name: str) -> str:

@@ -1,6 +1,7 @@
 """``xai-vision batch --engine ray`` against the emulator: the local engine's ids and sources,
 exit codes, ``--resume`` after a real Ctrl-C (a process that joins the session's Ray through
-``RAY_ADDRESS``), a refused key stopping the job, and the key in no file written."""
+``RAY_ADDRESS``), a refused key or unknown model stopping the job before Ray runs anything,
+and the key in no file written."""
 
 from __future__ import annotations
 
@@ -122,6 +123,23 @@ def test_a_refused_key_stops_before_any_image_is_sent(ray_cluster: Any, tmp_path
         assert chat_requests(emulator) == []
     assert result.exit_code == ExitCode.FAILED, result.output
     assert "Incorrect API key" in result.stderr
+    assert not out.exists() or read_records(out) == []
+
+
+def test_a_model_xai_does_not_know_stops_before_ray_runs_anything(
+    ray_cluster: Any, tmp_path: Path
+) -> None:
+    folder = tmp_path / "imgs"
+    write_images(folder, 2)
+    out = tmp_path / "out.jsonl"
+    with Emulator() as emulator:
+        args = batch_args(emulator, folder, out, "--engine", "ray", "--model", "grok-never-was")
+        result = runner.invoke(app, args)
+        paths = [r.path for r in emulator.requests]
+    assert result.exit_code == ExitCode.FAILED, result.output
+    assert "grok-never-was" in result.stderr
+    # The preflight alone: no model list for the actors, no image sent.
+    assert paths == ["/v1/models/grok-never-was"]
     assert not out.exists() or read_records(out) == []
 
 
