@@ -14,14 +14,15 @@ variants run the work in a thread under that lock.
 from __future__ import annotations
 
 import asyncio
+import functools
 import io
 import os
 import re
 import threading
-from collections.abc import Iterator, Sequence
+from collections.abc import Awaitable, Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
-from typing import IO, Any, Final, Literal, TypeAlias
+from typing import IO, Any, Final, Literal, ParamSpec, TypeAlias, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -66,6 +67,8 @@ PDFIUM_LOCK: Final = threading.RLock()
 #: The default resolution pages are rendered at, before the token budget caps the size.
 DEFAULT_DPI: Final = 144
 _POINTS_PER_INCH: Final = 72
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
 _PDF_MAGIC: Final = b"%PDF-"
 #: PDFium's error code for a wrong (here: missing) password.
 _FPDF_ERR_PASSWORD: Final = 4
@@ -333,32 +336,20 @@ def read_pdf(data: bytes, *, source: str = "document") -> PdfSummary:
         return PdfSummary(len(pdf), " ".join(str(text).split()))
 
 
-async def aprepare_document(
-    source: DocumentSource | None = None,
-    *,
-    file_id: str | None = None,
-    filename: str | None = None,
-    label: str | None = None,
-) -> PreparedDocument:
-    """:func:`prepare_document` in a worker thread, so the event loop never waits on PDFium."""
-    # PDFium work runs off the event loop; it takes PDFIUM_LOCK itself.
-    return await asyncio.to_thread(
-        lambda: prepare_document(source, file_id=file_id, filename=filename, label=label)
-    )
+def _off_the_loop(function: Callable[_P, _R]) -> Callable[_P, Awaitable[_R]]:
+    """``function`` as a coroutine function running it in a worker thread, so the event loop
+    never waits on PDFium (which takes PDFIUM_LOCK itself)."""
+
+    @functools.wraps(function)
+    async def in_thread(*args: _P.args, **kwargs: _P.kwargs) -> _R:
+        return await asyncio.to_thread(function, *args, **kwargs)
+
+    in_thread.__doc__ = f":func:`{function.__name__}` in a worker thread, off the event loop."
+    in_thread.__name__ = in_thread.__qualname__ = "a" + function.__name__
+    return in_thread
 
 
-async def arender_pages(
-    document: PreparedDocument | DocumentSource,
-    *,
-    pages: str | Sequence[int] | None = None,
-    detail: Detail = "high",
-    dpi: int = DEFAULT_DPI,
-    image_options: ImageOptions | None = None,
-) -> list[PreparedImage]:
-    """:func:`render_pages` in a worker thread, serialised with every other PDFium call."""
-    # PDFium work runs off the event loop; it takes PDFIUM_LOCK itself.
-    return await asyncio.to_thread(
-        lambda: render_pages(
-            document, pages=pages, detail=detail, dpi=dpi, image_options=image_options
-        )
-    )
+#: :func:`prepare_document` in a worker thread, so the event loop never waits on PDFium.
+aprepare_document = _off_the_loop(prepare_document)
+#: :func:`render_pages` in a worker thread, serialised with every other PDFium call.
+arender_pages = _off_the_loop(render_pages)
