@@ -16,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -30,7 +30,8 @@ from xai_vision.errors import (
     RequestValidationError,
     ResponseParseError,
 )
-from xai_vision.models import ChatCompletion
+from xai_vision.files import resource_path
+from xai_vision.models import ChatCompletion, parse_model
 
 if TYPE_CHECKING:
     from xai_vision.client import AsyncXAIClient, XAIClient
@@ -178,13 +179,6 @@ def parse_results_page(data: Any) -> BatchResultsPage:
         results = [_parse_result(item) for item in data.get("succeeded") or []]
         results += [_parse_result(item, failed=True) for item in data.get("failed") or []]
     return BatchResultsPage(results, token)
-
-
-def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValueError as exc:
-        raise ResponseParseError(f"{what} has an unexpected shape: {exc}", body=data) from exc
 
 
 # --------------------------------------------------------------------------- chunks
@@ -338,9 +332,7 @@ def chunk_requests(
 
 
 def _batch_path(batch_id: str, suffix: str = "") -> str:
-    if not isinstance(batch_id, str) or not batch_id.strip():
-        raise RequestValidationError(f"batch_id={batch_id!r} is invalid: expected a batch id")
-    return f"/batches/{quote(batch_id, safe='')}{suffix}"
+    return resource_path("batches", "batch_id", batch_id, suffix)
 
 
 def _results_path(batch_id: str, page_size: int | None, pagination_token: str | None) -> str:
@@ -390,18 +382,18 @@ class Batches:
 
     def create(self, name: str) -> Batch:
         """Create an empty batch named ``name``."""
-        return _parse(Batch, self._client.post_json("/batches", {"name": name}), "a batch")  # type: ignore[no-any-return]
+        return parse_model(Batch, self._client.post_json("/batches", {"name": name}), "a batch")
 
     def get(self, batch_id: str) -> Batch:
         """The batch now: its state counts (poll until ``num_pending`` is 0) and cost."""
-        return _parse(Batch, self._client.get_json(_batch_path(batch_id)), "a batch")  # type: ignore[no-any-return]
+        return parse_model(Batch, self._client.get_json(_batch_path(batch_id)), "a batch")
 
     def list(
         self, *, page_size: int | None = None, pagination_token: str | None = None
     ) -> BatchList:
         """One page of the team's batches."""
         data = self._client.get_json(_list_path(page_size, pagination_token))
-        return _parse(BatchList, data, "a batch list")  # type: ignore[no-any-return]
+        return parse_model(BatchList, data, "a batch list")
 
     def add_requests(self, batch_id: str, chunk: BatchChunk, *, model: str | None = None) -> None:
         """Add one chunk (see :func:`chunk_requests`) to the batch. A model xAI does not take
@@ -425,7 +417,7 @@ class Batches:
     def cancel(self, batch_id: str) -> Batch:
         """Cancel the batch: pending requests are not processed; finished results stay."""
         data = self._client.post_json(_batch_path(batch_id, ":cancel"), {})
-        return _parse(Batch, data, "a batch")  # type: ignore[no-any-return]
+        return parse_model(Batch, data, "a batch")
 
     def _priced(self, result: BatchResult) -> BatchResult:
         completion = result.completion
@@ -444,19 +436,19 @@ class AsyncBatches:
     async def create(self, name: str) -> Batch:
         """Create an empty batch named ``name``."""
         data = await self._client.post_json("/batches", {"name": name})
-        return _parse(Batch, data, "a batch")  # type: ignore[no-any-return]
+        return parse_model(Batch, data, "a batch")
 
     async def get(self, batch_id: str) -> Batch:
         """The batch now: its state counts and cost."""
         data = await self._client.get_json(_batch_path(batch_id))
-        return _parse(Batch, data, "a batch")  # type: ignore[no-any-return]
+        return parse_model(Batch, data, "a batch")
 
     async def list(
         self, *, page_size: int | None = None, pagination_token: str | None = None
     ) -> BatchList:
         """One page of the team's batches."""
         data = await self._client.get_json(_list_path(page_size, pagination_token))
-        return _parse(BatchList, data, "a batch list")  # type: ignore[no-any-return]
+        return parse_model(BatchList, data, "a batch list")
 
     async def add_requests(
         self, batch_id: str, chunk: BatchChunk, *, model: str | None = None
@@ -479,7 +471,7 @@ class AsyncBatches:
     async def cancel(self, batch_id: str) -> Batch:
         """Cancel the batch (see :meth:`Batches.cancel`)."""
         data = await self._client.post_json(_batch_path(batch_id, ":cancel"), {})
-        return _parse(Batch, data, "a batch")  # type: ignore[no-any-return]
+        return parse_model(Batch, data, "a batch")
 
     async def _priced(self, result: BatchResult) -> BatchResult:
         completion = result.completion

@@ -35,7 +35,7 @@ from pathlib import Path
 from typing import IO, TYPE_CHECKING, Any, Final
 from urllib.parse import quote
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict
 
 from xai_vision import _json
 from xai_vision.errors import (
@@ -44,6 +44,7 @@ from xai_vision.errors import (
     RequestValidationError,
     ResponseParseError,
 )
+from xai_vision.models import parse_model
 
 if TYPE_CHECKING:
     import httpx
@@ -106,18 +107,11 @@ class FileDeleted(BaseModel):
     object: str = "file"
 
 
-def _parse(model: type[BaseModel], data: Any, what: str) -> Any:
-    try:
-        return model.model_validate(data)
-    except ValidationError as exc:
-        raise ResponseParseError(f"{what} is not a {model.__name__}: {exc}") from exc
-
-
 def _file_list(data: Any) -> tuple[builtins.list[FileObject], str | None]:
     if not isinstance(data, dict) or not isinstance(data.get("data"), builtins.list):
         raise ResponseParseError(f"the file list has no 'data' array: {str(data)[:200]}")
     token = data.get("pagination_token")
-    files = [_parse(FileObject, item, "a listed file") for item in data["data"]]
+    files = [parse_model(FileObject, item, "a listed file") for item in data["data"]]
     return files, token if isinstance(token, str) and token else None
 
 
@@ -320,19 +314,24 @@ async def _abody(upload: _Upload, on_progress: ProgressCallback | None) -> Async
     yield upload.tail
 
 
-def _check_file_id(file_id: Any) -> str:
+def resource_path(collection: str, name: str, resource_id: Any, suffix: str = "") -> str:
+    """``/{collection}/{id}{suffix}`` (a file, a batch), the id escaped; RequestValidationError
+    naming ``name`` when it is no id (empty, not text, or holding a path, query, space or
+    control character), before any request."""
     if (
-        not isinstance(file_id, str)
-        or not file_id
-        or not file_id.isprintable()
-        or any(c in file_id for c in "/\\?# ")
+        not isinstance(resource_id, str)
+        or not resource_id
+        or not resource_id.isprintable()
+        or any(c in resource_id for c in "/\\?# ")
     ):
-        raise RequestValidationError(f"file_id={file_id!r} is invalid: expected an id like file_…")
-    return file_id
+        raise RequestValidationError(
+            f"{name}={resource_id!r} is invalid: expected an id like {name.removesuffix('_id')}_…"
+        )
+    return f"/{collection}/{quote(resource_id, safe='')}{suffix}"
 
 
 def _file_path(file_id: str, suffix: str = "") -> str:
-    return f"/files/{quote(_check_file_id(file_id), safe='')}{suffix}"
+    return resource_path("files", "file_id", file_id, suffix)
 
 
 # --------------------------------------------------------------------------- the id cache
@@ -532,13 +531,11 @@ class _FilesBase:
         return upload, self._client._api_url("/files"), headers
 
     def _uploaded(self, response: httpx.Response) -> FileObject:
-        file: FileObject = _parse(FileObject, self._json(response, "/files"), "the upload's answer")
-        return file
+        return parse_model(FileObject, self._json(response, "/files"), "the upload's answer")
 
     @staticmethod
     def _file(data: Any) -> FileObject:
-        file: FileObject = _parse(FileObject, data, "the file")
-        return file
+        return parse_model(FileObject, data, "the file")
 
     def _content_request(self, file_id: str) -> tuple[str, dict[str, str]]:
         url = self._client._api_url(_file_path(file_id, "/content"))
@@ -550,7 +547,7 @@ class _FilesBase:
     def _deleted(self, response: httpx.Response, file_id: str) -> FileDeleted:
         """The deletion's answer; the id is forgotten in the cache."""
         data = self._json(response, _file_path(file_id))
-        deleted: FileDeleted = _parse(FileDeleted, data, "the deletion")
+        deleted = parse_model(FileDeleted, data, "the deletion")
         self.cache.forget(self._client.base_url, file_id)
         return deleted
 

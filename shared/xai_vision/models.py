@@ -5,11 +5,24 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from xai_vision.errors import ResponseParseError
 from xai_vision.pricing import ModelPrices, ticks_to_usd
+
+_Model = TypeVar("_Model", bound=BaseModel)
+
+
+def parse_model(model: type[_Model], data: Any, what: str) -> _Model:
+    """xAI's JSON ``data`` as ``model`` (a file, a batch, ...); ResponseParseError naming
+    ``what`` when it does not fit."""
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise ResponseParseError(f"{what} is not a {model.__name__}: {exc}", body=data) from exc
+
 
 USD_PER_TICK = 1e-10
 
