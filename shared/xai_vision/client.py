@@ -546,15 +546,7 @@ class _BaseClient:
     def _parse_json_response(
         self, response: httpx.Response, request: ChatRequest
     ) -> ChatCompletion:
-        content = response.content
-        try:
-            data = _json.loads(content)
-        except _json.JSONDecodeError as exc:
-            raise ResponseParseError(
-                f"the response is not valid JSON ({exc}): {content[:200]!r}",
-                status_code=response.status_code,
-                request_id=_request_id(response.headers),
-            ) from exc
+        data = self._parse_json(response, self._url)
         try:
             return self._endpoint.parse_response(data, request)
         except ResponseParseError as exc:
