@@ -18,6 +18,7 @@ from xai_vision.cli.output import ExitCode
 from xai_vision.client import XAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.emulator.catalog import EmulatedModel
+from xai_vision.errors import RequestValidationError
 from xai_vision.image_batch import image_id
 
 runner = CliRunner()
@@ -336,3 +337,16 @@ def test_a_batch_created_but_not_recorded_is_found_by_its_name_on_resume(tmp_pat
         }
     assert added_to == {f"/v1/batches/{orphan}/requests"}
     _assert_each_image_once(out, paths)
+
+
+def test_a_state_file_of_an_earlier_version_with_its_added_count_still_resumes(
+    tmp_path: Path,
+) -> None:
+    out = tmp_path / "out.jsonl"
+    earlier = {"name": "xai-vision-old", "model": "m", "batch_id": "batch_1", "added": 4}
+    state_path(out).write_text(json.dumps(earlier))
+    loaded = XaiBatchState.load(out)
+    assert loaded == XaiBatchState(name="xai-vision-old", model="m", batch_id="batch_1")
+    state_path(out).write_text(json.dumps({**earlier, "unknown": 1}))
+    with pytest.raises(RequestValidationError, match="not a batch state file"):
+        XaiBatchState.load(out)
