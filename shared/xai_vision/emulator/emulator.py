@@ -5,16 +5,20 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import functools
+import inspect
 import os
 import subprocess
 import sys
 import threading
-from collections.abc import Sequence
-from typing import Any, Literal
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Set as AbstractSet
+from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, cast
 
 import httpx
 
 from xai_vision import _json
+from xai_vision.emulator.batch_store import BatchStore
 from xai_vision.emulator.catalog import EmulatedModel
 from xai_vision.emulator.config import (
     DEFAULT_API_KEY,
@@ -23,13 +27,43 @@ from xai_vision.emulator.config import (
     EmulatorStartError,
     ToolCallMode,
 )
-from xai_vision.emulator.faults import check_error_status
+from xai_vision.emulator.faults import FaultInjector, check_error_status
+from xai_vision.emulator.file_store import FileStore
 from xai_vision.emulator.server import EmulatorServer, base_url
 from xai_vision.emulator.state import EmulatorState, RecordedRequest
 
 __all__ = ["Emulator"]
 
 _READY_PREFIX = "xai-vision emulator listening on "
+
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+
+def _plain(value: Any) -> Any:
+    """An argument as JSON carries it to a subprocess: any sequence, set or iterator a list."""
+    if isinstance(value, str | bytes | Mapping):
+        return value
+    if isinstance(value, Sequence | AbstractSet | Iterator):
+        return list(value)
+    return value
+
+
+def _control(
+    operation: str, target: Callable[Concatenate[Any, _P], _R]
+) -> Callable[Concatenate[Emulator, _P], _R]:
+    """An :class:`Emulator` method that runs the state method ``target`` on the running server
+    as the control ``operation`` (in a subprocess: posted as JSON to ``/_emulator/``)."""
+    signature = inspect.signature(target)
+
+    @functools.wraps(target)
+    def control(self: Emulator, /, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        arguments = signature.bind(None, *args, **kwargs).arguments
+        arguments.pop(next(iter(signature.parameters)))  # the state object's own self
+        return cast(_R, self._call(operation, **{k: _plain(v) for k, v in arguments.items()}))
+
+    control.__name__, control.__qualname__ = operation, f"Emulator.{operation}"
+    return control
 
 
 class Emulator:
@@ -296,105 +330,19 @@ class Emulator:
             headers=dict(headers or {}),
         )
 
-    def fail_next(
-        self,
-        n: int = 1,
-        *,
-        status: int = 429,
-        retry_after: float | None = None,
-        retry_after_ms: int | None = None,
-        message: str | None = None,
-    ) -> None:
-        """The next ``n`` requests answer ``status`` (429 by default; 500, 503, ...)."""
-        self._call(
-            "fail_next",
-            n=n,
-            status=status,
-            retry_after=retry_after,
-            retry_after_ms=retry_after_ms,
-            message=message,
-        )
-
-    def cut_stream(self, after_frames: int, n: int = 1, *, reset: bool = False) -> None:
-        """The next ``n`` streams drop the connection (``reset``: TCP RST) after ``after_frames``
-        SSE frames."""
-        self._call("cut_stream", after_frames=after_frames, n=n, reset=reset)
-
-    def fail_stream(
-        self, after_frames: int, n: int = 1, *, status: int = 500, message: str | None = None
-    ) -> None:
-        """The next ``n`` streams send ``after_frames`` frames, then an error inside the stream
-        (chat completions: xAI's flat ``{"code", "error"}`` as a data frame; responses: an
-        ``error`` event when ``after_frames`` is 0, else ``response.failed``), and end."""
-        self._call("fail_stream", after_frames=after_frames, n=n, status=status, message=message)
-
-    def malformed_next(self, kind: Literal["json", "sse"] = "json", n: int = 1) -> None:
-        """The next ``n`` JSON answers (``"json"``) or streams (``"sse"``) are broken."""
-        self._call("malformed_next", kind=kind, n=n)
-
-    def reset_next(self, n: int = 1) -> None:
-        """The next ``n`` requests get their connection reset (RST) before any byte."""
-        self._call("reset_next", n=n)
-
-    def truncate_next(self, n: int = 1) -> None:
-        """The next ``n`` JSON answers stop halfway through their promised Content-Length."""
-        self._call("truncate_next", n=n)
-
-    def slow_next(self, seconds: float, n: int = 1) -> None:
-        """The next ``n`` requests wait ``seconds`` before answering (or resetting)."""
-        self._call("slow_next", seconds=seconds, n=n)
-
-    def set_fault_rate(
-        self,
-        rate: float,
-        *,
-        statuses: Sequence[int] = (429, 503),
-        seed: int = 0,
-        retry_after: float | None = None,
-        retry_after_ms: int | None = None,
-    ) -> None:
-        """Answer a seeded random ``rate`` share of requests with one of ``statuses``."""
-        self._call(
-            "set_fault_rate",
-            rate=rate,
-            statuses=list(statuses),
-            seed=seed,
-            retry_after=retry_after,
-            retry_after_ms=retry_after_ms,
-        )
-
-    def fault_counts(self) -> dict[str, int]:
-        """Faults injected so far by kind: "429", "503", "reset", "slow", "cut_stream", ..."""
-        counts: dict[str, int] = self._call("fault_counts")
-        return counts
-
-    def fail_model_endpoints(self, status: int | None = 503) -> None:
-        """``/v1/language-models`` and ``/v1/tokenize-text`` answer ``status`` from now on (an
-        outage of the model facts clients fetch on the side); None makes them work again."""
-        self._call("fail_model_endpoints", status=status)
-
-    def forget_file(self, file_id: str) -> bool:
-        """Lose an uploaded file, whoever uploaded it (its id answers 404 from now on, as a file
-        xAI expired would); False when there was no such file."""
-        forgotten: bool = self._call("forget_file", file_id=file_id)
-        return forgotten
-
-    def set_latency(self, seconds: float | None, chunk_delay: float | None = None) -> None:
-        """Delay each answer by ``seconds`` (and each frame by ``chunk_delay``); None resets."""
-        self._call("set_latency", seconds=seconds, chunk_delay=chunk_delay)
-
-    def set_batch_delay(self, seconds: float | None) -> None:
-        """Answer each batch request ``seconds`` after it was added (None: the configured
-        ``batch_delay``)."""
-        self._call("set_batch_delay", seconds=seconds)
-
-    def fail_batch_requests(
-        self,
-        ids: Sequence[str],
-        *,
-        code: str = "Internal error",
-        message: str = "The request failed while the batch was processed",
-    ) -> None:
-        """Make the batch requests with these ``batch_request_id`` s finish with an error
-        result (``{"code", "message"}``) instead of an answer."""
-        self._call("fail_batch_requests", ids=list(ids), code=code, message=message)
+    # The fault and state controls: each runs the state's own method (its signature,
+    # defaults, checks and docstring, written once there) on the running server.
+    fail_next = _control("fail_next", FaultInjector.fail_next)
+    cut_stream = _control("cut_stream", FaultInjector.cut_stream)
+    fail_stream = _control("fail_stream", FaultInjector.fail_stream)
+    malformed_next = _control("malformed_next", FaultInjector.malformed_next)
+    reset_next = _control("reset_next", FaultInjector.reset_next)
+    truncate_next = _control("truncate_next", FaultInjector.truncate_next)
+    slow_next = _control("slow_next", FaultInjector.slow_next)
+    set_fault_rate = _control("set_fault_rate", FaultInjector.set_fault_rate)
+    fault_counts = _control("fault_counts", FaultInjector.fault_counts)
+    fail_model_endpoints = _control("fail_model_endpoints", EmulatorState.fail_model_endpoints)
+    forget_file = _control("forget_file", FileStore.forget)
+    set_latency = _control("set_latency", EmulatorState.set_latency)
+    set_batch_delay = _control("set_batch_delay", BatchStore.set_delay)
+    fail_batch_requests = _control("fail_batch_requests", BatchStore.fail_requests)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import random
 import threading
 from collections import Counter, deque
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
@@ -201,7 +202,7 @@ class FaultInjector:
         self,
         rate: float,
         *,
-        statuses: tuple[int, ...] | list[int] = (429, 503),
+        statuses: Sequence[int] = (429, 503),
         seed: int = 0,
         retry_after: float | None = None,
         retry_after_ms: int | None = None,

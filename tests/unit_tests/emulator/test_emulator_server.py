@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import inspect
 import json
 import socket
 import subprocess
@@ -328,6 +329,27 @@ def test_subprocess_control_errors_are_typed() -> None:
 
     with Emulator(mode="subprocess") as emulator, pytest.raises(EmulatorConfigError, match="kind"):
         emulator.malformed_next("xml")  # type: ignore[arg-type]
+
+
+def test_controls_carry_any_arguments_to_a_subprocess_as_the_state_methods_take_them() -> None:
+    from xai_vision.emulator.faults import FaultInjector
+
+    with Emulator(mode="subprocess") as emulator:
+        emulator.set_fault_rate(1.0, statuses=range(503, 504), seed=3)  # a range, not a list
+        url = f"{emulator.base_url}/chat/completions"
+        headers = {"authorization": f"Bearer {emulator.api_key}"}
+        failed = httpx.post(url, json=TEXT_BODY, headers=headers, timeout=10)
+        emulator.set_fault_rate(0)
+        emulator.fail_next(1, status=500)  # positional and keyword
+        second = httpx.post(url, json=TEXT_BODY, headers=headers, timeout=10)
+        emulator.fail_batch_requests(iter(["req-1"]))  # an iterator
+        counts = emulator.fault_counts()
+    assert (failed.status_code, second.status_code) == (503, 500)
+    assert counts == {"503": 1, "500": 1}
+    # One signature: the Emulator's control is the state method's.
+    assert list(inspect.signature(Emulator.fail_next).parameters) == list(
+        inspect.signature(FaultInjector.fail_next).parameters
+    )
 
 
 def _raw_exchange(port: int, data: bytes) -> bytes:
