@@ -39,7 +39,7 @@ from xai_vision.image_batch import (
 )
 from xai_vision.images import prepare_image
 from xai_vision.models import ChatCompletion, Usage
-from xai_vision.pricing import TICKS_PER_USD, CostEstimate
+from xai_vision.pricing import TICKS_PER_USD, CostEstimate, ticks_to_usd
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -128,6 +128,16 @@ def batch_items(paths: Iterable[Path]) -> list[BatchItem]:
 # --------------------------------------------------------------------------- output file
 
 
+#: The usage counts a batch sums (the JSONL line's ``usage`` fields of the same names).
+_TOKEN_COUNTS = (
+    "prompt_tokens",
+    "image_tokens",
+    "completion_tokens",
+    "reasoning_tokens",
+    "total_tokens",
+)
+
+
 @dataclass
 class BatchTotals:
     """Counts and token sums over the images of one run (or of a whole output file)."""
@@ -150,13 +160,7 @@ class BatchTotals:
         usage = record.get("usage")
         if not isinstance(usage, dict):
             return
-        for name in (
-            "prompt_tokens",
-            "image_tokens",
-            "completion_tokens",
-            "reasoning_tokens",
-            "total_tokens",
-        ):
+        for name in _TOKEN_COUNTS:
             value = usage.get(name)
             if isinstance(value, int):
                 setattr(self, name, getattr(self, name) + value)
@@ -167,16 +171,11 @@ class BatchTotals:
     def merged(self, other: BatchTotals) -> BatchTotals:
         """The sum of two totals (e.g. the lines already in the file plus this run's)."""
         ticks = [t for t in (self.cost_in_usd_ticks, other.cost_in_usd_ticks) if t is not None]
-        return BatchTotals(
-            succeeded=self.succeeded + other.succeeded,
-            failed=self.failed + other.failed,
-            prompt_tokens=self.prompt_tokens + other.prompt_tokens,
-            image_tokens=self.image_tokens + other.image_tokens,
-            completion_tokens=self.completion_tokens + other.completion_tokens,
-            reasoning_tokens=self.reasoning_tokens + other.reasoning_tokens,
-            total_tokens=self.total_tokens + other.total_tokens,
-            cost_in_usd_ticks=sum(ticks) if ticks else None,
-        )
+        counts = {
+            name: getattr(self, name) + getattr(other, name)
+            for name in ("succeeded", "failed", *_TOKEN_COUNTS)
+        }
+        return BatchTotals(**counts, cost_in_usd_ticks=sum(ticks) if ticks else None)
 
     @property
     def written(self) -> int:
@@ -186,9 +185,7 @@ class BatchTotals:
     @property
     def cost_usd(self) -> float | None:
         """Total reported cost in USD, when xAI reported any."""
-        if self.cost_in_usd_ticks is None:
-            return None
-        return Usage(cost_in_usd_ticks=self.cost_in_usd_ticks).cost_usd
+        return None if self.cost_in_usd_ticks is None else ticks_to_usd(self.cost_in_usd_ticks)
 
 
 @dataclass
