@@ -39,7 +39,7 @@ from xai_vision.image_batch import (
 )
 from xai_vision.images import prepare_image
 from xai_vision.models import ChatCompletion, Usage
-from xai_vision.pricing import TICKS_PER_USD, CostEstimate, ticks_to_usd
+from xai_vision.pricing import TICKS_PER_USD, CostEstimate
 
 __all__ = [
     "IMAGE_SUFFIXES",
@@ -185,7 +185,9 @@ class BatchTotals:
     @property
     def cost_usd(self) -> float | None:
         """Total reported cost in USD, when xAI reported any."""
-        return None if self.cost_in_usd_ticks is None else ticks_to_usd(self.cost_in_usd_ticks)
+        if self.cost_in_usd_ticks is None:
+            return None
+        return Usage(cost_in_usd_ticks=self.cost_in_usd_ticks).cost_usd
 
 
 @dataclass
