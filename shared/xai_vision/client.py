@@ -621,6 +621,16 @@ class _BaseClient:
             )
 
 
+_SPENT_STREAM: Final = httpx.ByteStream(b"")
+
+
+def _release(response: httpx.Response) -> None:
+    """Let a finished exchange go now: an httpx response and its bound stream refer to each other,
+    so the response, and the request whose body holds the images, would otherwise live until the
+    next garbage collection (a payload-sized buffer per call; fresh pages for the next one)."""
+    response.stream = _SPENT_STREAM
+
+
 def _json_content(body: Any) -> bytes:
     """``body`` as JSON bytes; RequestValidationError when it is not JSON data."""
     try:
@@ -920,6 +930,7 @@ class AsyncXAIClient(_BaseClient):
                         timeout=self._timeout,
                         follow_redirects=False,
                     )
+                _release(response)
             except httpx.HTTPError as exc:
                 error: XAIVisionError = self._transport_error(exc, streamed=None, url=url)
             else:
@@ -1003,6 +1014,7 @@ class AsyncXAIClient(_BaseClient):
             started = time.perf_counter()
             retry_headers: httpx.Headers | None = None
             state = _Stream(self._endpoint.stream_parser(request))
+            exchange: httpx.Response | None = None
             try:
                 async with client.stream(
                     "POST",
@@ -1012,6 +1024,7 @@ class AsyncXAIClient(_BaseClient):
                     timeout=self._timeout,
                     follow_redirects=False,
                 ) as response:
+                    exchange = response
                     self._log_response(response, started)
                     if not 200 <= response.status_code < 300:
                         error: XAIVisionError = self._api_error(response, await response.aread())
@@ -1033,6 +1046,9 @@ class AsyncXAIClient(_BaseClient):
                 if state.done:  # failed while draining after [DONE]: the answer is whole
                     return
                 error = self._transport_error(exc, streamed=state)
+            finally:
+                if exchange is not None:
+                    _release(exchange)
             delay = self._retry_delay(error, retries, retry_headers)
             if delay is None:
                 raise error
@@ -1353,6 +1369,7 @@ class XAIClient(_BaseClient):
                     timeout=self._timeout,
                     follow_redirects=False,
                 )
+                _release(response)
             except httpx.HTTPError as exc:
                 error: XAIVisionError = self._transport_error(exc, streamed=None, url=url)
             else:
@@ -1404,6 +1421,7 @@ class XAIClient(_BaseClient):
             started = time.perf_counter()
             retry_headers: httpx.Headers | None = None
             state = _Stream(self._endpoint.stream_parser(request))
+            exchange: httpx.Response | None = None
             try:
                 with client.stream(
                     "POST",
@@ -1413,6 +1431,7 @@ class XAIClient(_BaseClient):
                     timeout=self._timeout,
                     follow_redirects=False,
                 ) as response:
+                    exchange = response
                     self._log_response(response, started)
                     if not 200 <= response.status_code < 300:
                         error: XAIVisionError = self._api_error(response, response.read())
@@ -1432,6 +1451,9 @@ class XAIClient(_BaseClient):
                 if state.done:  # failed while draining after [DONE]: the answer is whole
                     return
                 error = self._transport_error(exc, streamed=state)
+            finally:
+                if exchange is not None:
+                    _release(exchange)
             delay = self._retry_delay(error, retries, retry_headers)
             if delay is None:
                 raise error
