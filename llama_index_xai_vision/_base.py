@@ -318,7 +318,7 @@ class XAISettings(BaseModel):
         self, request: ChatRequest, answer: Callable[[StreamState, ChatCompletionChunk], Answer]
     ) -> Generator[Answer, None, None]:
         """``answer`` (``StreamState.chat`` or ``StreamState.completion``) after each chunk of
-        ``request``'s stream that adds something; the request is sent before the first one."""
+        ``request``'s stream that adds something; bad input raises here, not at the first one."""
         chunks = self._client.stream(request, include_usage=self.include_usage)
 
         def gen() -> Generator[Answer, None, None]:
