@@ -15,7 +15,6 @@ OpenAIResponses) are measured too when installed, against the same emulator.
 from __future__ import annotations
 
 import argparse
-import base64
 import statistics
 import sys
 from collections.abc import Callable
@@ -24,28 +23,20 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from clients import DUMMY_KEY, MODEL, QUESTION
+from clients import (
+    MODEL,
+    Image,
+    chat_openai_responses,
+    chat_xai_vision,
+    langchain_message,
+    llamaindex_message,
+    openai_responses,
+    xai_vision,
+)
 from run import cpu_rounds, jpeg_near
 from xai_vision.emulator import Emulator
 
 Call = Callable[[], Any]
-
-
-def _lc_message(data: bytes) -> list[Any]:
-    """The W1 LangChain message: the question and the image as a data URI, built per call."""
-    from langchain_core.messages import HumanMessage
-
-    uri = "data:image/jpeg;base64," + base64.b64encode(data).decode()
-    image = {"type": "image_url", "image_url": {"url": uri}}
-    return [HumanMessage([{"type": "text", "text": QUESTION}, image])]
-
-
-def _li_message(data: bytes) -> list[Any]:
-    """The W1 LlamaIndex message: the question and an ImageBlock of the bytes, built per call."""
-    from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
-
-    block = ImageBlock(image=data, image_mimetype="image/jpeg")
-    return [ChatMessage(role="user", blocks=[TextBlock(text=QUESTION), block])]
 
 
 def _calls(model: Any, message: Callable[[], list[Any]], *, llamaindex: bool) -> dict[str, Call]:
@@ -62,41 +53,23 @@ def _calls(model: Any, message: Callable[[], list[Any]], *, llamaindex: bool) ->
 
 
 def _langchain(base_url: str, data: bytes, responses: bool) -> dict[str, Call]:
-    from langchain_xai_vision import ChatXAIVision
-
-    model = ChatXAIVision(
-        model=MODEL, api_key=DUMMY_KEY, base_url=base_url, use_responses_api=responses
-    )
-    return _calls(model, lambda: _lc_message(data), llamaindex=False)
+    model = chat_xai_vision(base_url, responses=responses)
+    return _calls(model, lambda: langchain_message(Image(data, "image/jpeg")), llamaindex=False)
 
 
 def _llamaindex(base_url: str, data: bytes, responses: bool) -> dict[str, Call]:
-    from llama_index_xai_vision import XAIVision
-
-    llm = XAIVision(model=MODEL, api_key=DUMMY_KEY, base_url=base_url, use_responses_api=responses)
-    return _calls(llm, lambda: _li_message(data), llamaindex=True)
+    llm = xai_vision(base_url, responses=responses)
+    return _calls(llm, lambda: llamaindex_message(Image(data, "image/jpeg")), llamaindex=True)
 
 
 def _chat_openai(base_url: str, data: bytes) -> dict[str, Call]:
-    from langchain_openai import ChatOpenAI
-
-    model = ChatOpenAI(
-        model=MODEL,
-        api_key=DUMMY_KEY,
-        base_url=base_url,
-        use_responses_api=True,
-    )
-    return _calls(model, lambda: _lc_message(data), llamaindex=False)
+    model = chat_openai_responses(base_url)
+    return _calls(model, lambda: langchain_message(Image(data, "image/jpeg")), llamaindex=False)
 
 
 def _openai_responses(base_url: str, data: bytes) -> dict[str, Call]:
-    from llama_index.llms.openai import OpenAIResponses
-
-    # context_window: OpenAIResponses looks it up by OpenAI model name otherwise (and refuses).
-    llm = OpenAIResponses(
-        model=MODEL, api_key=DUMMY_KEY, api_base=base_url, context_window=2_000_000
-    )
-    return _calls(llm, lambda: _li_message(data), llamaindex=True)
+    llm = openai_responses(base_url)
+    return _calls(llm, lambda: llamaindex_message(Image(data, "image/jpeg")), llamaindex=True)
 
 
 def main() -> None:

@@ -70,6 +70,75 @@ def data_uri(image: Image) -> str:
     return f"data:{image.mime};base64,{base64.b64encode(image.data).decode('ascii')}"
 
 
+def langchain_message(image: Image) -> list[Any]:
+    """The LangChain user message: the question and the image as a data URI (stdlib base64)."""
+    from langchain_core.messages import HumanMessage
+
+    image_part = {"type": "image_url", "image_url": {"url": data_uri(image)}}
+    return [HumanMessage(content=[{"type": "text", "text": QUESTION}, image_part])]
+
+
+def llamaindex_message(image: Image) -> list[Any]:
+    """The LlamaIndex user message: the question and an ``ImageBlock`` of the bytes."""
+    from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
+
+    block = ImageBlock(image=image.data, image_mimetype=image.mime)
+    return [ChatMessage(role="user", blocks=[TextBlock(text=QUESTION), block])]
+
+
+def chat_xai_vision(base_url: str, *, responses: bool = False, optimize: bool = False) -> Any:
+    """This project's LangChain model at ``base_url`` (chat completions or responses)."""
+    from langchain_xai_vision import ChatXAIVision
+
+    return ChatXAIVision(
+        model=MODEL,
+        api_key=DUMMY_KEY,
+        base_url=base_url,
+        timeout=TIMEOUT,
+        optimize_images=optimize,
+        use_responses_api=responses,
+    )
+
+
+def xai_vision(base_url: str, *, responses: bool = False, optimize: bool = False) -> Any:
+    """This project's LlamaIndex LLM at ``base_url`` (chat completions or responses)."""
+    from xai_vision.images import ImageOptions
+
+    from llama_index_xai_vision import XAIVision
+
+    return XAIVision(
+        model=MODEL,
+        api_key=DUMMY_KEY,
+        base_url=base_url,
+        timeout=TIMEOUT,
+        image_options=ImageOptions(optimize=optimize),
+        use_responses_api=responses,
+    )
+
+
+def chat_openai_responses(base_url: str) -> Any:
+    """The responses peer in LangChain: ``ChatOpenAI(use_responses_api=True)``."""
+    from langchain_openai import ChatOpenAI
+
+    return ChatOpenAI(
+        model=MODEL,
+        api_key=DUMMY_KEY,
+        base_url=base_url,  # type: ignore[arg-type]
+        timeout=TIMEOUT,
+        use_responses_api=True,
+    )
+
+
+def openai_responses(base_url: str) -> Any:
+    """The responses peer in LlamaIndex: ``OpenAIResponses``."""
+    from llama_index.llms.openai import OpenAIResponses
+
+    # context_window: OpenAIResponses looks it up by OpenAI model name otherwise (and refuses).
+    return OpenAIResponses(
+        model=MODEL, api_key=DUMMY_KEY, api_base=base_url, context_window=2_000_000, timeout=TIMEOUT
+    )
+
+
 def _usage_image_tokens(usage: Any) -> int | None:
     """``usage.prompt_tokens_details.image_tokens`` from a usage dict or object."""
     if usage is None:
@@ -179,16 +248,7 @@ class _LangChainClient:
     model: Any
 
     def _messages(self, image: Image) -> list[Any]:
-        from langchain_core.messages import HumanMessage
-
-        return [
-            HumanMessage(
-                content=[
-                    {"type": "text", "text": QUESTION},
-                    {"type": "image_url", "image_url": {"url": data_uri(image)}},
-                ]
-            )
-        ]
+        return langchain_message(image)
 
     def _answer(self, message: Any) -> Answer:
         return Answer(str(message.content), self._image_tokens(message))
@@ -221,15 +281,7 @@ class ChatXAIVisionClient(_LangChainClient):
     name = "ChatXAIVision"
 
     def __init__(self, base_url: str, optimize: bool = False) -> None:
-        from langchain_xai_vision import ChatXAIVision
-
-        self.model = ChatXAIVision(
-            model=MODEL,
-            api_key=DUMMY_KEY,
-            base_url=base_url,
-            timeout=TIMEOUT,
-            optimize_images=optimize,
-        )
+        self.model = chat_xai_vision(base_url, optimize=optimize)
 
     def _image_tokens(self, message: Any) -> int | None:
         usage = message.usage_metadata or {}
@@ -265,17 +317,7 @@ class _LlamaIndexClient:
     llm: Any
 
     def _messages(self, image: Image) -> list[Any]:
-        from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
-
-        return [
-            ChatMessage(
-                role="user",
-                blocks=[
-                    TextBlock(text=QUESTION),
-                    ImageBlock(image=image.data, image_mimetype=image.mime),
-                ],
-            )
-        ]
+        return llamaindex_message(image)
 
     @staticmethod
     def _answer(response: Any) -> Answer:
@@ -307,17 +349,7 @@ class XAIVisionClient(_LlamaIndexClient):
     name = "XAIVision"
 
     def __init__(self, base_url: str, optimize: bool = False) -> None:
-        from xai_vision.images import ImageOptions
-
-        from llama_index_xai_vision import XAIVision
-
-        self.llm = XAIVision(
-            model=MODEL,
-            api_key=DUMMY_KEY,
-            base_url=base_url,
-            timeout=TIMEOUT,
-            image_options=ImageOptions(optimize=optimize),
-        )
+        self.llm = xai_vision(base_url, optimize=optimize)
 
     async def aclose(self) -> None:
         await self.llm.aclose()

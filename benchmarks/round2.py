@@ -17,7 +17,6 @@ W5: peak RSS growth over the base64 payload of a ~20 MiB PNG, a fresh process pe
 from __future__ import annotations
 
 import argparse
-import base64
 import gc
 import io
 import json
@@ -34,7 +33,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 from bench_images import encode, photo, png_near  # noqa: E402
-from clients import DUMMY_KEY, MODEL, QUESTION, TIMEOUT, Image, make  # noqa: E402
+from clients import (  # noqa: E402
+    Image,
+    chat_openai_responses,
+    chat_xai_vision,
+    langchain_message,
+    llamaindex_message,
+    make,
+    openai_responses,
+    xai_vision,
+)
 from run import MIB, jpeg_near, machine, run_w5  # noqa: E402
 from xai_vision.emulator import Emulator  # noqa: E402
 
@@ -53,21 +61,11 @@ class Case:
 
 
 def _lc_message(data: bytes) -> list[Any]:
-    from langchain_core.messages import HumanMessage
-
-    uri = "data:image/jpeg;base64," + base64.b64encode(data).decode()
-    return [
-        HumanMessage(
-            [{"type": "text", "text": QUESTION}, {"type": "image_url", "image_url": {"url": uri}}]
-        )
-    ]
+    return langchain_message(Image(data, "image/jpeg"))
 
 
 def _li_message(data: bytes) -> list[Any]:
-    from llama_index.core.llms import ChatMessage, ImageBlock, TextBlock
-
-    block = ImageBlock(image=data, image_mimetype="image/jpeg")
-    return [ChatMessage(role="user", blocks=[TextBlock(text=QUESTION), block])]
+    return llamaindex_message(Image(data, "image/jpeg"))
 
 
 def _lc_cases(name: str, model: Any, data: bytes) -> dict[str, Case]:
@@ -101,60 +99,15 @@ def build_cases(base_url: str, data: bytes) -> tuple[dict[str, Case], dict[str, 
     cases["LangChain data-URI message (construction only)"] = Case(lambda: _lc_message(data), None)
     skipped: dict[str, str] = {}
 
-    def chat_xai_vision(responses: bool) -> Any:
-        from langchain_xai_vision import ChatXAIVision
-
-        return ChatXAIVision(
-            model=MODEL,
-            api_key=DUMMY_KEY,
-            base_url=base_url,
-            timeout=TIMEOUT,
-            use_responses_api=responses,
-        )
-
-    def xai_vision(responses: bool) -> Any:
-        from llama_index_xai_vision import XAIVision
-
-        return XAIVision(
-            model=MODEL,
-            api_key=DUMMY_KEY,
-            base_url=base_url,
-            timeout=TIMEOUT,
-            use_responses_api=responses,
-        )
-
-    def chat_openai_responses() -> Any:
-        from langchain_openai import ChatOpenAI
-
-        return ChatOpenAI(
-            model=MODEL,
-            api_key=DUMMY_KEY,
-            base_url=base_url,  # type: ignore[arg-type]
-            timeout=TIMEOUT,
-            use_responses_api=True,
-        )
-
-    def openai_responses() -> Any:
-        from llama_index.llms.openai import OpenAIResponses
-
-        # context_window: OpenAIResponses looks it up by OpenAI model name otherwise (and refuses).
-        return OpenAIResponses(
-            model=MODEL,
-            api_key=DUMMY_KEY,
-            api_base=base_url,
-            context_window=2_000_000,
-            timeout=TIMEOUT,
-        )
-
     builders: list[tuple[str, str, Callable[[], Any]]] = [
-        ("ChatXAIVision", "lc", lambda: chat_xai_vision(False)),
+        ("ChatXAIVision", "lc", lambda: chat_xai_vision(base_url)),
         ("ChatXAI", "lc", lambda: make("ChatXAI", base_url).model),  # type: ignore[attr-defined]
-        ("XAIVision", "li", lambda: xai_vision(False)),
+        ("XAIVision", "li", lambda: xai_vision(base_url)),
         ("OpenAILike", "li", lambda: make("OpenAILike", base_url).llm),  # type: ignore[attr-defined]
-        ("ChatXAIVision responses", "lc", lambda: chat_xai_vision(True)),
-        ("ChatOpenAI responses", "lc", chat_openai_responses),
-        ("XAIVision responses", "li", lambda: xai_vision(True)),
-        ("OpenAIResponses", "li", openai_responses),
+        ("ChatXAIVision responses", "lc", lambda: chat_xai_vision(base_url, responses=True)),
+        ("ChatOpenAI responses", "lc", lambda: chat_openai_responses(base_url)),
+        ("XAIVision responses", "li", lambda: xai_vision(base_url, responses=True)),
+        ("OpenAIResponses", "li", lambda: openai_responses(base_url)),
     ]
     for name, kind, builder in builders:
         try:
@@ -237,11 +190,25 @@ def w4_rounds(rounds: int, size: tuple[int, int]) -> dict[str, Any]:
         return half.size
 
     ours = prepare_image(data, options=options)
-    cpu: dict[str, list[float]] = {"naive": [], "ours": []}
+    sent = (ours.width or 0, ours.height or 0)
+
+    def decode_only() -> None:
+        """The floor under any antialiased pass: libjpeg's decode at the scale ours drafts."""
+        image = PILImage.open(io.BytesIO(data))
+        image.draft(None, sent)
+        image.load()
+
+    passes: dict[str, Callable[[], object]] = {
+        "naive": naive,
+        "ours": lambda: prepare_image(data, options=options),
+        "decode": decode_only,
+    }
+    cpu: dict[str, list[float]] = {name: [] for name in passes}
     for r in range(rounds):
-        for name in ("naive", "ours") if r % 2 == 0 else ("ours", "naive"):
+        names = list(passes)[r % 3 :] + list(passes)[: r % 3]
+        for name in names:
             started = time.process_time()
-            naive() if name == "naive" else prepare_image(data, options=options)
+            passes[name]()
             cpu[name].append(1000 * (time.process_time() - started))
     return {
         "bytes": len(data),
@@ -314,6 +281,11 @@ def tables(res: dict[str, Any]) -> list[str]:
         f"| prepare_image(optimize=True) -> {w4['sent'][0]}x{w4['sent'][1]}, "
         f"{w4['sent'][2]:,} bytes | {_spread(w4['cpu']['ours'], '{:.1f}')} | "
         f"{w4['tokens']['ours']} |",
+        f"| its JPEG decode alone, at the same draft scale (no resize, no encode) | "
+        f"{_spread(w4['cpu']['decode'], '{:.1f}')} | - |",
+        "",
+        "The decode alone, as a share of the naive pass (median and range over rounds): "
+        f"{_spread(_ratios(w4['cpu']['decode'], w4['cpu']['naive']))}x.",
         "",
         "#### W5: peak RSS growth over the base64 payload (a fresh process per client)",
         "",

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import asyncio
 import copy
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Iterator, Sequence
-from typing import Any
+from collections.abc import AsyncGenerator, Callable, Generator, Sequence
+from typing import Any, TypeVar
 
 from llama_index.core.base.llms.types import (
     ChatMessage,
@@ -44,7 +44,8 @@ from llama_index_xai_vision._convert import (
     user_wire_message,
 )
 
-#: The messages a conversation's cache key is derived from: its first of each role.
+#: What a stream yields: ``ChatResponse`` (chat) or ``CompletionResponse`` (completion).
+Answer = TypeVar("Answer", ChatResponse, CompletionResponse)
 
 
 def _turn(message: ChatMessage) -> tuple[str | None, bool | None]:
@@ -299,12 +300,6 @@ class XAISettings(BaseModel):
         collector = ImageCollector(self.image_options)
         return self._request([user_wire_message(prompt, images, collector, self.detail)], kwargs)
 
-    def _stream(self, request: ChatRequest) -> Iterator[ChatCompletionChunk]:
-        return self._client.stream(request, include_usage=self.include_usage)
-
-    def _astream(self, request: ChatRequest) -> AsyncIterator[ChatCompletionChunk]:
-        return self._client.astream(request, include_usage=self.include_usage)
-
     # ----------------------------------------------------------------- round trips
 
     def _do_chat(self, request: ChatRequest) -> ChatResponse:
@@ -319,50 +314,31 @@ class XAISettings(BaseModel):
     async def _do_acomplete(self, request: ChatRequest) -> CompletionResponse:
         return completion_response(await self._client.acreate(request))
 
-    def _do_stream_chat(self, request: ChatRequest) -> Generator[ChatResponse, None, None]:
-        chunks = self._stream(request)
+    def _stream_answers(
+        self, request: ChatRequest, answer: Callable[[StreamState, ChatCompletionChunk], Answer]
+    ) -> Generator[Answer, None, None]:
+        """``answer`` (``StreamState.chat`` or ``StreamState.completion``) after each chunk of
+        ``request``'s stream that adds something; bad input raises here, not at the first one."""
+        chunks = self._client.stream(request, include_usage=self.include_usage)
 
-        def gen() -> Generator[ChatResponse, None, None]:
+        def gen() -> Generator[Answer, None, None]:
             state = StreamState()
             for chunk in chunks:
                 if state.add(chunk):
-                    yield state.chat(chunk)
+                    yield answer(state, chunk)
 
         return gen()
 
-    def _do_stream_complete(
-        self, request: ChatRequest
-    ) -> Generator[CompletionResponse, None, None]:
-        chunks = self._stream(request)
+    def _astream_answers(
+        self, request: ChatRequest, answer: Callable[[StreamState, ChatCompletionChunk], Answer]
+    ) -> AsyncGenerator[Answer, None]:
+        """Async :meth:`_stream_answers`."""
+        chunks = self._client.astream(request, include_usage=self.include_usage)
 
-        def gen() -> Generator[CompletionResponse, None, None]:
-            state = StreamState()
-            for chunk in chunks:
-                if state.add(chunk):
-                    yield state.completion(chunk)
-
-        return gen()
-
-    def _do_astream_chat(self, request: ChatRequest) -> AsyncGenerator[ChatResponse, None]:
-        chunks = self._astream(request)
-
-        async def gen() -> AsyncGenerator[ChatResponse, None]:
+        async def gen() -> AsyncGenerator[Answer, None]:
             state = StreamState()
             async for chunk in chunks:
                 if state.add(chunk):
-                    yield state.chat(chunk)
-
-        return gen()
-
-    def _do_astream_complete(
-        self, request: ChatRequest
-    ) -> AsyncGenerator[CompletionResponse, None]:
-        chunks = self._astream(request)
-
-        async def gen() -> AsyncGenerator[CompletionResponse, None]:
-            state = StreamState()
-            async for chunk in chunks:
-                if state.add(chunk):
-                    yield state.completion(chunk)
+                    yield answer(state, chunk)
 
         return gen()

@@ -37,7 +37,7 @@ from xai_vision.errors import ResponseParseError
 from xai_vision.messages import ChatRequest, function_tool, normalise_tool_choice
 
 from llama_index_xai_vision._base import XAISettings
-from llama_index_xai_vision._convert import pydantic_response_format, tool_selections
+from llama_index_xai_vision._convert import StreamState, pydantic_response_format, tool_selections
 
 if TYPE_CHECKING:
     from llama_index.core.prompts import BasePromptTemplate, PromptTemplate
@@ -97,7 +97,7 @@ class XAIVision(XAISettings, FunctionCallingLLM):
     @llm_chat_callback()
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         """Stream the answer: cumulative message, ``delta``, usage on the last response."""
-        return self._do_stream_chat(self._chat_request(messages, kwargs))
+        return self._stream_answers(self._chat_request(messages, kwargs), StreamState.chat)
 
     @llm_completion_callback()
     def complete(self, prompt: str, formatted: bool = False, **kwargs: Any) -> CompletionResponse:
@@ -109,7 +109,9 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseGen:
         """Stream the answer to ``prompt`` (text so far and ``delta``)."""
-        return self._do_stream_complete(self._completion_request(prompt, kwargs))
+        return self._stream_answers(
+            self._completion_request(prompt, kwargs), StreamState.completion
+        )
 
     @llm_chat_callback()
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
@@ -121,7 +123,7 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
         """Async :meth:`stream_chat`."""
-        return self._do_astream_chat(await self._achat_request(messages, kwargs))
+        return self._astream_answers(await self._achat_request(messages, kwargs), StreamState.chat)
 
     @llm_completion_callback()
     async def acomplete(
@@ -135,7 +137,9 @@ class XAIVision(XAISettings, FunctionCallingLLM):
         self, prompt: str, formatted: bool = False, **kwargs: Any
     ) -> CompletionResponseAsyncGen:
         """Async :meth:`stream_complete`."""
-        return self._do_astream_complete(self._completion_request(prompt, kwargs))
+        return self._astream_answers(
+            self._completion_request(prompt, kwargs), StreamState.completion
+        )
 
     # ----------------------------------------------------------------- tools
 

@@ -26,7 +26,7 @@ from llama_index.core.multi_modal_llms import MultiModalLLM, MultiModalLLMMetada
 from pydantic import Field
 
 from llama_index_xai_vision._base import XAISettings
-from llama_index_xai_vision._convert import ImageInput
+from llama_index_xai_vision._convert import ImageInput, StreamState
 
 __all__ = ["XAIVisionMultiModal"]
 
@@ -77,7 +77,9 @@ class XAIVisionMultiModal(XAISettings, MultiModalLLM):
         **kwargs: Any,
     ) -> CompletionResponseGen:
         """Stream the answer: each response has the text so far and its ``delta``."""
-        return self._do_stream_complete(self._prompt_request(prompt, image_documents, kwargs))
+        return self._stream_answers(
+            self._prompt_request(prompt, image_documents, kwargs), StreamState.completion
+        )
 
     def chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Answer a conversation; images ride in ``ChatMessage.blocks``."""
@@ -85,7 +87,7 @@ class XAIVisionMultiModal(XAISettings, MultiModalLLM):
 
     def stream_chat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponseGen:
         """Stream a conversation's answer (cumulative message, ``delta``, usage at the end)."""
-        return self._do_stream_chat(self._chat_request(messages, kwargs))
+        return self._stream_answers(self._chat_request(messages, kwargs), StreamState.chat)
 
     async def acomplete(
         self,
@@ -103,7 +105,9 @@ class XAIVisionMultiModal(XAISettings, MultiModalLLM):
         **kwargs: Any,
     ) -> CompletionResponseAsyncGen:
         """Async :meth:`stream_complete`."""
-        return self._do_astream_complete(self._prompt_request(prompt, image_documents, kwargs))
+        return self._astream_answers(
+            self._prompt_request(prompt, image_documents, kwargs), StreamState.completion
+        )
 
     async def achat(self, messages: Sequence[ChatMessage], **kwargs: Any) -> ChatResponse:
         """Async :meth:`chat`."""
@@ -113,4 +117,4 @@ class XAIVisionMultiModal(XAISettings, MultiModalLLM):
         self, messages: Sequence[ChatMessage], **kwargs: Any
     ) -> ChatResponseAsyncGen:
         """Async :meth:`stream_chat`."""
-        return self._do_astream_chat(await self._achat_request(messages, kwargs))
+        return self._astream_answers(await self._achat_request(messages, kwargs), StreamState.chat)

@@ -1,5 +1,6 @@
-"""Shared test fixtures: images generated with Pillow, never downloaded, and validators for
-the schemas of xAI's OpenAPI spec (an independent check of what is sent and answered)."""
+"""Shared test fixtures: images generated with Pillow, never downloaded, validators for
+the schemas of xAI's OpenAPI spec (an independent check of what is sent and answered), and
+``responses``, which runs an adapter test on both wire forms."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from collections.abc import Callable, Iterator
 
 import jsonschema
 import pytest
+from endpoint_params import USE_RESPONSES_API
 from PIL import Image
 from unseen_models import UNSEEN_MODELS
 from xai_vision.emulator import Emulator
@@ -99,3 +101,9 @@ def unseen_models_emulator() -> Iterator[Emulator]:
     """An emulator that also serves the models the project never saw (``unseen_models``)."""
     with Emulator(models=UNSEEN_MODELS) as emulator:
         yield emulator
+
+
+@pytest.fixture(params=USE_RESPONSES_API, ids=("chat_completions", "responses"))
+def responses(request: pytest.FixtureRequest) -> bool:
+    """``use_responses_api`` for an adapter test that runs on both wire forms: off, then on."""
+    return bool(request.param)

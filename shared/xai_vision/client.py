@@ -658,6 +658,16 @@ class _BaseClient:
             )
 
 
+_SPENT_STREAM: Final = httpx.ByteStream(b"")
+
+
+def _release(response: httpx.Response) -> None:
+    """Let a finished exchange go now: an httpx response and its bound stream refer to each other,
+    so the response, and the request whose body holds the images, would otherwise live until the
+    next garbage collection (a payload-sized buffer per call; fresh pages for the next one)."""
+    response.stream = _SPENT_STREAM
+
+
 def _json_content(body: Any) -> bytes:
     """``body`` as JSON bytes; RequestValidationError when it is not JSON data."""
     try:
@@ -944,6 +954,7 @@ class AsyncXAIClient(_BaseClient):
                         timeout=self._timeout,
                         follow_redirects=False,
                     )
+                _release(failure)
             except httpx.HTTPError as exc:
                 failure = exc
             else:
@@ -1018,6 +1029,7 @@ class AsyncXAIClient(_BaseClient):
             started = time.perf_counter()
             failure: httpx.Response | httpx.HTTPError
             state = _Stream(self._endpoint.stream_parser(request))
+            exchange: httpx.Response | None = None
             try:
                 async with client.stream(
                     "POST",
@@ -1027,6 +1039,7 @@ class AsyncXAIClient(_BaseClient):
                     timeout=self._timeout,
                     follow_redirects=False,
                 ) as response:
+                    exchange = response
                     self._log_response(response, started)
                     if not 200 <= response.status_code < 300:
                         await response.aread()
@@ -1048,6 +1061,9 @@ class AsyncXAIClient(_BaseClient):
                 if state.done:  # failed while draining after [DONE]: the answer is whole
                     return
                 failure = exc
+            finally:
+                if exchange is not None:
+                    _release(exchange)
             await self._sleep(self._next_try_delay(failure, retries, streamed=state))
             retries += 1
 
@@ -1347,6 +1363,7 @@ class XAIClient(_BaseClient):
                     timeout=self._timeout,
                     follow_redirects=False,
                 )
+                _release(failure)
             except httpx.HTTPError as exc:
                 failure = exc
             else:
@@ -1391,6 +1408,7 @@ class XAIClient(_BaseClient):
             started = time.perf_counter()
             failure: httpx.Response | httpx.HTTPError
             state = _Stream(self._endpoint.stream_parser(request))
+            exchange: httpx.Response | None = None
             try:
                 with client.stream(
                     "POST",
@@ -1400,6 +1418,7 @@ class XAIClient(_BaseClient):
                     timeout=self._timeout,
                     follow_redirects=False,
                 ) as response:
+                    exchange = response
                     self._log_response(response, started)
                     if not 200 <= response.status_code < 300:
                         response.read()
@@ -1419,6 +1438,9 @@ class XAIClient(_BaseClient):
                 if state.done:  # failed while draining after [DONE]: the answer is whole
                     return
                 failure = exc
+            finally:
+                if exchange is not None:
+                    _release(exchange)
             self._sleep(self._next_try_delay(failure, retries, streamed=state))
             retries += 1
 

@@ -1,6 +1,6 @@
 """What the ``xai-vision batch`` tests share: a folder of distinct PNGs, the command line against
 an emulator, a run in its own process interrupted by Ctrl-C, and the output file read back as
-complete lines."""
+complete lines, one for each image."""
 
 from __future__ import annotations
 
@@ -11,11 +11,13 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections import Counter
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
 from PIL import Image
+from xai_vision.cli.batch import image_id
 from xai_vision.emulator import Emulator
 
 PROMPT = "Describe this image"
@@ -100,3 +102,14 @@ def result_lines(out: Path) -> list[bytes]:
 def read_records(out: Path) -> list[dict[str, Any]]:
     """The output's JSONL records."""
     return [json.loads(line) for line in result_lines(out)]
+
+
+def each_image_once(out: Path, paths: Sequence[Path]) -> list[dict[str, Any]]:
+    """The output's records, checked to be one line for each image of ``paths`` (its resolved
+    path as ``source``, the stable id of that source as ``id``) and no more."""
+    records = read_records(out)
+    sources = Counter(record["source"] for record in records)
+    assert set(sources) == {str(p.resolve()) for p in paths}
+    assert set(sources.values()) == {1}, [s for s, n in sources.items() if n > 1]
+    assert all(record["id"] == image_id(record["source"]) for record in records), records
+    return records

@@ -11,6 +11,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as pdfium_c
+from xai_vision.errors import DocumentDecodeError, DocumentError, EncryptedDocumentError
 
 LETTER = (612.0, 792.0)
 
@@ -73,6 +74,12 @@ def corrupt_pdf() -> bytes:
     """A valid ``%PDF-`` header over bytes PDFium cannot read."""
     return b"%PDF-1.7\n" + b"\x00garbage, no objects, no xref\n" * 20
 
+
+#: PDFs an adapter refuses before sending anything, each with the typed error it raises.
+BAD_PDFS: list[tuple[bytes, type[DocumentError]]] = [
+    (corrupt_pdf(), DocumentDecodeError),
+    (encrypted_pdf(), EncryptedDocumentError),
+]
 
 #: A three-page invoice the adapter tests send, its base64, and how the emulator quotes it.
 INVOICE_PDF = make_pdf(["Invoice 42: total 17.50 EUR", "Terms", "Signatures"])

@@ -11,7 +11,7 @@ from typing import Literal, TypeAlias, cast
 
 from typing_extensions import NotRequired, TypedDict
 
-from xai_vision._base64 import b64decode_strict, b64encode_str
+from xai_vision._base64 import b64decode_strict, b64encode_bytes
 from xai_vision.documents import DocumentOptions, PreparedDocument, check_pdf, render_pages
 from xai_vision.errors import DocumentSourceError, RequestValidationError, TooManyImagesError
 from xai_vision.images import (
@@ -93,6 +93,23 @@ def image_part(image: PreparedImage) -> ImagePart:
     return {"type": "image_url", "image_url": image_url}
 
 
+class CheckedPDFBase64(str):
+    """Base64 text of a PDF this process has opened with PDFium, carrying the PDF's bytes.
+
+    :func:`file_part` builds it, so a request made from a prepared document neither decodes nor
+    re-checks the PDF, and an upload sends these very bytes (a plain str is checked as usual).
+    """
+
+    pdf: bytes
+
+    @classmethod
+    def of(cls, pdf: bytes) -> CheckedPDFBase64:
+        """The base64 text of ``pdf`` (already checked by the caller)."""
+        text = cls(b64encode_bytes(pdf), "ascii")
+        text.pdf = pdf
+        return text
+
+
 def file_part(document: PreparedDocument) -> FilePart:
     """A ``file`` part for a prepared document: its ``file_id``, URL or inline base64."""
     if not isinstance(document, PreparedDocument):
@@ -105,7 +122,7 @@ def file_part(document: PreparedDocument) -> FilePart:
     if document.url is not None:
         return {"type": "file", "file": {"url": document.url}}
     assert document.data is not None
-    data = b64encode_str(document.data)
+    data = CheckedPDFBase64.of(document.data)
     return {"type": "file", "file": {"file_data": data, "filename": document.filename}}
 
 
@@ -228,6 +245,8 @@ def _checked_file_part(file: object, where: str) -> FilePart:
         return {"type": "file", "file": {key: value}}  # type: ignore[misc]
     if not isinstance(filename, str) or not filename:
         raise RequestValidationError(f"{where}: file_data needs a non-empty str filename")
+    if isinstance(value, CheckedPDFBase64):
+        return {"type": "file", "file": {"file_data": value, "filename": filename}}
     try:
         data = b64decode_strict(value)
     except ValueError:

@@ -14,7 +14,7 @@ from xai_vision._base64 import b64decode_strict
 from xai_vision.catalog import DEFAULT_MODEL, model_facts
 from xai_vision.errors import RequestValidationError, TooManyImagesError
 from xai_vision.images import ImageOptions
-from xai_vision.messages.parts import FileRef, ImageURL
+from xai_vision.messages.parts import CheckedPDFBase64, FileRef, ImageURL
 from xai_vision.messages.tools import check_response_format, check_tool_choice, check_tools
 from xai_vision.messages.wire import WireMessage, check_message
 
@@ -293,7 +293,7 @@ class ChatRequest:
         for ref in self.documents():
             data = ref.get("file_data")
             if data is not None and data not in ids:
-                ids[data] = upload(b64decode_strict(data), ref.get("filename", "document.pdf"))
+                ids[data] = upload(_pdf_bytes(data), ref.get("filename", "document.pdf"))
         return self._with_file_ids(ids)
 
     async def awith_uploaded_documents(self, upload: AsyncUploader) -> ChatRequest:
@@ -302,9 +302,7 @@ class ChatRequest:
         for ref in self.documents():
             data = ref.get("file_data")
             if data is not None and data not in ids:
-                ids[data] = await upload(
-                    b64decode_strict(data), ref.get("filename", "document.pdf")
-                )
+                ids[data] = await upload(_pdf_bytes(data), ref.get("filename", "document.pdf"))
         return self._with_file_ids(ids)
 
     def _with_file_ids(self, ids: Mapping[str, str]) -> ChatRequest:
@@ -319,6 +317,13 @@ class ChatRequest:
             else:
                 messages.append(message)
         return replace(self, messages=tuple(messages))
+
+
+def _pdf_bytes(file_data: str) -> bytes:
+    """The PDF an inline ``file_data`` holds: the checked bytes it carries, else decoded."""
+    if isinstance(file_data, CheckedPDFBase64):
+        return file_data.pdf
+    return b64decode_strict(file_data)
 
 
 def _uploaded_file(part: Mapping[str, Any], ids: Mapping[str, str]) -> Any:

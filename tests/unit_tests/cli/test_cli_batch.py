@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import re
 import socket
-from collections import Counter
 from pathlib import Path
 
 from cli_batch import (
     PROMPT,
     batch_args,
     cli_env,
+    each_image_once,
     interrupted_run,
     read_records,
     resumed_run,
@@ -65,11 +65,8 @@ def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
         assert f"{len(done_first)} already in".encode() in second_err
         chat_requests = [r for r in emulator.requests if r.path.endswith("/chat/completions")]
 
-    records = read_records(out)
     assert out.read_bytes().startswith(written), "lines from the first run must be kept as is"
-    counts = Counter(record["source"] for record in records)
-    assert set(counts) == {str(p.resolve()) for p in paths}
-    assert set(counts.values()) == {1}, [s for s, n in counts.items() if n > 1]
+    records = each_image_once(out, paths)
     for record in records:
         assert record["error"] is None, record
         assert f"You asked: {PROMPT}" in record["answer"]

@@ -6,11 +6,10 @@ and no API key in any file written."""
 from __future__ import annotations
 
 import json
-from collections import Counter
 from pathlib import Path
 
 import pytest
-from cli_batch import interrupted_run, read_records, resumed_run, write_images
+from cli_batch import each_image_once, interrupted_run, read_records, resumed_run, write_images
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
 from xai_vision.cli.batch_xai import XaiBatchState, ids_path, state_path
@@ -77,14 +76,6 @@ def _no_key_in_files(folder: Path) -> None:
             assert KEY.encode() not in path.read_bytes(), f"the API key is in {path}"
 
 
-def _assert_each_image_once(out: Path, paths: list[Path]) -> list[dict[str, object]]:
-    records = read_records(out)
-    counts = Counter(record["id"] for record in records)
-    assert set(counts) == {image_id(str(p.resolve())) for p in paths}
-    assert set(counts.values()) == {1}
-    return records
-
-
 def test_lines_follow_the_local_engines_contract_at_half_its_cost(tmp_path: Path) -> None:
     write_images(tmp_path / "imgs", 5)
     (tmp_path / "imgs" / "broken.png").write_bytes(b"not an image at all")
@@ -122,7 +113,7 @@ def test_every_image_answered_exits_0_and_per_request_failures_become_error_line
         emulator.fail_batch_requests([failing], code="Internal error", message="shard lost")
         again = runner.invoke(app, _args(emulator, tmp_path / "imgs", out, "--overwrite"))
     assert again.exit_code == ExitCode.FAILED
-    records = {r["id"]: r for r in _assert_each_image_once(out, paths)}
+    records = {r["id"]: r for r in each_image_once(out, paths)}
     assert "shard lost" in records[failing]["error"]["message"]
     assert records[failing]["error"]["code"] == "Internal error"
     assert records[failing]["answer"] is None
@@ -157,7 +148,7 @@ def test_a_model_unknown_to_the_project_is_not_refused_by_it(tmp_path: Path) -> 
             app, _args(emulator, tmp_path / "imgs", out, "--model", "grok-vision-2031")
         )
     assert result.exit_code == 0, result.output
-    _assert_each_image_once(out, paths)
+    each_image_once(out, paths)
 
 
 def test_a_model_refused_for_batches_stops_after_the_first_chunk(tmp_path: Path) -> None:
@@ -199,7 +190,7 @@ def test_ctrl_c_while_adding_resumes_without_a_second_batch_or_a_request_added_t
         added, created = _added_ids(emulator), _created(emulator)
     assert created == 1
     assert sorted(added) == sorted({image_id(str(p.resolve())) for p in paths})
-    _assert_each_image_once(out, paths)
+    each_image_once(out, paths)
     assert not state_path(out).exists()
     _no_key_in_files(tmp_path)
 
@@ -216,7 +207,7 @@ def test_ctrl_c_while_polling_resumes_the_same_batch_and_adds_nothing(tmp_path: 
         resumed_run(args)
         assert len(_added_ids(emulator)) == 4 and _created(emulator) == 1
         assert len(_calls(emulator, "GET", "/models/grok-4-fast-non-reasoning")) == 1
-    _assert_each_image_once(out, paths)
+    each_image_once(out, paths)
     _no_key_in_files(tmp_path)
 
 
@@ -238,7 +229,7 @@ def test_ctrl_c_while_writing_results_resumes_without_a_line_twice(tmp_path: Pat
         resumed_run(args)
         assert len(_added_ids(emulator)) == 230 and _created(emulator) == 1
     assert out.read_bytes().startswith(written)
-    _assert_each_image_once(out, paths)
+    each_image_once(out, paths)
     assert not state_path(out).exists()
 
 
@@ -260,7 +251,7 @@ def test_cancel_cancels_the_recorded_batch_and_exits_0(tmp_path: Path) -> None:
         done = runner.invoke(app, [*args, "--resume"])
         assert done.exit_code == 0, done.output
         assert _created(emulator) == 2
-    _assert_each_image_once(out, paths)
+    each_image_once(out, paths)
     _no_key_in_files(tmp_path)
 
 
@@ -314,7 +305,7 @@ def test_retry_failed_sends_the_error_lines_again_in_a_new_batch(tmp_path: Path)
         assert retry.exit_code == 0, retry.output
         assert _added_ids(emulator) == [failing]
     after = out.read_bytes().splitlines()
-    records = _assert_each_image_once(out, paths)
+    records = each_image_once(out, paths)
     assert all(r["error"] is None for r in records)
     for record, line in zip(records, after, strict=True):
         if record["id"] != failing:
@@ -336,7 +327,7 @@ def test_a_batch_created_but_not_recorded_is_found_by_its_name_on_resume(tmp_pat
             r.path for r in emulator.requests if r.method == "POST" and r.path.endswith("/requests")
         }
     assert added_to == {f"/v1/batches/{orphan}/requests"}
-    _assert_each_image_once(out, paths)
+    each_image_once(out, paths)
 
 
 def test_a_state_file_of_an_earlier_version_with_its_added_count_still_resumes(

@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 from retry_sleeps import Sleeps
+from sample_tools import WEATHER
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.errors import (
@@ -22,7 +23,7 @@ from xai_vision.errors import (
     StreamInterruptedError,
 )
 from xai_vision.images import prepare_image
-from xai_vision.messages import ChatRequest, ImageCollector, function_tool, text_part, user_message
+from xai_vision.messages import ChatRequest, ImageCollector, text_part, user_message
 from xai_vision.stream import StreamAccumulator
 from xai_vision.tokens import estimate_image_tokens
 
@@ -35,13 +36,6 @@ def image_request(image_bytes: Any) -> ChatRequest:
         collector.add(image_bytes(color="blue", size=(32, 32), fmt="JPEG")),
     ]
     return ChatRequest(model="grok-4", messages=[user_message(parts)])
-
-
-WEATHER = function_tool(
-    "weather",
-    "Get the weather for a city",
-    {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-)
 
 
 def tool_request() -> ChatRequest:

@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pdfs import corrupt_pdf, encrypted_pdf, make_pdf
@@ -268,6 +269,46 @@ def test_file_parts_written_by_hand_are_checked(pdf: bytes) -> None:
             user_message([{"type": "file", "file": file}])
     with pytest.raises(DocumentSourceError, match="not plain base64"):
         user_message([{"type": "file", "file": {"file_data": "%%%", "filename": "a.pdf"}}])
+
+
+def test_a_prepared_document_is_checked_once_and_uploaded_as_its_own_bytes(
+    pdf: bytes, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from xai_vision import documents
+    from xai_vision.messages import parts
+    from xai_vision.messages import request as request_module
+
+    document = prepare_document(pdf, filename="r.pdf")  # opened with PDFium here, once
+    opens: list[str] = []
+    decodes: list[int] = []
+    real_opened = documents._opened
+
+    def counted_opened(data: bytes, source: str) -> Any:
+        opens.append(source)
+        return real_opened(data, source)
+
+    monkeypatch.setattr(documents, "_opened", counted_opened)
+    for module in (parts, request_module):
+        real_decode = module.b64decode_strict
+
+        def counted_decode(text: str | bytes, real: Any = real_decode) -> bytes:
+            decodes.append(len(text))
+            return bytes(real(text))
+
+        monkeypatch.setattr(module, "b64decode_strict", counted_decode)
+    sent: list[bytes] = []
+
+    def upload(data: bytes, filename: str) -> str:
+        sent.append(data)
+        return "file_up"
+
+    request = _request(user_message(["Read:", document]))
+    request.with_uploaded_documents(upload)
+    assert (opens, decodes) == ([], [])  # neither the request's check nor the upload redid it
+    assert sent[0] is document.data
+    plain = base64.b64encode(pdf).decode()  # the same PDF as plain text is checked as ever
+    user_message([{"type": "file", "file": {"file_data": plain, "filename": "a.pdf"}}])
+    assert (len(opens), len(decodes)) == (1, 1)
 
 
 def _request(*messages: object) -> ChatRequest:

@@ -12,63 +12,27 @@ from __future__ import annotations
 import json
 from collections.abc import Iterator
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
-import yaml
 from loopback import Loopback, Reply
+from recorded import CASSETTES, INTERACTIONS, Interaction, recorded
 from xai_vision.client import AsyncXAIClient, XAIClient
 from xai_vision.messages import ChatRequest
 from xai_vision.models import ChatCompletion, ChatCompletionChunk
 from xai_vision.stream import StreamAccumulator
 
-RECORDED = Path(__file__).parents[2] / "data" / "recorded"
-CASSETTES = sorted(RECORDED.glob("*.yaml"))
 #: Body fields the endpoint owns (the request refuses them as options).
 ENDPOINT_FIELDS = frozenset({"stream", "stream_options"})
-
-
-@dataclass(frozen=True)
-class Interaction:
-    cassette: str
-    index: int
-    request: dict[str, Any]
-    content_type: str
-    body: bytes
-
-    @property
-    def streaming(self) -> bool:
-        return bool(self.request.get("stream"))
-
-
-def load_interactions() -> list[Interaction]:
-    found = []
-    for path in CASSETTES:
-        cassette = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for item in cassette["interactions"]:
-            response = item["response"]
-            found.append(
-                Interaction(
-                    path.stem,
-                    item["id"],
-                    json.loads(item["request"]["body"]),
-                    response["headers"]["Content-Type"][0],
-                    response["body"].encode("utf-8"),
-                )
-            )
-    return found
-
-
-INTERACTIONS = load_interactions()
 
 
 def recorded_reply(item: Interaction) -> Reply:
     """The recorded answer; a stream has no length and goes in small writes, so the client
     must reassemble its frames."""
-    body: bytes | list[bytes] = item.body
+    data = item.body.encode("utf-8")
+    body: bytes | list[bytes] = data
     if item.content_type == "text/event-stream":
-        body = [item.body[start : start + 997] for start in range(0, len(item.body), 997)]
+        body = [data[start : start + 997] for start in range(0, len(data), 997)]
     return Reply(body=body, headers={"Content-Type": item.content_type})
 
 
@@ -102,7 +66,7 @@ class Expected:
     frames: int
 
 
-def expected_from_json(body: bytes) -> Expected:
+def expected_from_json(body: str) -> Expected:
     data = json.loads(body)
     choice = data["choices"][0]
     message = choice["message"]
@@ -122,12 +86,8 @@ def expected_from_json(body: bytes) -> Expected:
     )
 
 
-def expected_from_sse(body: bytes) -> Expected:
-    payloads = [
-        line[len("data: ") :]
-        for line in body.decode("utf-8").split("\n")
-        if line.startswith("data: ")
-    ]
+def expected_from_sse(body: str) -> Expected:
+    payloads = [line[len("data: ") :] for line in body.split("\n") if line.startswith("data: ")]
     assert payloads[-1] == "[DONE]"
     frames = [json.loads(p) for p in payloads[:-1]]
     content, reasoning, calls, finish, usage = [], [], {}, None, None
@@ -192,10 +152,6 @@ def check_chunks(chunks: list[ChatCompletionChunk], expected: Expected) -> ChatC
     return accumulator.completion()
 
 
-def interaction_id(item: Interaction) -> str:
-    return f"{item.cassette}#{item.index}"
-
-
 # --------------------------------------------------------------------------- golden tests
 
 
@@ -205,7 +161,7 @@ def test_every_cassette_is_replayed() -> None:
     assert len(INTERACTIONS) == 21
 
 
-@pytest.mark.parametrize("item", INTERACTIONS, ids=interaction_id)
+@pytest.mark.parametrize("item", INTERACTIONS, ids=str)
 def test_recorded_response_parses_exactly(replay: Loopback, item: Interaction) -> None:
     request = chat_request(item.request)
     replay.script(recorded_reply(item))
@@ -221,7 +177,7 @@ def test_recorded_response_parses_exactly(replay: Loopback, item: Interaction) -
     assert json.loads(replay.requests[-1].body) == item.request
 
 
-@pytest.mark.parametrize("item", [i for i in INTERACTIONS if i.streaming], ids=interaction_id)
+@pytest.mark.parametrize("item", [i for i in INTERACTIONS if i.streaming], ids=str)
 async def test_recorded_streams_parse_exactly_async(replay: Loopback, item: Interaction) -> None:
     replay.script(recorded_reply(item))
     expected = expected_from_sse(item.body)
@@ -234,7 +190,7 @@ async def test_recorded_streams_parse_exactly_async(replay: Loopback, item: Inte
 
 
 def replay_one(replay: Loopback, cassette: str, index: int = 0) -> ChatCompletion:
-    (item,) = [i for i in INTERACTIONS if i.cassette == cassette and i.index == index]
+    item = recorded(cassette, index)
     replay.script(recorded_reply(item))
     with XAIClient(api_key="xai-golden", base_url=replay.url) as client:
         if not item.streaming:

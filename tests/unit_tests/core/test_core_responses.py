@@ -8,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from sample_tools import WEATHER
 from xai_vision.emulator.validation import load_spec
 from xai_vision.endpoints import ChatCompletionsEndpoint, ResponsesEndpoint, endpoint_for
 from xai_vision.errors import APIError, RequestValidationError, StreamError
@@ -16,7 +17,6 @@ from xai_vision.messages import (
     ChatRequest,
     ImageCollector,
     assistant_message,
-    function_tool,
     json_schema_response_format,
     system_message,
     text_part,
@@ -33,9 +33,6 @@ from tests.conftest import SchemaValidator
 
 ENDPOINT = ResponsesEndpoint()
 MODEL = "grok-4-fast-non-reasoning"
-WEATHER = function_tool(
-    "weather", "Weather in a city", {"type": "object", "properties": {"city": {"type": "string"}}}
-)
 
 
 def body_of(request: ChatRequest, *, stream: bool = False) -> dict[str, Any]:
@@ -106,7 +103,7 @@ def test_a_multimodal_conversation_becomes_input_items(
         {
             "type": "function",
             "name": "weather",
-            "description": "Weather in a city",
+            "description": "Get the weather for a city",
             "parameters": WEATHER["function"]["parameters"],
         }
     ]

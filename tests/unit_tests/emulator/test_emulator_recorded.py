@@ -4,27 +4,11 @@ kind and shape as xAI's: same resolved model, same tool names, same finish reaso
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
-
-RECORDED = Path(__file__).parents[2] / "data" / "recorded"
-
-
-def _interactions() -> list[tuple[str, int, dict[str, Any], str]]:
-    found = []
-    for path in sorted(RECORDED.glob("*.yaml")):
-        cassette = yaml.safe_load(path.read_text())
-        for i, interaction in enumerate(cassette["interactions"]):
-            body = json.loads(interaction["request"]["body"])
-            found.append((path.name, i, body, interaction["response"]["body"]))
-    return found
-
-
-INTERACTIONS = _interactions()
+from recorded import INTERACTIONS, Interaction, recorded
 
 
 def _chunks(text: str) -> list[dict[str, Any]]:
@@ -62,17 +46,13 @@ def test_every_cassette_was_found() -> None:
     assert len(INTERACTIONS) == 21
 
 
-@pytest.mark.parametrize(
-    ("name", "index", "request_body", "recorded"),
-    INTERACTIONS,
-    ids=[f"{n.removesuffix('.yaml')}-{i}" for n, i, _, _ in INTERACTIONS],
-)
+@pytest.mark.parametrize("item", INTERACTIONS, ids=str)
 def test_recorded_request_gets_an_answer_shaped_like_xais(
-    client: httpx.Client, name: str, index: int, request_body: dict[str, Any], recorded: str
+    client: httpx.Client, item: Interaction
 ) -> None:
-    response = client.post("/chat/completions", json=request_body)
+    response = client.post("/chat/completions", json=item.request)
     assert response.status_code == 200, response.text
-    ours, theirs = _summary(response.text), _summary(recorded)
+    ours, theirs = _summary(response.text), _summary(item.body)
     assert ours["model"] == theirs["model"]
     assert ours["tools"] == theirs["tools"]
     assert ours["finish"] == theirs["finish"]
@@ -88,8 +68,6 @@ def test_recorded_request_gets_an_answer_shaped_like_xais(
 
 
 def test_recorded_tool_results_are_used_in_the_answer(client: httpx.Client) -> None:
-    name, _, body, _ = next(
-        item for item in INTERACTIONS if "grok-4-fast__tool.yaml" in item[0] and item[1] == 1
-    )
-    content = client.post("/chat/completions", json=body).json()["choices"][0]["message"]["content"]
-    assert content.startswith("Tool weather returned: 40 C\n"), name
+    item = recorded("TestOpenAICompatibleCommon__xai-grok-4-fast__tool", 1)
+    answer = client.post("/chat/completions", json=item.request).json()
+    assert answer["choices"][0]["message"]["content"].startswith("Tool weather returned: 40 C\n")

@@ -11,6 +11,7 @@ from typing import Any, Literal
 
 import httpx
 import pytest
+from sample_tools import ADD, WEATHER
 from xai_vision.client import XAIClient
 from xai_vision.emulator import Emulator
 from xai_vision.endpoints import ChatCompletionsEndpoint, ResponsesEndpoint
@@ -28,7 +29,6 @@ from xai_vision.messages import (
     ImagePart,
     TextPart,
     assistant_message,
-    function_tool,
     json_schema_response_format,
     system_message,
     text_part,
@@ -42,20 +42,6 @@ MODEL = "grok-4-fast-non-reasoning"
 ImageFactory = Callable[..., bytes]
 Way = Literal["create", "stream", "acreate", "astream"]
 WAYS: tuple[Way, ...] = ("create", "stream", "acreate", "astream")
-WEATHER = function_tool(
-    "weather",
-    "Get the weather for a city",
-    {"type": "object", "properties": {"city": {"type": "string"}}, "required": ["city"]},
-)
-ADD = function_tool(
-    "add",
-    "Add two numbers",
-    {
-        "type": "object",
-        "properties": {"a": {"type": "integer"}, "b": {"type": "integer"}},
-        "required": ["a", "b"],
-    },
-)
 
 
 @pytest.fixture

@@ -3,26 +3,22 @@
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
-import yaml
+from recorded import recorded
 
 from tests.conftest import SchemaValidator
 from tests.unit_tests.emulator.conftest import post_stream, split_frames
 
 MODEL = "grok-4-fast-non-reasoning"
-RECORDED = Path(__file__).parents[2] / "data" / "recorded"
 CHUNK_KEYS = ["id", "object", "created", "model", "choices", "system_fingerprint"]
 
 
-def recorded_chunks(name: str, interaction: int = 0) -> list[dict[str, Any]]:
-    """The chunks of one recorded xAI stream."""
-    cassette = yaml.safe_load((RECORDED / name).read_text())
-    body = cassette["interactions"][interaction]["response"]["body"]
-    return [json.loads(p) for p in split_frames(body)]
+def recorded_chunks(cassette: str, index: int = 0) -> list[dict[str, Any]]:
+    """The chunks of one recorded xAI stream, its framing checked as xAI's."""
+    return [json.loads(p) for p in split_frames(recorded(cassette, index).body)]
 
 
 def shape(chunk: dict[str, Any]) -> tuple[Any, ...]:
@@ -125,14 +121,14 @@ def test_role_appears_only_in_the_first_chunk(client: httpx.Client) -> None:
 @pytest.mark.parametrize(
     ("cassette", "model"),
     [
-        ("TestOpenAICompatibleCommon__xai-grok-4-fast__simple_streaming.yaml", "grok-4-fast"),
-        ("TestOpenAICompatibleThinking__xai-grok-3-mini__thinking-streaming.yaml", "grok-3-mini"),
+        ("TestOpenAICompatibleCommon__xai-grok-4-fast__simple_streaming", "grok-4-fast"),
+        ("TestOpenAICompatibleThinking__xai-grok-3-mini__thinking-streaming", "grok-3-mini"),
     ],
 )
 def test_chunk_shapes_match_the_recorded_xai_stream(
     client: httpx.Client, cassette: str, model: str
 ) -> None:
-    recorded = recorded_chunks(cassette, interaction=1 if "thinking" in cassette else 0)
+    recorded = recorded_chunks(cassette, 1 if "thinking" in cassette else 0)
     effort = {"reasoning_effort": "high"} if model == "grok-3-mini" else {}
     ours = post_stream(client, "Say hi in Portuguese", model=model, **effort)
     assert shape(ours[0]) == shape(recorded[0])

@@ -4,28 +4,17 @@ endpoints, tool results, rendered pages, the async path, and typed errors that s
 from __future__ import annotations
 
 import base64
+import functools
 import threading
 from typing import Any
 
 import pytest
-from endpoint_params import USE_RESPONSES_API
+from emulator_clients import emulator_client
+from endpoint_params import adapter_on
 from langchain_core.messages import AIMessage, HumanMessage, ToolMessage
-from pdfs import (
-    INVOICE_B64,
-    INVOICE_PDF,
-    INVOICE_QUOTE,
-    corrupt_pdf,
-    encrypted_pdf,
-    pdf_reading_threads,
-)
-from xai_vision import XAIClient
+from pdfs import BAD_PDFS, INVOICE_B64, INVOICE_PDF, INVOICE_QUOTE, pdf_reading_threads
 from xai_vision.emulator import Emulator
-from xai_vision.errors import (
-    DocumentDecodeError,
-    DocumentError,
-    EncryptedDocumentError,
-    RequestValidationError,
-)
+from xai_vision.errors import DocumentError, RequestValidationError
 
 from langchain_xai_vision import ChatXAIVision
 from langchain_xai_vision import documents as langchain_documents
@@ -33,13 +22,8 @@ from langchain_xai_vision import documents as langchain_documents
 MIME = "application/pdf"
 
 
-def _model(emulator: Emulator, responses: bool, **fields: Any) -> ChatXAIVision:
-    return ChatXAIVision(
-        api_key=emulator.api_key,
-        base_url=emulator.base_url,
-        use_responses_api=responses,
-        **fields,
-    )
+#: ``ChatXAIVision`` on an emulator with ``use_responses_api`` and fields.
+_model = functools.partial(adapter_on, ChatXAIVision)
 
 
 def _sent_part(emulator: Emulator, responses: bool, message: int = 0) -> dict[str, Any]:
@@ -72,7 +56,6 @@ INLINE_FORMS: dict[str, dict[str, Any]] = {
 }
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 @pytest.mark.parametrize("form", list(INLINE_FORMS))
 def test_inline_forms_reach_the_model(xai_emulator: Emulator, responses: bool, form: str) -> None:
     answer = _model(xai_emulator, responses).invoke(
@@ -89,9 +72,8 @@ def test_inline_forms_reach_the_model(xai_emulator: Emulator, responses: bool, f
         assert [r.path for r in xai_emulator.requests] == ["/v1/files", "/v1/chat/completions"]
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_file_id_forms_are_sent_as_they_are(xai_emulator: Emulator, responses: bool) -> None:
-    with XAIClient(api_key=xai_emulator.api_key, base_url=xai_emulator.base_url) as client:
+    with emulator_client(xai_emulator) as client:
         file_id = client.files.upload(INVOICE_PDF, filename="terms.pdf").id
     model = _model(xai_emulator, responses)
     for block in (
@@ -108,7 +90,6 @@ def test_file_id_forms_are_sent_as_they_are(xai_emulator: Emulator, responses: b
             assert part == {"type": "file", "file": {"file_id": file_id}}
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_url_forms_are_sent_as_urls(xai_emulator: Emulator, responses: bool) -> None:
     url = "https://example.com/report.pdf"
     model = _model(xai_emulator, responses)
@@ -157,7 +138,6 @@ def test_a_tool_result_pdf_on_responses(xai_emulator: Emulator) -> None:
     }
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_pages_mode_renders_the_chosen_pages(xai_emulator: Emulator, responses: bool) -> None:
     model = _model(
         xai_emulator, responses, document_mode="pages", document_pages="2-3", document_detail="low"
@@ -198,11 +178,7 @@ def test_a_chained_request_keeps_the_cache_key_in_pages_mode(xai_emulator: Emula
     assert first_key == second_key
 
 
-@pytest.mark.parametrize(
-    ("data", "error"),
-    [(corrupt_pdf(), DocumentDecodeError), (encrypted_pdf(), EncryptedDocumentError)],
-)
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
+@pytest.mark.parametrize(("data", "error"), BAD_PDFS)
 async def test_bad_pdfs_raise_typed_errors_and_send_nothing(
     xai_emulator: Emulator, responses: bool, data: bytes, error: type[DocumentError]
 ) -> None:

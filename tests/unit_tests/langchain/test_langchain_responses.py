@@ -5,10 +5,11 @@ previous_response_id, tool images after function_call_output)."""
 from __future__ import annotations
 
 import base64
+import functools
 from typing import Any
 
 import pytest
-from endpoint_params import USE_RESPONSES_API, emulator_path
+from endpoint_params import adapter_on, emulator_path
 from langchain_core.messages import AIMessage, HumanMessage, SystemMessage, ToolMessage
 from pydantic import BaseModel
 from xai_vision.emulator import Emulator
@@ -16,22 +17,14 @@ from xai_vision.errors import RequestValidationError
 
 from langchain_xai_vision import ChatXAIVision, image_block
 
-
-def _model(emulator: Emulator, use_responses_api: bool, **fields: Any) -> ChatXAIVision:
-    return ChatXAIVision(
-        api_key=emulator.api_key,
-        base_url=emulator.base_url,
-        use_responses_api=use_responses_api,
-        max_retries=0,
-        **fields,
-    )
+#: ``ChatXAIVision`` on an emulator with ``use_responses_api`` and fields (no retries).
+_model = functools.partial(adapter_on, ChatXAIVision, max_retries=0)
 
 
 def _look(image: bytes, text: str = "What is in this picture?") -> HumanMessage:
     return HumanMessage([{"type": "text", "text": text}, image_block(image, detail="high")])
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_the_same_answer_and_usage_on_both_endpoints(
     xai_emulator: Emulator, image_bytes: Any, responses: bool
 ) -> None:
@@ -53,7 +46,6 @@ def test_the_same_answer_and_usage_on_both_endpoints(
         assert answer.response_metadata["stored"] is False
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 async def test_streams_add_up_to_the_invoked_answer(
     xai_emulator: Emulator, image_bytes: Any, responses: bool
 ) -> None:
@@ -70,7 +62,6 @@ async def test_streams_add_up_to_the_invoked_answer(
     assert xai_emulator.last_request.body["stream"] is True
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_a_tool_that_returns_an_image(
     xai_emulator: Emulator, image_bytes: Any, responses: bool
 ) -> None:
@@ -107,7 +98,6 @@ class Colour(BaseModel):
     colour: str
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_structured_output(xai_emulator: Emulator, image_bytes: Any, responses: bool) -> None:
     model = _model(xai_emulator, responses).with_structured_output(Colour)
     result = model.invoke([_look(image_bytes(color="red"), "Which colour?")])

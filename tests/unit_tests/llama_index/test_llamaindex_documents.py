@@ -3,48 +3,29 @@ endpoints, tool results, rendered pages, the async path, and typed errors that s
 
 from __future__ import annotations
 
+import functools
 import threading
 from pathlib import Path
-from typing import Any
 
 import pytest
-from endpoint_params import USE_RESPONSES_API
+from endpoint_params import adapter_on
 from llama_index.core.base.llms.types import ChatMessage, DocumentBlock, TextBlock, ToolCallBlock
-from pdfs import (
-    INVOICE_B64,
-    INVOICE_PDF,
-    INVOICE_QUOTE,
-    corrupt_pdf,
-    encrypted_pdf,
-    pdf_reading_threads,
-)
+from pdfs import BAD_PDFS, INVOICE_B64, INVOICE_PDF, INVOICE_QUOTE, pdf_reading_threads
 from xai_vision.documents import DocumentOptions
 from xai_vision.emulator import Emulator
-from xai_vision.errors import (
-    DocumentDecodeError,
-    DocumentError,
-    EncryptedDocumentError,
-    RequestValidationError,
-)
+from xai_vision.errors import DocumentError, RequestValidationError
 
 from llama_index_xai_vision import XAIVision
 from llama_index_xai_vision import _convert as llama_index_convert
 
-
-def _llm(emulator: Emulator, responses: bool, **fields: Any) -> XAIVision:
-    return XAIVision(
-        api_key=emulator.api_key,
-        base_url=emulator.base_url,
-        use_responses_api=responses,
-        **fields,
-    )
+#: ``XAIVision`` on an emulator with ``use_responses_api`` and fields.
+_llm = functools.partial(adapter_on, XAIVision)
 
 
 def _ask(block: DocumentBlock) -> list[ChatMessage]:
     return [ChatMessage(role="user", blocks=[TextBlock(text="Summarise."), block])]
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_a_document_block_of_bytes_reaches_the_model(
     xai_emulator: Emulator, responses: bool
 ) -> None:
@@ -63,7 +44,6 @@ def test_a_document_block_of_bytes_reaches_the_model(
         assert [r.path for r in xai_emulator.requests] == ["/v1/files", "/v1/chat/completions"]
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_a_path_and_a_url(xai_emulator: Emulator, responses: bool, tmp_path: Path) -> None:
     path = tmp_path / "terms.pdf"
     path.write_bytes(INVOICE_PDF)
@@ -114,7 +94,6 @@ def test_a_tool_result_pdf_on_responses(xai_emulator: Emulator) -> None:
     assert items[3]["content"][1]["type"] == "input_file"
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_pages_mode_renders_the_chosen_pages(xai_emulator: Emulator, responses: bool) -> None:
     options = DocumentOptions(mode="pages", pages="1", detail="high")
     llm = _llm(xai_emulator, responses, document_options=options)
@@ -154,10 +133,7 @@ def test_a_chained_request_keeps_the_cache_key_in_pages_mode(xai_emulator: Emula
     assert first_key == second_key
 
 
-@pytest.mark.parametrize(
-    ("data", "error"),
-    [(corrupt_pdf(), DocumentDecodeError), (encrypted_pdf(), EncryptedDocumentError)],
-)
+@pytest.mark.parametrize(("data", "error"), BAD_PDFS)
 async def test_bad_pdfs_raise_typed_errors_and_send_nothing(
     xai_emulator: Emulator, data: bytes, error: type[DocumentError]
 ) -> None:

@@ -7,48 +7,23 @@ as ``stream_chat`` / ``stream_complete`` do; expectations are computed from the 
 from __future__ import annotations
 
 import json
-from pathlib import Path
-from typing import Any
 
 import pytest
-import yaml
 from llama_index.core.base.llms.types import TextBlock, ThinkingBlock, ToolCallBlock
 from llama_index.core.callbacks.token_counting import get_tokens_from_response
+from recorded import INTERACTIONS, Interaction, recorded
 from xai_vision.endpoints import ChatCompletionsEndpoint, StreamDone
 from xai_vision.models import ChatCompletionChunk
 from xai_vision.sse import iter_sse
 
 from llama_index_xai_vision._convert import StreamState, tool_selections
 
-RECORDED = Path(__file__).resolve().parents[2] / "data" / "recorded"
 
-
-def _streams() -> list[tuple[str, int]]:
-    found = []
-    for path in sorted(RECORDED.glob("*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
-        for number, interaction in enumerate(data["interactions"]):
-            if interaction["response"]["body"].lstrip().startswith("data:"):
-                found.append((path.name, number))
-    return found
-
-
-def _frames(name: str, number: int) -> list[dict[str, Any]]:
-    """The JSON objects of one recorded stream, in order (without [DONE])."""
-    body = yaml.safe_load((RECORDED / name).read_text(encoding="utf-8"))["interactions"][number]
-    text: str = body["response"]["body"]
-    return [
-        json.loads(line[len("data: ") :])
-        for line in text.splitlines()
-        if line.startswith("data: ") and line != "data: [DONE]"
-    ]
-
-
-def _chunks(name: str, number: int) -> list[ChatCompletionChunk]:
-    body = yaml.safe_load((RECORDED / name).read_text(encoding="utf-8"))["interactions"][number]
+def _chunks(stream: Interaction) -> list[ChatCompletionChunk]:
+    """A recorded stream parsed by the core's chat completions endpoint."""
     endpoint = ChatCompletionsEndpoint()
     chunks = []
-    for event in iter_sse([body["response"]["body"].encode("utf-8")]):
+    for event in iter_sse([stream.body.encode("utf-8")]):
         parsed = endpoint.parse_event(event)
         if isinstance(parsed, StreamDone):
             break
@@ -57,7 +32,7 @@ def _chunks(name: str, number: int) -> list[ChatCompletionChunk]:
     return chunks
 
 
-STREAMS = _streams()
+STREAMS = [item for item in INTERACTIONS if item.streaming]
 
 
 def test_every_recorded_stream_is_covered() -> None:
@@ -65,9 +40,9 @@ def test_every_recorded_stream_is_covered() -> None:
     assert len(STREAMS) == 8
 
 
-@pytest.mark.parametrize(("name", "number"), STREAMS)
-def test_recorded_stream_as_chat_responses(name: str, number: int) -> None:
-    frames = _frames(name, number)
+@pytest.mark.parametrize("stream", STREAMS, ids=str)
+def test_recorded_stream_as_chat_responses(stream: Interaction) -> None:
+    frames = stream.frames
     deltas = [f["choices"][0]["delta"] for f in frames if f["choices"]]
     content = "".join(d.get("content") or "" for d in deltas)
     reasoning = "".join(d.get("reasoning_content") or "" for d in deltas)
@@ -75,7 +50,7 @@ def test_recorded_stream_as_chat_responses(name: str, number: int) -> None:
     usage = frames[-1]["usage"]
 
     state = StreamState()
-    responses = [state.chat(chunk) for chunk in _chunks(name, number) if state.add(chunk)]
+    responses = [state.chat(chunk) for chunk in _chunks(stream) if state.add(chunk)]
 
     # Cumulative text and deltas agree with the wire.
     assert "".join(r.delta or "" for r in responses) == content
@@ -109,12 +84,12 @@ def test_recorded_stream_as_chat_responses(name: str, number: int) -> None:
     assert get_tokens_from_response(final) == (usage["prompt_tokens"], usage["completion_tokens"])
 
 
-@pytest.mark.parametrize(("name", "number"), STREAMS)
-def test_recorded_stream_as_completion_responses(name: str, number: int) -> None:
-    frames = _frames(name, number)
+@pytest.mark.parametrize("stream", STREAMS, ids=str)
+def test_recorded_stream_as_completion_responses(stream: Interaction) -> None:
+    frames = stream.frames
     content = "".join(f["choices"][0]["delta"].get("content") or "" for f in frames if f["choices"])
     state = StreamState()
-    responses = [state.completion(chunk) for chunk in _chunks(name, number) if state.add(chunk)]
+    responses = [state.completion(chunk) for chunk in _chunks(stream) if state.add(chunk)]
     assert responses[-1].text == content
     assert "".join(r.delta or "" for r in responses) == content
     assert responses[-1].raw["usage"] == frames[-1]["usage"]
@@ -122,8 +97,7 @@ def test_recorded_stream_as_completion_responses(name: str, number: int) -> None
 
 def test_thinking_ticks_are_not_yielded() -> None:
     # grok-4-fast hides its reasoning as empty deltas: one per reasoning token.
-    name = "TestOpenAICompatibleCommon__xai-grok-4-fast__simple_streaming.yaml"
-    chunks = _chunks(name, 0)
+    chunks = _chunks(recorded("TestOpenAICompatibleCommon__xai-grok-4-fast__simple_streaming"))
     state = StreamState()
     responses = [state.chat(chunk) for chunk in chunks if state.add(chunk)]
     empty = sum(
@@ -136,9 +110,9 @@ def test_thinking_ticks_are_not_yielded() -> None:
 
 
 def test_reasoning_deltas_are_reported_as_thinking_delta() -> None:
-    name = "TestOpenAICompatibleThinking__xai-grok-3-mini__thinking-streaming.yaml"
+    chunks = _chunks(recorded("TestOpenAICompatibleThinking__xai-grok-3-mini__thinking-streaming"))
     state = StreamState()
-    responses = [state.chat(chunk) for chunk in _chunks(name, 0) if state.add(chunk)]
+    responses = [state.chat(chunk) for chunk in chunks if state.add(chunk)]
     thinking = "".join(r.additional_kwargs.get("thinking_delta", "") for r in responses)
     final_thinking = [b for b in responses[-1].message.blocks if isinstance(b, ThinkingBlock)]
     assert thinking

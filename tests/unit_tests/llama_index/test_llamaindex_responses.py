@@ -3,10 +3,10 @@ streams and token counts, and previous_response_id after a stored answer."""
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
-import pytest
-from endpoint_params import USE_RESPONSES_API, emulator_path
+from endpoint_params import adapter_on, emulator_path
 from llama_index.core.base.llms.types import ChatMessage, ImageBlock, TextBlock
 from llama_index.core.callbacks import CallbackManager, TokenCountingHandler
 from llama_index.core.schema import ImageDocument
@@ -14,15 +14,8 @@ from xai_vision.emulator import Emulator
 
 from llama_index_xai_vision import XAIVision, XAIVisionMultiModal
 
-
-def _llm(emulator: Emulator, responses: bool, **fields: Any) -> XAIVision:
-    return XAIVision(
-        api_key=emulator.api_key,
-        base_url=emulator.base_url,
-        use_responses_api=responses,
-        max_retries=0,
-        **fields,
-    )
+#: ``XAIVision`` on an emulator with ``use_responses_api`` and fields (no retries).
+_llm = functools.partial(adapter_on, XAIVision, max_retries=0)
 
 
 def _look(image: bytes) -> ChatMessage:
@@ -31,7 +24,6 @@ def _look(image: bytes) -> ChatMessage:
     )
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_chat_answers_and_counts_the_same(
     xai_emulator: Emulator, image_bytes: Any, responses: bool
 ) -> None:
@@ -50,7 +42,6 @@ def test_chat_answers_and_counts_the_same(
     assert counter.completion_llm_token_count == expected.additional_kwargs["completion_tokens"]
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 async def test_streams_end_with_the_whole_answer_and_usage(
     xai_emulator: Emulator, image_bytes: Any, responses: bool
 ) -> None:
@@ -78,13 +69,10 @@ def test_previous_response_id_sends_only_the_new_messages(xai_emulator: Emulator
     assert "You asked: More" in (second.message.content or "")
 
 
-@pytest.mark.parametrize("responses", USE_RESPONSES_API)
 def test_the_multimodal_class_on_both_endpoints(
     xai_emulator: Emulator, png_path: Any, responses: bool
 ) -> None:
-    llm = XAIVisionMultiModal(
-        api_key=xai_emulator.api_key, base_url=xai_emulator.base_url, use_responses_api=responses
-    )
+    llm = adapter_on(XAIVisionMultiModal, xai_emulator, responses)
     document = ImageDocument(image_path=png_path("green.png", color="green", size=(32, 32)))
     answer = llm.complete("Colour?", image_documents=[document])
     assert "32x32 png" in answer.text and "You asked: Colour?" in answer.text

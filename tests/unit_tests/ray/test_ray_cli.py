@@ -10,7 +10,15 @@ from collections import Counter
 from pathlib import Path
 from typing import Any
 
-from cli_batch import batch_args, cli_command, cli_env, interrupted_run, read_records, write_images
+from cli_batch import (
+    batch_args,
+    cli_command,
+    cli_env,
+    each_image_once,
+    interrupted_run,
+    read_records,
+    write_images,
+)
 from report_helpers import check_report_of_batch, colour_folder
 from typer.testing import CliRunner
 from xai_vision.cli.app import app
@@ -103,10 +111,7 @@ def test_interrupted_ray_run_resumes_to_every_image_exactly_once(
         assert second.returncode == ExitCode.OK, second.stderr.decode()
         sent_second = len(chat_requests(emulator)) - sent_first
 
-    records = read_records(out)
-    counts = Counter(r["source"] for r in records)
-    assert set(counts) == {str(p.resolve()) for p in paths}
-    assert set(counts.values()) == {1}
+    records = each_image_once(out, paths)
     assert all(r["error"] is None for r in records)
     # No image with a line after the first run was sent again.
     assert sent_second == 24 - len(done_first)
