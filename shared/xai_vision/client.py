@@ -943,10 +943,10 @@ class AsyncXAIClient(_BaseClient):
             if self._before_attempt is not None:
                 await self._before_attempt()
             started = time.perf_counter()
-            failure: httpx.Response | httpx.HTTPError
+            outcome: httpx.Response | httpx.HTTPError
             try:
                 async with self._slot():
-                    failure = await client.request(
+                    outcome = await client.request(
                         method,
                         url,
                         content=content(),
@@ -954,14 +954,14 @@ class AsyncXAIClient(_BaseClient):
                         timeout=self._timeout,
                         follow_redirects=False,
                     )
-                _release(failure)
+                _release(outcome)
             except httpx.HTTPError as exc:
-                failure = exc
+                outcome = exc
             else:
-                self._log_response(failure, started, url)
-                if 200 <= failure.status_code < 300:
-                    return failure
-            await self._sleep(self._next_try_delay(failure, retries, url=url, max_retries=limit))
+                self._log_response(outcome, started, url)
+                if 200 <= outcome.status_code < 300:
+                    return outcome
+            await self._sleep(self._next_try_delay(outcome, retries, url=url, max_retries=limit))
             retries += 1
 
     def stream(
@@ -1353,9 +1353,9 @@ class XAIClient(_BaseClient):
         retries = 0
         while True:
             started = time.perf_counter()
-            failure: httpx.Response | httpx.HTTPError
+            outcome: httpx.Response | httpx.HTTPError
             try:
-                failure = client.request(
+                outcome = client.request(
                     method,
                     url,
                     content=content(),
@@ -1363,14 +1363,14 @@ class XAIClient(_BaseClient):
                     timeout=self._timeout,
                     follow_redirects=False,
                 )
-                _release(failure)
+                _release(outcome)
             except httpx.HTTPError as exc:
-                failure = exc
+                outcome = exc
             else:
-                self._log_response(failure, started, url)
-                if 200 <= failure.status_code < 300:
-                    return failure
-            self._sleep(self._next_try_delay(failure, retries, url=url, max_retries=limit))
+                self._log_response(outcome, started, url)
+                if 200 <= outcome.status_code < 300:
+                    return outcome
+            self._sleep(self._next_try_delay(outcome, retries, url=url, max_retries=limit))
             retries += 1
 
     def stream(
