@@ -60,27 +60,17 @@ class _SentRequests:
 
 
 @pytest.mark.usefixtures("collector_off")
-def test_a_created_answer_leaves_no_request_behind(xai_emulator: Emulator) -> None:
+@pytest.mark.parametrize("call", ["create", "stream"])
+def test_a_finished_call_leaves_no_request_behind(xai_emulator: Emulator, call: str) -> None:
     sent = _SentRequests()
     with httpx.Client(event_hooks={"request": [sent.hook]}) as http:
         client = XAIClient(
             api_key=xai_emulator.api_key, base_url=xai_emulator.base_url, http_client=http
         )
-        completion = client.create(_request())
-        assert completion.content
-        assert sent.alive() == 0
-
-
-@pytest.mark.usefixtures("collector_off")
-def test_a_finished_stream_leaves_no_request_behind(xai_emulator: Emulator) -> None:
-    sent = _SentRequests()
-    with httpx.Client(event_hooks={"request": [sent.hook]}) as http:
-        client = XAIClient(
-            api_key=xai_emulator.api_key, base_url=xai_emulator.base_url, http_client=http
-        )
-        chunks = list(client.stream(_request()))
-        assert chunks
-        del chunks
+        if call == "create":
+            assert client.create(_request()).content
+        else:
+            assert list(client.stream(_request()))
         assert sent.alive() == 0
 
 
