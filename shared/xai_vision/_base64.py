@@ -79,13 +79,6 @@ def b64decode_strict_from(text: str, start: int) -> bytes:
     return out.getvalue()
 
 
-def b64encode_bytes(data: bytes) -> bytes:
-    """Standard base64 of ``data`` as ASCII bytes."""
-    if _HAVE_PYBASE64:
-        return pybase64.b64encode(data)
-    return base64.b64encode(data)
-
-
 def b64encode_str(data: bytes) -> str:
     """Standard base64 of ``data`` as an ASCII ``str``."""
     if _HAVE_PYBASE64:

@@ -182,15 +182,14 @@ class RateLimiter:
         return start
 
 
-def _permit_waiter(limiter: Any, timeout: float = PERMIT_TIMEOUT) -> Callable[[], Awaitable[None]]:
-    """The client's ``before_attempt``: ask the limiter actor (at most ``timeout`` seconds),
-    then wait the time it gives."""
+def _permit_waiter(limiter: Any, timeout: float | None = None) -> Callable[[], Awaitable[None]]:
+    """The client's ``before_attempt``: ask the limiter actor (at most ``timeout`` seconds,
+    default :data:`PERMIT_TIMEOUT`), then wait the time it gives."""
+    timeout = PERMIT_TIMEOUT if timeout is None else timeout
 
     async def wait_for_permit() -> None:
         try:
-            delay = await asyncio.wait_for(
-                _awaited(limiter.reserve.remote(_REQUEST_TOKENS.get())), timeout
-            )
+            delay = await asyncio.wait_for(limiter.reserve.remote(_REQUEST_TOKENS.get()), timeout)
         except asyncio.TimeoutError:
             raise RateLimiterTimeoutError(
                 f"the rate limiter did not answer within {timeout:g} s: the image was not sent"
@@ -199,11 +198,6 @@ def _permit_waiter(limiter: Any, timeout: float = PERMIT_TIMEOUT) -> Callable[[]
             await asyncio.sleep(delay)
 
     return wait_for_permit
-
-
-async def _awaited(reference: Awaitable[Any]) -> Any:
-    """A Ray object reference as a coroutine (``asyncio.wait_for`` cancels it on time-out)."""
-    return await reference
 
 
 # --------------------------------------------------------------------------- the actors

@@ -17,8 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from PIL import Image
-from xai_vision.cli.batch import image_id
 from xai_vision.emulator import Emulator
+from xai_vision.image_batch import image_id
 
 PROMPT = "Describe this image"
 

@@ -11,9 +11,12 @@ from collections.abc import Callable, Mapping
 from types import MappingProxyType
 from typing import Any
 
+from xai_vision.emulator.batch_store import BatchStore
+from xai_vision.emulator.faults import FaultInjector
+from xai_vision.emulator.file_store import FileStore
 from xai_vision.emulator.state import EmulatorState, ScriptedReply
 
-__all__ = ["CONTROL_OPERATIONS", "CONTROL_PREFIX", "run_control"]
+__all__ = ["CONTROL_OPERATIONS", "CONTROL_PREFIX", "STATE_CONTROLS", "run_control"]
 
 #: Path prefix of the control endpoint (never recorded, logged or authenticated).
 CONTROL_PREFIX = "/_emulator/"
@@ -28,6 +31,51 @@ def _queue_reply(state: EmulatorState, args: dict[str, Any]) -> None:
     state.queue_reply(ScriptedReply(**reply_args))
 
 
+def _state(state: EmulatorState) -> EmulatorState:
+    return state
+
+
+def _faults(state: EmulatorState) -> FaultInjector:
+    return state.faults
+
+
+def _batches(state: EmulatorState) -> BatchStore:
+    return state.batches
+
+
+def _files(state: EmulatorState) -> FileStore:
+    return state.files
+
+
+#: The state controls, each written once: operation -> (the part of the state it acts on, the
+#: method run on it with the call's arguments). The :class:`~xai_vision.emulator.Emulator`
+#: methods of the same names are these methods, checked against this table.
+STATE_CONTROLS: Mapping[str, tuple[Callable[[EmulatorState], Any], Callable[..., Any]]] = (
+    MappingProxyType(
+        {
+            "fail_next": (_faults, FaultInjector.fail_next),
+            "cut_stream": (_faults, FaultInjector.cut_stream),
+            "fail_stream": (_faults, FaultInjector.fail_stream),
+            "malformed_next": (_faults, FaultInjector.malformed_next),
+            "reset_next": (_faults, FaultInjector.reset_next),
+            "truncate_next": (_faults, FaultInjector.truncate_next),
+            "slow_next": (_faults, FaultInjector.slow_next),
+            "set_fault_rate": (_faults, FaultInjector.set_fault_rate),
+            "fault_counts": (_faults, FaultInjector.fault_counts),
+            "fail_model_endpoints": (_state, EmulatorState.fail_model_endpoints),
+            "set_latency": (_state, EmulatorState.set_latency),
+            "set_batch_delay": (_batches, BatchStore.set_delay),
+            "fail_batch_requests": (_batches, BatchStore.fail_requests),
+            "forget_file": (_files, FileStore.forget),
+        }
+    )
+)
+
+
+def _state_control(part: Callable[[EmulatorState], Any], method: Callable[..., Any]) -> Operation:
+    return lambda state, args: method(part(state), **args)
+
+
 #: Operation name -> what it does to the state (its JSON-friendly result, or None).
 CONTROL_OPERATIONS: Mapping[str, Operation] = MappingProxyType(
     {
@@ -35,20 +83,7 @@ CONTROL_OPERATIONS: Mapping[str, Operation] = MappingProxyType(
         "clear_requests": lambda state, args: state.clear_requests(),
         "reset": lambda state, args: state.reset(),
         "queue_reply": _queue_reply,
-        "fail_next": lambda state, args: state.faults.fail_next(**args),
-        "cut_stream": lambda state, args: state.faults.cut_stream(**args),
-        "fail_stream": lambda state, args: state.faults.fail_stream(**args),
-        "malformed_next": lambda state, args: state.faults.malformed_next(**args),
-        "set_latency": lambda state, args: state.set_latency(**args),
-        "reset_next": lambda state, args: state.faults.reset_next(**args),
-        "truncate_next": lambda state, args: state.faults.truncate_next(**args),
-        "slow_next": lambda state, args: state.faults.slow_next(**args),
-        "set_fault_rate": lambda state, args: state.faults.set_fault_rate(**args),
-        "fault_counts": lambda state, args: state.faults.fault_counts(),
-        "fail_model_endpoints": lambda state, args: state.fail_model_endpoints(**args),
-        "set_batch_delay": lambda state, args: state.batches.set_delay(**args),
-        "fail_batch_requests": lambda state, args: state.batches.fail_requests(**args),
-        "forget_file": lambda state, args: state.files.forget(**args),
+        **{name: _state_control(*control) for name, control in STATE_CONTROLS.items()},
     }
 )
 

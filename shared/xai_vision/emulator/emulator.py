@@ -11,8 +11,7 @@ import os
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from collections.abc import Set as AbstractSet
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, Concatenate, Literal, ParamSpec, TypeVar, cast
 
 import httpx
@@ -27,6 +26,7 @@ from xai_vision.emulator.config import (
     EmulatorStartError,
     ToolCallMode,
 )
+from xai_vision.emulator.control import STATE_CONTROLS
 from xai_vision.emulator.faults import FaultInjector, check_error_status
 from xai_vision.emulator.file_store import FileStore
 from xai_vision.emulator.server import EmulatorServer, base_url
@@ -41,10 +41,11 @@ _R = TypeVar("_R")
 
 
 def _plain(value: Any) -> Any:
-    """An argument as JSON carries it to a subprocess: any sequence, set or iterator a list."""
+    """An argument as JSON carries it to a subprocess: any iterable but text and mappings a list
+    (a set, a generator, ``dict.values()``), so both modes take what the state method takes."""
     if isinstance(value, str | bytes | Mapping):
         return value
-    if isinstance(value, Sequence | AbstractSet | Iterator):
+    if isinstance(value, Iterable):
         return list(value)
     return value
 
@@ -53,7 +54,13 @@ def _control(
     operation: str, target: Callable[Concatenate[Any, _P], _R]
 ) -> Callable[Concatenate[Emulator, _P], _R]:
     """An :class:`Emulator` method that runs the state method ``target`` on the running server
-    as the control ``operation`` (in a subprocess: posted as JSON to ``/_emulator/``)."""
+    as the control ``operation`` (in a subprocess: posted as JSON to ``/_emulator/``).
+
+    ``target`` is restated here for its static signature; it must be the method the server's
+    table (:data:`~xai_vision.emulator.control.STATE_CONTROLS`) runs for ``operation``.
+    """
+    if STATE_CONTROLS[operation][1] is not target:
+        raise TypeError(f"control {operation!r} runs another method on the server")
     signature = inspect.signature(target)
 
     @functools.wraps(target)

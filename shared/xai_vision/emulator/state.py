@@ -17,7 +17,7 @@ from typing import Any
 
 from xai_vision.emulator.batch_store import BatchStore
 from xai_vision.emulator.config import EmulatorConfigError
-from xai_vision.emulator.faults import FaultInjector
+from xai_vision.emulator.faults import FaultInjector, check_error_status
 from xai_vision.emulator.file_store import FileStore
 from xai_vision.emulator.prompt_cache import DEFAULT_MAX_ENTRIES, PromptCache
 from xai_vision.emulator.response_store import ResponseStore
@@ -140,10 +140,12 @@ class EmulatorState:
     def fail_model_endpoints(self, status: int | None = 503) -> None:
         """Make the model-facts endpoints (language models, tokenize-text) answer ``status``
         until called with None (an outage of what clients fetch on the side)."""
-        if status is not None and (
-            isinstance(status, bool) or not isinstance(status, int) or not 400 <= status <= 599
-        ):
-            raise EmulatorConfigError(f"status must be an HTTP error status or None, got {status}")
+        if status is not None:
+            if isinstance(status, bool) or not isinstance(status, int):
+                raise EmulatorConfigError(
+                    f"status must be an HTTP error status or None, got {status!r}"
+                )
+            check_error_status(status)
         with self._lock:
             self.model_endpoints_status = status
 

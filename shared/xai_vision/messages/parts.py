@@ -11,7 +11,7 @@ from typing import Literal, TypeAlias, cast
 
 from typing_extensions import NotRequired, TypedDict
 
-from xai_vision._base64 import b64decode_strict, b64encode_bytes
+from xai_vision._base64 import b64decode_strict, b64encode_str
 from xai_vision.documents import DocumentOptions, PreparedDocument, check_pdf, render_pages
 from xai_vision.errors import DocumentSourceError, RequestValidationError, TooManyImagesError
 from xai_vision.images import (
@@ -98,16 +98,18 @@ class CheckedPDFBase64(str):
 
     :func:`file_part` builds it, so a request made from a prepared document neither decodes nor
     re-checks the PDF, and an upload sends these very bytes (a plain str is checked as usual).
+    Built only from the bytes, so it can never hold text that is not their base64.
     """
 
     pdf: bytes
 
-    @classmethod
-    def of(cls, pdf: bytes) -> CheckedPDFBase64:
-        """The base64 text of ``pdf`` (already checked by the caller)."""
-        text = cls(b64encode_bytes(pdf), "ascii")
+    def __new__(cls, pdf: bytes) -> CheckedPDFBase64:
+        text = super().__new__(cls, b64encode_str(pdf))
         text.pdf = pdf
         return text
+
+    def __getnewargs__(self) -> tuple[bytes]:  # type: ignore[override]
+        return (self.pdf,)
 
 
 def file_part(document: PreparedDocument) -> FilePart:
@@ -122,7 +124,7 @@ def file_part(document: PreparedDocument) -> FilePart:
     if document.url is not None:
         return {"type": "file", "file": {"url": document.url}}
     assert document.data is not None
-    data = CheckedPDFBase64.of(document.data)
+    data = CheckedPDFBase64(document.data)
     return {"type": "file", "file": {"file_data": data, "filename": document.filename}}
 
 

@@ -311,6 +311,20 @@ def test_a_prepared_document_is_checked_once_and_uploaded_as_its_own_bytes(
     assert (len(opens), len(decodes)) == (1, 1)
 
 
+def test_checked_pdf_text_is_made_only_from_the_pdf_it_carries(pdf: bytes) -> None:
+    import pickle
+
+    from xai_vision.messages.parts import CheckedPDFBase64
+
+    text = CheckedPDFBase64(pdf)
+    assert text == base64.b64encode(pdf).decode()
+    assert text.pdf is pdf
+    copied = pickle.loads(pickle.dumps(text))  # e.g. a request sent to another process
+    assert (type(copied), copied, copied.pdf) == (CheckedPDFBase64, text, pdf)
+    with pytest.raises(TypeError):
+        CheckedPDFBase64("JVBERi0=")  # type: ignore[arg-type]  # text alone could be anything
+
+
 def _request(*messages: object) -> ChatRequest:
     return ChatRequest(MODEL, list(messages))  # type: ignore[arg-type]
 

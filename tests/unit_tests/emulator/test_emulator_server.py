@@ -343,9 +343,15 @@ def test_controls_carry_any_arguments_to_a_subprocess_as_the_state_methods_take_
         emulator.fail_next(1, status=500)  # positional and keyword
         second = httpx.post(url, json=TEXT_BODY, headers=headers, timeout=10)
         emulator.fail_batch_requests(iter(["req-1"]))  # an iterator
+        emulator.fail_batch_requests({"first": "req-2"}.values())  # any other iterable
         counts = emulator.fault_counts()
     assert (failed.status_code, second.status_code) == (503, 500)
     assert counts == {"503": 1, "500": 1}
+    # One table: each Emulator control is the method the server runs for its operation.
+    from xai_vision.emulator.control import STATE_CONTROLS
+
+    for operation, (_, method) in STATE_CONTROLS.items():
+        assert getattr(Emulator, operation).__wrapped__ is method
     # One signature: the Emulator's control is the state method's.
     assert list(inspect.signature(Emulator.fail_next).parameters) == list(
         inspect.signature(FaultInjector.fail_next).parameters
