@@ -5,6 +5,7 @@ verdict, and only the text between the README's markers is replaced. Shape, neve
 from __future__ import annotations
 
 import importlib.util
+import json
 import sys
 from pathlib import Path
 from types import ModuleType
@@ -39,6 +40,7 @@ def figures() -> dict[str, Any]:
         "XAIVision": rows(5, 10, 20),
         "XAIVision own": rows(2, 4, 8),  # 0.2 each round
         "OpenAILike": rows(20, 20, 20),  # XAIVision / OpenAILike: 0.25, 0.5, 1.0
+        "OpenAILike own": rows(10, 10, 10),  # XAIVision own / OpenAILike own: 0.2, 0.4, 0.8
         "ImageBlock message (construction only)": rows(1, 1, 1),
     }
     w2 = {name: [{**r, "ttft_ms": 30.0} for r in found] for name, found in w1.items()}
@@ -64,8 +66,10 @@ def test_ratios_are_taken_round_by_round_and_reported_with_their_range(
 ) -> None:
     verdicts = {name: values for name, values, _ in round2.targets(figures())}
     assert verdicts["W1 ChatXAIVision CPU <= 0.7x raw httpx"] == pytest.approx([0.6, 0.6, 1.0])
-    xv = "W1 XAIVision CPU <= 0.5x llama-index OpenAI(Like), same ImageBlocks"
+    xv = "W1 XAIVision CPU <= 0.5x OpenAILike, ImageBlocks built in the call"
     assert verdicts[xv] == pytest.approx([0.25, 0.5, 1.0])
+    given = "W1 XAIVision CPU <= 0.5x OpenAILike, the same ImageBlocks given to both"
+    assert verdicts[given] == pytest.approx([0.2, 0.4, 0.8])
     own = "W1 XAIVision own cost (message built apart) <= 1.0x raw httpx"
     assert verdicts[own] == pytest.approx([0.2, 0.2, 0.2])
     assert verdicts["W2 XAIVision TTFT <= raw httpx's + 1 ms"] == pytest.approx([-1, 3, 5])
@@ -76,6 +80,7 @@ def test_ratios_are_taken_round_by_round_and_reported_with_their_range(
     assert f"| {chat} | 0.60 (0.60–1.00)x | yes (median; not every round) |" in table
     assert f"| {xv} | 0.50 (0.25–1.00)x | yes (median; not every round) |" in table
     assert f"| {own} | 0.20 (0.20–0.20)x | yes |" in table
+    assert f"| {given} | 0.40 (0.20–0.80)x | yes (median; not every round) |" in table
     assert "| W2 XAIVision TTFT <= raw httpx's + 1 ms | +3.00 (-1.00–+5.00)ms | **no** |" in table
     assert "| W5 XAIVision peak <= 2x the base64 payload | not measured | n/a |" in table
     assert (
@@ -113,3 +118,23 @@ def test_only_the_text_between_the_markers_is_rewritten(
     assert text.startswith("# head\n\n" + round2.BEGIN)
     assert text.endswith(round2.END + "\n\n## after\n")
     assert "| new | table |" in text and "3 rounds" in text and "1 / 2 / 3" in text
+
+
+def test_render_rewrites_the_tables_from_a_saved_run(
+    round2: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    readme = tmp_path / "README.md"
+    readme.write_text(f"{round2.BEGIN}\nold table\n{round2.END}\n")
+    monkeypatch.setattr(round2, "README", readme)
+    saved = {**figures(), "skipped": {},
+             "machine": {"date": "2026-12-03 16:51 UTC", "nproc": "2", "cpu": "C",
+                         "python": "3.11", "load average at the end (1/5/15 min)": "1 / 1 / 1"},
+             "sizes": "W1/W2: 3 rounds of 8 calls per case"}  # fmt: skip
+    found = tmp_path / "round2.json"
+    found.write_text(json.dumps(saved))
+    monkeypatch.setattr(sys, "argv", ["round2.py", "--render", str(found)])
+    round2.main()
+    text = readme.read_text()
+    assert "old table" not in text
+    assert "Measured 2026-12-03 16:51 UTC" in text and "3 rounds of 8 calls" in text
+    assert "| W1 ChatXAIVision CPU <= 0.7x raw httpx | 0.60 (0.60–1.00)x |" in text
