@@ -590,30 +590,6 @@ class _BaseClient:
             return APITimeoutError(f"the request to {url} timed out ({detail})")
         return APIConnectionError(f"the request to {url} failed ({detail})")
 
-    def _retry_delay(
-        self,
-        error: XAIVisionError,
-        retries: int,
-        headers: httpx.Headers | None,
-        *,
-        url: str | None = None,
-        max_retries: int | None = None,
-    ) -> float | None:
-        """Seconds to wait before the next try, or None when ``error`` must be raised."""
-        limit = self._retry_limit(max_retries)
-        if retries >= limit or not _is_retryable(error):
-            return None
-        delay = self._retry.delay(retries, headers)
-        logger.info(
-            "retrying %s in %.2fs (retry %d of %d) after: %s",
-            url or self._url,
-            delay,
-            retries + 1,
-            limit,
-            error,
-        )
-        return delay
-
     def _next_try_delay(
         self,
         failure: httpx.Response | httpx.HTTPError,
@@ -630,9 +606,18 @@ class _BaseClient:
             headers = None
         else:
             error, headers = self._api_error(failure, failure.content), failure.headers
-        delay = self._retry_delay(error, retries, headers, url=url, max_retries=max_retries)
-        if delay is None:
+        limit = self._retry_limit(max_retries)
+        if retries >= limit or not _is_retryable(error):
             raise error
+        delay = self._retry.delay(retries, headers)
+        logger.info(
+            "retrying %s in %.2fs (retry %d of %d) after: %s",
+            url or self._url,
+            delay,
+            retries + 1,
+            limit,
+            error,
+        )
         return delay
 
     def _retry_limit(self, max_retries: int | None) -> int:
