@@ -65,6 +65,11 @@ def interrupted_run(
     """Run ``xai-vision args`` in its own process and press Ctrl-C (SIGINT) as soon as
     ``ready()``; its (exit status, stderr). ``stalled``: the failure if that takes 30 s.
     ``env``: the process's environment (default :func:`cli_env`)."""
+    if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+        # A shell without job control starts background jobs with SIGINT ignored, and an
+        # ignored signal stays ignored in every child, so the CLI would never see the Ctrl-C.
+        # A caught signal is reset to the default at exec: the CLI starts as at a terminal.
+        signal.signal(signal.SIGINT, signal.default_int_handler)
     process = subprocess.Popen(
         cli_command(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or cli_env()
     )
