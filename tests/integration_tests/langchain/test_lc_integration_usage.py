@@ -352,6 +352,60 @@ def test_invoke_with_streaming_true_fires_per_token_callbacks(xai_emulator: Emul
     assert not xai_emulator.last_request.body.get("stream")
 
 
+@pytest.mark.skipif(
+    not hasattr(ChatXAIVision, "_chat_model_stream_v3"),
+    reason="this langchain-core has no stream_events(version='v3') (added in 1.8)",
+)
+def test_stream_events_v3_projections(
+    lc_params: dict[str, Any], image_bytes: Callable[..., bytes], responses: bool
+) -> None:
+    """LangChain's content-block stream (beta in langchain-core 1.8): text, usage with image
+    tokens, tool calls and reasoning come out of its projections; callbacks get each token once."""
+    model = _model(lc_params, use_responses_api=responses)
+    handler = _Tokens()
+    message = HumanMessage(content=[PROMPT, image_block(image_bytes("red"))])
+    stream = model.stream_events([message], version="v3", config={"callbacks": [handler]})
+    output = stream.output
+    pieces = list(stream.text)
+    assert len(pieces) > 3 and "".join(pieces) == str(stream.text) == output.text
+    assert output.text.startswith("I see 1 image.")
+    assert "".join(handler.tokens) == output.text
+    assert output.content == [{"type": "text", "text": output.text, "index": 0}]
+    usage = output.usage_metadata
+    assert usage is not None and usage["input_token_details"]["image"] > 0
+    assert output.response_metadata["finish_reason"] == "stop"
+
+    called = model.bind_tools([add], tool_choice="add").stream_events(
+        "Use a tool: add 2 and 3", version="v3"
+    )
+    assert [(c["name"], c["args"]) for c in called.output.tool_calls] == [("add", {"a": 2, "b": 3})]
+
+    thinker = _model(lc_params, model="grok-3-mini", use_responses_api=responses)
+    thought = thinker.stream_events("What is 2 + 2?", version="v3")
+    blocks = thought.output.content
+    assert [block["type"] for block in blocks] == ["reasoning", "text"]
+    assert str(thought.reasoning) and str(thought.reasoning) == blocks[0]["reasoning"]
+
+
+@pytest.mark.skipif(
+    not hasattr(ChatXAIVision, "_achat_model_stream_v3"),
+    reason="this langchain-core has no astream_events(version='v3') (added in 1.8)",
+)
+async def test_astream_events_v3_text_and_usage(
+    lc_params: dict[str, Any], image_bytes: Callable[..., bytes], responses: bool
+) -> None:
+    """The async content-block stream: text deltas as they come, the whole message with usage."""
+    model = _model(lc_params, use_responses_api=responses)
+    message = HumanMessage(content=[PROMPT, image_block(image_bytes("red"))])
+    stream = await model.astream_events([message], version="v3")
+    pieces = [piece async for piece in stream.text]
+    output = await stream.output
+    assert len(pieces) > 3 and "".join(pieces) == output.text
+    assert output.text.startswith("I see 1 image.")
+    usage = output.usage_metadata
+    assert usage is not None and usage["input_token_details"]["image"] > 0
+
+
 async def test_streamed_metadata_carries_system_fingerprint_and_id(
     xai_emulator: Emulator,
 ) -> None:
