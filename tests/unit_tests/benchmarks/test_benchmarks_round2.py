@@ -104,15 +104,22 @@ def test_w4_with_other_tokens_than_the_source_is_never_met(round2: ModuleType) -
     )
 
 
-def test_only_the_text_between_the_markers_is_rewritten(
-    round2: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    readme = tmp_path / "README.md"
-    readme.write_text(f"# head\n\n{round2.BEGIN}\nold table\n{round2.END}\n\n## after\n")
-    monkeypatch.setattr(round2, "README", readme)
-    info = {"date": "D", "nproc": "2", "cpu": "C", "python": "3.11",
-            "load average at the end (1/5/15 min)": "1 / 2 / 3"}  # fmt: skip
-    round2.write_readme(["| new | table |"], info, "3 rounds")
+@pytest.fixture
+def readme(round2: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A README the script writes to instead of the real one, holding an old table."""
+    path = tmp_path / "README.md"
+    path.write_text(f"# head\n\n{round2.BEGIN}\nold table\n{round2.END}\n\n## after\n")
+    monkeypatch.setattr(round2, "README", path)
+    return path
+
+
+def machine(date: str = "D", load: str = "1 / 2 / 3") -> dict[str, str]:
+    return {"date": date, "nproc": "2", "cpu": "C", "python": "3.11",
+            "load average at the end (1/5/15 min)": load}  # fmt: skip
+
+
+def test_only_the_text_between_the_markers_is_rewritten(round2: ModuleType, readme: Path) -> None:
+    round2.write_readme(["| new | table |"], machine(), "3 rounds")
     text = readme.read_text()
     assert "old table" not in text
     assert text.startswith("# head\n\n" + round2.BEGIN)
@@ -121,14 +128,9 @@ def test_only_the_text_between_the_markers_is_rewritten(
 
 
 def test_render_rewrites_the_tables_from_a_saved_run(
-    round2: ModuleType, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    round2: ModuleType, readme: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    readme = tmp_path / "README.md"
-    readme.write_text(f"{round2.BEGIN}\nold table\n{round2.END}\n")
-    monkeypatch.setattr(round2, "README", readme)
-    saved = {**figures(), "skipped": {},
-             "machine": {"date": "2026-12-03 16:51 UTC", "nproc": "2", "cpu": "C",
-                         "python": "3.11", "load average at the end (1/5/15 min)": "1 / 1 / 1"},
+    saved = {**figures(), "skipped": {}, "machine": machine("2026-12-03 16:51 UTC"),
              "sizes": "W1/W2: 3 rounds of 8 calls per case"}  # fmt: skip
     found = tmp_path / "round2.json"
     found.write_text(json.dumps(saved))
