@@ -60,18 +60,28 @@ def cli_command(args: list[str]) -> list[str]:
 
 
 def interrupted_run(
-    args: list[str], ready: Callable[[], bool], stalled: str, env: dict[str, str] | None = None
+    args: list[str],
+    ready: Callable[[], bool],
+    stalled: str,
+    env: dict[str, str] | None = None,
+    sig: signal.Signals = signal.SIGINT,
+    background: bool = False,
 ) -> tuple[int, bytes]:
-    """Run ``xai-vision args`` in its own process and press Ctrl-C (SIGINT) as soon as
-    ``ready()``; its (exit status, stderr). ``stalled``: the failure if that takes 30 s.
-    ``env``: the process's environment (default :func:`cli_env`)."""
+    """Run ``xai-vision args`` in its own process and press Ctrl-C (SIGINT; or send ``sig``)
+    as soon as ``ready()``; its (exit status, stderr). ``stalled``: the failure if that takes
+    30 s. ``env``: the process's environment (default :func:`cli_env`). ``background``: start
+    it with SIGINT ignored, as a shell without job control starts a background job."""
     if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
         # A shell without job control starts background jobs with SIGINT ignored, and an
         # ignored signal stays ignored in every child, so the CLI would never see the Ctrl-C.
         # A caught signal is reset to the default at exec: the CLI starts as at a terminal.
         signal.signal(signal.SIGINT, signal.default_int_handler)
+    command = cli_command(args)
+    if background:  # exec keeps an ignored signal ignored
+        ignore = "import os, signal, sys; signal.signal(signal.SIGINT, signal.SIG_IGN); "
+        command = [sys.executable, "-c", ignore + "os.execv(sys.argv[1], sys.argv[1:])", *command]
     process = subprocess.Popen(
-        cli_command(args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or cli_env()
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env or cli_env()
     )
     try:
         deadline = time.monotonic() + 30
@@ -79,7 +89,7 @@ def interrupted_run(
             assert process.poll() is None, process.communicate()
             assert time.monotonic() < deadline, stalled
             time.sleep(0.02)
-        process.send_signal(signal.SIGINT)
+        process.send_signal(sig)
         _, err = process.communicate(timeout=20)
     finally:
         if process.poll() is None:

@@ -13,7 +13,9 @@ left (no line yet). Exit 0 only when every image is answered.
 from __future__ import annotations
 
 import asyncio
+import signal
 import sys
+import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -68,6 +70,7 @@ __all__ = [
     "print_summary",
     "resolve_inputs",
     "run_local",
+    "stop_on_sigterm",
     "summarise",
 ]
 
@@ -182,6 +185,27 @@ def output_mode(*, resume: bool, overwrite: bool, retry_failed: bool = False) ->
     if len(given) > 1:
         raise RequestValidationError(f"{given[0][0]} and {given[1][0]} exclude each other")
     return given[0][1] if given else OutputMode.NEW
+
+
+@contextmanager
+def stop_on_sigterm() -> Iterator[None]:
+    """Within the block, SIGTERM (``kill``, ``docker stop``, a CI job's timeout) stops a batch
+    the way Ctrl-C does: every line written stays whole, the state is saved, the summary is
+    printed, exit 130, and ``--resume`` continues. Outside the main thread, nothing changes."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def as_ctrl_c(signum: int, frame: object) -> None:
+        if signal.getsignal(signal.SIGINT) in (signal.SIG_IGN, signal.SIG_DFL, None):
+            raise KeyboardInterrupt  # Ctrl-C itself is ignored here (a background job)
+        signal.raise_signal(signal.SIGINT)  # through asyncio's own Ctrl-C handling when it runs
+
+    previous = signal.signal(signal.SIGTERM, as_ctrl_c)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def preflight(client: XAIClient, model: str) -> None:

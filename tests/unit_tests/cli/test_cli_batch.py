@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import re
+import signal
 import socket
 from pathlib import Path
 
+import pytest
 from cli_batch import (
     PROMPT,
     batch_args,
@@ -73,6 +75,34 @@ def test_interrupted_batch_of_50_with_429s_resumes_to_every_image_exactly_once(
         assert record["usage"]["image_tokens"] > 0
     # Every injected 429 was served (and retried through): 50 answers + 18 faults at least.
     assert len(chat_requests) >= 50 + 18
+
+
+@pytest.mark.parametrize("background", [False, True], ids=["foreground", "ctrl_c_ignored"])
+def test_sigterm_stops_a_batch_like_ctrl_c_and_resume_finishes_it(
+    tmp_path: Path, background: bool
+) -> None:
+    """``kill`` / ``docker stop``: whole lines, the summary and --resume, as after Ctrl-C; also
+    in a background job, where Ctrl-C itself is ignored."""
+    paths = write_images(tmp_path / "imgs", 30)
+    out = tmp_path / "results.jsonl"
+    with Emulator(latency=0.15) as emulator:
+        args = batch_args(emulator, tmp_path / "imgs", out, "--concurrency", "2")
+        status, err = interrupted_run(
+            args,
+            lambda: out.exists() and out.read_bytes().count(b"\n") >= 4,
+            "the batch wrote nothing in 30 s",
+            sig=signal.SIGTERM,
+            background=background,
+        )
+        assert status == ExitCode.INTERRUPTED, err.decode()
+        written = out.read_bytes()
+        done_first = read_records(out)
+        assert 4 <= len(done_first) < 30, "SIGTERM must land mid-batch"
+        assert written.endswith(b"\n")
+        assert f"interrupted: {30 - len(done_first)} images left" in err.decode()
+        resumed_run(args)
+    assert out.read_bytes().startswith(written)
+    each_image_once(out, paths)
 
 
 def test_batch_writes_failures_once_and_resume_skips_them(

@@ -6,6 +6,7 @@ and no API key in any file written."""
 from __future__ import annotations
 
 import json
+import signal
 from pathlib import Path
 
 import pytest
@@ -55,16 +56,17 @@ def _created(emulator: Emulator) -> int:
 
 
 def _interrupted_while_polling(
-    emulator: Emulator, folder: Path, out: Path, polls: int
+    emulator: Emulator, folder: Path, out: Path, polls: int, sig: signal.Signals = signal.SIGINT
 ) -> list[str]:
     """Run the job in its own process against a batch that answers in 60 s, and press Ctrl-C
-    once it has polled the results ``polls`` times; the job's arguments."""
+    (or send ``sig``) once it has polled the results ``polls`` times; the job's arguments."""
     emulator.set_batch_delay(60)
     args = _args(emulator, folder, out)
     status, err = interrupted_run(
         args,
         lambda: len(_calls(emulator, "GET", "/results")) >= polls,
         f"the batch was not polled {polls} times in 30 s",
+        sig=sig,
     )
     assert status == ExitCode.INTERRUPTED, err.decode()
     return args
@@ -195,11 +197,14 @@ def test_ctrl_c_while_adding_resumes_without_a_second_batch_or_a_request_added_t
     _no_key_in_files(tmp_path)
 
 
-def test_ctrl_c_while_polling_resumes_the_same_batch_and_adds_nothing(tmp_path: Path) -> None:
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
+def test_ctrl_c_while_polling_resumes_the_same_batch_and_adds_nothing(
+    tmp_path: Path, sig: signal.Signals
+) -> None:
     paths = write_images(tmp_path / "imgs", 4)
     out = tmp_path / "out.jsonl"
     with Emulator() as emulator:
-        args = _interrupted_while_polling(emulator, tmp_path / "imgs", out, polls=2)
+        args = _interrupted_while_polling(emulator, tmp_path / "imgs", out, polls=2, sig=sig)
         assert not out.exists() or out.read_bytes() == b""
         recorded = json.loads(state_path(out).read_bytes())
         assert len(ids_path(out).read_text().splitlines()) == 4 and recorded["batch_id"]
