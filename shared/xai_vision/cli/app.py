@@ -746,7 +746,7 @@ def batch(
         output = open_output(out, mode, items)
         with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
             client = ClientSettings(to.api_key, to.base_url, timeout, max_retries, api.value)
-            if engine is Engine.ray:  # Ray's driver sets its own SIGTERM handler (it exits)
+            if engine is Engine.ray:  # stops on SIGTERM once Ray has set its own handler
                 from xai_vision.cli.batch_ray import RayOptions, run_ray
 
                 ray_options = RayOptions(rps, tpm, workers)

@@ -21,6 +21,7 @@ from xai_vision.cli.batch_job import (
     ClientSettings,
     OutputMode,
     preflight,
+    stop_on_sigterm,
 )
 from xai_vision.cli.output import batch_progress, stderr_console
 from xai_vision.errors import RequestValidationError, XAIVisionError
@@ -137,6 +138,7 @@ def run_ray(
             concurrency_per_worker=settings.concurrency,
         )
         with (
+            stop_on_sigterm(),  # after ray.init, whose own SIGTERM handler exits at once
             output.writing() as write,
             batch_progress() as progress,
         ):

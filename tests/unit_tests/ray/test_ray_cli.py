@@ -5,11 +5,13 @@ and the key in no file written."""
 
 from __future__ import annotations
 
+import signal
 import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
+import pytest
 from cli_batch import (
     batch_args,
     cli_command,
@@ -85,8 +87,9 @@ def test_ray_writes_the_local_engines_lines_and_resume_adds_only_what_is_missing
     assert files_holding(session / "logs", SECRET.encode()) == []
 
 
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["ctrl_c", "sigterm"])
 def test_interrupted_ray_run_resumes_to_every_image_exactly_once(
-    ray_cluster: Any, tmp_path: Path
+    ray_cluster: Any, tmp_path: Path, sig: signal.Signals
 ) -> None:
     folder = tmp_path / "imgs"
     paths = write_images(folder, 24)
@@ -100,6 +103,7 @@ def test_interrupted_ray_run_resumes_to_every_image_exactly_once(
             lambda: out.exists() and out.read_bytes().count(b"\n") >= 3,
             "the ray batch wrote nothing in 30 s",
             env=env,
+            sig=sig,
         )
         assert status == ExitCode.INTERRUPTED, err.decode()
         done_first = read_records(out)
