@@ -746,17 +746,16 @@ def batch(
         output = open_output(out, mode, items)
         with connect(api_key=api_key, base_url=base_url, emulator=emulator) as to:
             client = ClientSettings(to.api_key, to.base_url, timeout, max_retries, api.value)
-            if engine is Engine.ray:  # stops on SIGTERM once Ray has set its own handler
-                from xai_vision.cli.batch_ray import RayOptions, run_ray
+            with stop_on_sigterm():  # run_ray sets it again after ray.init replaces it
+                if xai_batch:
+                    run = run_xai_batch(items, output, settings, client, options)
+                elif engine is Engine.ray:
+                    from xai_vision.cli.batch_ray import RayOptions, run_ray
 
-                ray_options = RayOptions(rps, tpm, workers)
-                run = run_ray(items, output, settings, client, ray_options)
-            else:
-                with stop_on_sigterm():
-                    if xai_batch:
-                        run = run_xai_batch(items, output, settings, client, options)
-                    else:
-                        run = run_local(items, output, settings, client)
+                    ray_options = RayOptions(rps, tpm, workers)
+                    run = run_ray(items, output, settings, client, ray_options)
+                else:
+                    run = run_local(items, output, settings, client)
         summary = summarise(items, out)
         print_summary(summary, run, output)
         if report_path is not None:
