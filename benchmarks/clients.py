@@ -45,7 +45,15 @@ class Client(Protocol):
     name: str
 
     def call(self, image: Image) -> Answer:
-        """One non-streaming call."""
+        """One non-streaming call: ``send(build(image))``."""
+        ...
+
+    def build(self, image: Image) -> Any:
+        """What the caller builds before calling: the messages (the raw floor: its body)."""
+        ...
+
+    def send(self, built: Any) -> Answer:
+        """One non-streaming call with what :meth:`build` made (the client's own cost)."""
         ...
 
     def stream(self, image: Image) -> Iterator[str]:
@@ -200,9 +208,13 @@ class RawHttpx:
         return Answer(data["choices"][0]["message"]["content"], _usage_image_tokens(data["usage"]))
 
     def call(self, image: Image) -> Answer:
-        response = self._client.post(
-            self._url, content=self._body(image), headers=self._headers_for()
-        )
+        return self.send(self.build(image))
+
+    def build(self, image: Image) -> bytes:
+        return self._body(image)
+
+    def send(self, built: bytes) -> Answer:
+        response = self._client.post(self._url, content=built, headers=self._headers_for())
         response.raise_for_status()
         return self._answer(response.json())
 
@@ -257,7 +269,13 @@ class _LangChainClient:
         raise NotImplementedError
 
     def call(self, image: Image) -> Answer:
-        return self._answer(self.model.invoke(self._messages(image)))
+        return self.send(self.build(image))
+
+    def build(self, image: Image) -> list[Any]:
+        return self._messages(image)
+
+    def send(self, built: list[Any]) -> Answer:
+        return self._answer(self.model.invoke(built))
 
     def stream(self, image: Image) -> Iterator[str]:
         for chunk in self.model.stream(self._messages(image)):
@@ -326,7 +344,13 @@ class _LlamaIndexClient:
         return Answer(str(response.message.content), _usage_image_tokens(usage))
 
     def call(self, image: Image) -> Answer:
-        return self._answer(self.llm.chat(self._messages(image)))
+        return self.send(self.build(image))
+
+    def build(self, image: Image) -> list[Any]:
+        return self._messages(image)
+
+    def send(self, built: list[Any]) -> Answer:
+        return self._answer(self.llm.chat(built))
 
     def stream(self, image: Image) -> Iterator[str]:
         for response in self.llm.stream_chat(self._messages(image)):

@@ -11,7 +11,9 @@ Client CPU is ``getrusage`` user + system of this process only (the emulator run
 process). Each round runs every case once, the order rotated; a ratio is taken round by round
 (case / baseline of the same round), then its median and the lowest and highest round ratio.
 W4: ``prepare_image`` with optimisation against a naive Pillow pass over the same 12 MP JPEG.
-W5: peak RSS growth over the base64 payload of a ~20 MiB PNG, a fresh process per client.
+W5: peak RSS growth over the base64 payload of a ~20 MiB PNG, a fresh process per client and
+measure: the whole call with the message built in it, the call alone (message built apart), and
+the message's construction alone (what the caller's framework costs before any call).
 """
 
 from __future__ import annotations
@@ -49,6 +51,19 @@ from xai_vision.emulator import Emulator  # noqa: E402
 README = HERE / "README.md"
 BEGIN, END = "<!-- round2:begin -->", "<!-- round2:end -->"
 RAW = "raw httpx"
+#: The PNG's own bytes as a share of its base64 payload (3 bytes a 4 characters).
+PNG_SHARE = 0.75
+#: W5 results: (key in the results, what the rows measure, whether the PNG's bytes count).
+W5_KINDS = (
+    ("W5", "in the call", True),
+    ("W5 own", "own (message built apart)", False),
+    ("W5 construction", "construction only", True),
+)
+#: The client whose caller's message a W5 construction row builds, and the row's name.
+W5_MESSAGES = {
+    "ChatXAIVision": "LangChain data-URI message",
+    "XAIVision": "ImageBlock message",
+}
 
 
 @dataclass(frozen=True)
@@ -289,12 +304,19 @@ def tables(res: dict[str, Any]) -> list[str]:
         "",
         "#### W5: peak RSS growth over the base64 payload (a fresh process per client)",
         "",
-        "| client | growth MiB | payload MiB | growth / payload | without the PNG's bytes |",
-        "|---|---|---|---|---|",
+        "In the call: the PNG read and the message built inside, as the issue measured (the last",
+        "column leaves out the PNG's own bytes, 0.75x). Own: the message built and the PNG",
+        "dropped before the baseline, so the growth is the call's alone. Construction only: the",
+        "PNG read and the message built, no call.",
+        "",
+        "| client | what | growth MiB | payload MiB | growth / payload | without the PNG's bytes |",
+        "|---|---|---|---|---|---|",
         *(
-            f"| {n} | {r['peak_growth_mib']:.1f} | {r['payload_b64_mib']:.1f} | "
-            f"{r['ratio_to_payload']:.2f}x | {r['ratio_to_payload'] - 0.75:.2f}x |"
-            for n, r in res["W5"].items()
+            f"| {n} | {what} | {r['peak_growth_mib']:.1f} | {r['payload_b64_mib']:.1f} | "
+            f"{r['ratio_to_payload']:.2f}x | "
+            + (f"{r['ratio_to_payload'] - PNG_SHARE:.2f}x |" if png else "- |")
+            for key, what, png in W5_KINDS
+            for n, r in res.get(key, {}).items()
         ),
         "",
     ]
@@ -368,8 +390,16 @@ def targets(res: dict[str, Any]) -> list[tuple[str, list[float] | None, float]]:
         w5 = res["W5"].get(name)
         found.append(
             (
-                f"W5 {name} peak <= 2x the base64 payload",
-                [w5["ratio_to_payload"]] if w5 else None,
+                f"W5 {name} peak <= 2x the base64 payload, in the call (PNG's bytes left out)",
+                [w5["ratio_to_payload"] - PNG_SHARE] if w5 else None,
+                2.0,
+            )
+        )
+        own = res.get("W5 own", {}).get(name)
+        found.append(
+            (
+                f"W5 {name} own peak (message built apart) <= 2x the base64 payload",
+                [own["ratio_to_payload"]] if own else None,
                 2.0,
             )
         )
@@ -435,6 +465,13 @@ def main() -> None:
         try:
             res["W5"] = {
                 n: run_w5(n, png, emu.base_url) for n in (RAW, "ChatXAIVision", "XAIVision")
+            }
+            res["W5 own"] = {
+                n: run_w5(n, png, emu.base_url, "own") for n in ("ChatXAIVision", "XAIVision")
+            }
+            res["W5 construction"] = {
+                message: run_w5(n, png, emu.base_url, "construction")
+                for n, message in W5_MESSAGES.items()
             }
         finally:
             png.unlink()

@@ -276,8 +276,23 @@ def status_kib(field_name: str) -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
-def w5_child(name: str, path: str, base_url: str) -> None:
-    """In a fresh process: warm the client up, then send the big image; print RSS figures."""
+#: What a W5 child measures: the whole call with the message built in it (the PNG read too),
+#: the call alone with the message built before the baseline, or the message built and no call.
+W5_STAGES = ("call", "own", "construction")
+
+
+def reset_peak() -> None:
+    """Make VmHWM the current RSS (Linux ``/proc/self/clear_refs``), so a later peak is the
+    peak of what follows; RuntimeError where that cannot be done."""
+    try:
+        with open("/proc/self/clear_refs", "w") as clear:
+            clear.write("5")
+    except OSError as exc:
+        raise RuntimeError(f"cannot reset the peak RSS here ({exc}): Linux only") from exc
+
+
+def w5_child(name: str, path: str, base_url: str, stage: str = "call") -> None:
+    """In a fresh process: warm the client up, then one big-image ``stage``; print RSS figures."""
     client = make(name, base_url)
     small = io.BytesIO()
     from PIL import Image as PILImage
@@ -285,12 +300,22 @@ def w5_child(name: str, path: str, base_url: str) -> None:
     PILImage.new("RGB", (64, 48), "red").save(small, "PNG")
     check_answer(client.call(Image(small.getvalue(), "image/png")).text)
     del small
+    image_bytes = Path(path).stat().st_size
     gc.collect()
+    if stage == "own":
+        built = client.build(Image(Path(path).read_bytes(), "image/png"))
+        gc.collect()
+        reset_peak()
     baseline = status_kib("VmRSS")
     high_before = status_kib("VmHWM")
-    data = Path(path).read_bytes()
-    answer = client.call(Image(data, "image/png"))
-    check_answer(answer.text)
+    if stage == "call":
+        check_answer(client.call(Image(Path(path).read_bytes(), "image/png")).text)
+    elif stage == "own":
+        check_answer(client.send(built).text)
+    elif stage == "construction":
+        built = client.build(Image(Path(path).read_bytes(), "image/png"))
+    else:
+        raise ValueError(f"W5 stage must be one of {', '.join(W5_STAGES)}, got {stage!r}")
     peak = status_kib("VmHWM")
     print(
         json.dumps(
@@ -298,22 +323,27 @@ def w5_child(name: str, path: str, base_url: str) -> None:
                 "baseline_kib": baseline,
                 "high_before_kib": high_before,
                 "peak_kib": peak,
-                "image_bytes": len(data),
+                "image_bytes": image_bytes,
             }
         )
     )
 
 
-def run_w5(name: str, path: Path, base_url: str) -> dict[str, float]:
+def run_w5(name: str, path: Path, base_url: str, stage: str = "call") -> dict[str, float]:
+    """Peak RSS growth of one W5 ``stage`` in a fresh process, over the base64 payload.
+
+    ``stage="call"`` and ``"construction"`` count the PNG's bytes the caller reads (0.75x the
+    payload); ``"own"`` starts after the message is built and the PNG dropped.
+    """
     out = subprocess.run(
-        [sys.executable, __file__, "--w5-child", name, str(path), base_url],
+        [sys.executable, __file__, "--w5-child", name, str(path), base_url, stage],
         capture_output=True,
         text=True,
         timeout=600,
         check=False,
     )
     if out.returncode != 0:
-        raise RuntimeError(f"W5 child for {name} failed: {out.stderr.strip()[-400:]}")
+        raise RuntimeError(f"W5 {stage} child for {name} failed: {out.stderr.strip()[-400:]}")
     found = json.loads(out.stdout.strip().splitlines()[-1])
     growth = (found["peak_kib"] - found["baseline_kib"]) * 1024
     payload = b64_len(found["image_bytes"])
@@ -561,7 +591,7 @@ def main() -> None:
     parser.add_argument(
         "--render", type=Path, help="only rewrite --out from a JSON file an earlier run wrote"
     )
-    parser.add_argument("--w5-child", nargs=3, metavar=("CLIENT", "PNG", "BASE_URL"),
+    parser.add_argument("--w5-child", nargs=4, metavar=("CLIENT", "PNG", "BASE_URL", "STAGE"),
                         help=argparse.SUPPRESS)  # fmt: skip
     args = parser.parse_args()
     if args.w5_child:

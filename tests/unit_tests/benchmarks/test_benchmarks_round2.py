@@ -56,8 +56,13 @@ def figures() -> dict[str, Any]:
                "cpu": {"naive": [100.0, 100.0, 100.0], "ours": [20.0, 30.0, 40.0],
                        "decode": [15.0, 20.0, 25.0]},
                "tokens": {"source": 300, "naive": 300, "ours": 300}},
-        "W5": {"ChatXAIVision": {"peak_growth_mib": 3.0, "payload_b64_mib": 2.0,
-                                 "ratio_to_payload": 1.5}},
+        "W5": {"ChatXAIVision": {"peak_growth_mib": 5.2, "payload_b64_mib": 2.0,
+                                 "ratio_to_payload": 2.6}},
+        "W5 own": {"XAIVision": {"peak_growth_mib": 2.4, "payload_b64_mib": 2.0,
+                                 "ratio_to_payload": 1.2}},
+        "W5 construction": {"ImageBlock message": {"peak_growth_mib": 7.0,
+                                                   "payload_b64_mib": 2.0,
+                                                   "ratio_to_payload": 3.5}},
     }  # fmt: skip
 
 
@@ -73,7 +78,11 @@ def test_ratios_are_taken_round_by_round_and_reported_with_their_range(
     own = "W1 XAIVision own cost (message built apart) <= 1.0x raw httpx"
     assert verdicts[own] == pytest.approx([0.2, 0.2, 0.2])
     assert verdicts["W2 XAIVision TTFT <= raw httpx's + 1 ms"] == pytest.approx([-1, 3, 5])
-    assert verdicts["W5 XAIVision peak <= 2x the base64 payload"] is None  # not measured
+    in_call = "W5 {} peak <= 2x the base64 payload, in the call (PNG's bytes left out)"
+    own_w5 = "W5 {} own peak (message built apart) <= 2x the base64 payload"
+    assert verdicts[in_call.format("ChatXAIVision")] == pytest.approx([1.85])  # 2.6 - the PNG
+    assert verdicts[in_call.format("XAIVision")] is None  # not measured
+    assert verdicts[own_w5.format("XAIVision")] == pytest.approx([1.2])
 
     table = "\n".join(round2.tables(figures()))
     chat = "W1 ChatXAIVision CPU <= 0.7x raw httpx"
@@ -82,7 +91,11 @@ def test_ratios_are_taken_round_by_round_and_reported_with_their_range(
     assert f"| {own} | 0.20 (0.20–0.20)x | yes |" in table
     assert f"| {given} | 0.40 (0.20–0.80)x | yes (median; not every round) |" in table
     assert "| W2 XAIVision TTFT <= raw httpx's + 1 ms | +3.00 (-1.00–+5.00)ms | **no** |" in table
-    assert "| W5 XAIVision peak <= 2x the base64 payload | not measured | n/a |" in table
+    assert f"| {in_call.format('ChatXAIVision')} | 1.85 (1.85–1.85)x | yes |" in table
+    assert f"| {in_call.format('XAIVision')} | not measured | n/a |" in table
+    assert "| ChatXAIVision | in the call | 5.2 | 2.0 | 2.60x | 1.85x |" in table
+    assert "| XAIVision | own (message built apart) | 2.4 | 2.0 | 1.20x | - |" in table
+    assert "| ImageBlock message | construction only | 7.0 | 2.0 | 3.50x | 2.75x |" in table
     assert (
         "| W4 optimise CPU <= 0.25x naive Pillow (tokens equal) | 0.30 (0.20–0.40)x | **no** |"
         in table
