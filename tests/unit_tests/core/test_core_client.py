@@ -398,8 +398,9 @@ def test_client_errors_are_not_retried(server: Loopback, client: XAIClient, stat
 
 
 def test_timeout_is_typed_and_retried(server: Loopback, sleeps: Sleeps) -> None:
-    server.script(Reply(body=completion_body(), delay=1.5), Reply(body=completion_body("ok")))
-    with XAIClient(api_key=KEY, base_url=server.url, timeout=0.3, sleep=sleeps) as c:
+    # The retry's answer must arrive within the timeout: 1 s leaves room on a loaded machine.
+    server.script(Reply(body=completion_body(), delay=2.0), Reply(body=completion_body("ok")))
+    with XAIClient(api_key=KEY, base_url=server.url, timeout=1.0, sleep=sleeps) as c:
         assert c.create(request()).content == "ok"
     assert len(server.requests) == 2 and len(sleeps) == 1
 
@@ -696,9 +697,10 @@ def test_stream_retried_when_failing_before_first_byte(
 
 
 def test_stream_timeout_between_frames_after_content_is_interrupted(server: Loopback) -> None:
-    server.script(sse_reply(sse_frames(), piece_delay=1.0))
+    # The first frame must arrive within the timeout: 1 s leaves room on a loaded machine.
+    server.script(sse_reply(sse_frames(), piece_delay=2.0))
     with (
-        XAIClient(api_key=KEY, base_url=server.url, timeout=0.3) as c,
+        XAIClient(api_key=KEY, base_url=server.url, timeout=1.0) as c,
         pytest.raises(StreamInterruptedError),
     ):
         list(c.stream(request()))
