@@ -78,7 +78,11 @@ SCENARIOS: dict[str, Scenario] = {
     ),
     "slow first answer past the timeout": Scenario(
         # the retry's answer must come within the timeout: 1 s leaves room on a loaded machine
-        lambda e, s: e.slow_next(3.0), 2, timeout=1.0, min_seconds=1.0, max_seconds=2.8
+        lambda e, s: e.slow_next(3.0),
+        2,
+        timeout=1.0,
+        min_seconds=1.0,
+        max_seconds=2.8,
     ),
     "every answer past the timeout": Scenario(
         lambda e, s: e.set_latency(3.0),
