@@ -210,8 +210,8 @@ class RawHttpx:
     def call(self, image: Image) -> Answer:
         return self.send(self.build(image))
 
-    def build(self, image: Image) -> bytes:
-        return self._body(image)
+    def build(self, image: Image, stream: bool = False) -> bytes:
+        return self._body(image, stream)
 
     def send(self, built: bytes) -> Answer:
         response = self._client.post(self._url, content=built, headers=self._headers_for())
@@ -219,9 +219,13 @@ class RawHttpx:
         return self._answer(response.json())
 
     def stream(self, image: Image) -> Iterator[str]:
-        with self._client.stream(
-            "POST", self._url, content=self._body(image, True), headers=self._headers_for()
-        ) as response:
+        return self.stream_body(self._body(image, True))
+
+    def stream_body(self, body: bytes) -> Iterator[str]:
+        """One streaming call with a prebuilt body: the floor's own streaming cost."""
+        with self._client.stream("POST", self._url, content=body, headers=self._headers_for()) as (
+            response
+        ):
             response.raise_for_status()
             for line in response.iter_lines():
                 if not line.startswith("data: ") or line == "data: [DONE]":

@@ -37,6 +37,7 @@ sys.path.insert(0, str(HERE))
 from bench_images import encode, photo, png_near  # noqa: E402
 from clients import (  # noqa: E402
     Image,
+    RawHttpx,
     chat_openai_responses,
     chat_xai_vision,
     langchain_message,
@@ -51,6 +52,8 @@ from xai_vision.emulator import Emulator  # noqa: E402
 README = HERE / "README.md"
 BEGIN, END = "<!-- round2:begin -->", "<!-- round2:end -->"
 RAW = "raw httpx"
+#: The floor with its body built before the rounds: what sending and reading alone cost.
+RAW_OWN = "raw httpx own (prebuilt body)"
 #: The PNG's own bytes as a share of its base64 payload (3 bytes a 4 characters).
 PNG_SHARE = 0.75
 #: W5 results: (key in the results, what the rows measure, whether the PNG's bytes count).
@@ -108,8 +111,10 @@ def _li_cases(name: str, llm: Any, data: bytes) -> dict[str, Case]:
 def build_cases(base_url: str, data: bytes) -> tuple[dict[str, Case], dict[str, str]]:
     """Every case that can run here, and why a peer could not (name -> reason)."""
     image = Image(data, "image/jpeg")
-    raw = make(RAW, base_url)
+    raw = RawHttpx(base_url)
     cases: dict[str, Case] = {RAW: Case(lambda: raw.call(image), lambda: raw.stream(image))}
+    body, stream_body = raw.build(image), raw.build(image, stream=True)
+    cases[RAW_OWN] = Case(lambda: raw.send(body), lambda: raw.stream_body(stream_body))
     cases["ImageBlock message (construction only)"] = Case(lambda: _li_message(data), None)
     cases["LangChain data-URI message (construction only)"] = Case(lambda: _lc_message(data), None)
     skipped: dict[str, str] = {}
