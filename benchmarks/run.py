@@ -293,6 +293,8 @@ def reset_peak() -> None:
 
 def w5_child(name: str, path: str, base_url: str, stage: str = "call") -> None:
     """In a fresh process: warm the client up, then one big-image ``stage``; print RSS figures."""
+    if stage not in W5_STAGES:
+        raise ValueError(f"W5 stage must be one of {', '.join(W5_STAGES)}, got {stage!r}")
     client = make(name, base_url)
     small = io.BytesIO()
     from PIL import Image as PILImage
@@ -312,10 +314,8 @@ def w5_child(name: str, path: str, base_url: str, stage: str = "call") -> None:
         check_answer(client.call(Image(Path(path).read_bytes(), "image/png")).text)
     elif stage == "own":
         check_answer(client.send(built).text)
-    elif stage == "construction":
-        built = client.build(Image(Path(path).read_bytes(), "image/png"))
     else:
-        raise ValueError(f"W5 stage must be one of {', '.join(W5_STAGES)}, got {stage!r}")
+        built = client.build(Image(Path(path).read_bytes(), "image/png"))
     peak = status_kib("VmHWM")
     print(
         json.dumps(
