@@ -7,28 +7,21 @@ figures are the kind a working client produces (the image reached the wire, usag
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
 from dataclasses import dataclass
-from pathlib import Path
 from types import ModuleType
 
 import pytest
+from benchmark_scripts import BENCHMARKS, load_benchmark
 
-BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
 WORKLOADS = ("W1", "W2", "W3", "W4", "W5")
 OURS = ("ChatXAIVision", "XAIVision")
 
 
 def _load_clients() -> ModuleType:
-    spec = importlib.util.spec_from_file_location("bench_clients", BENCHMARKS / "clients.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module  # dataclasses resolve their annotations through it
-    spec.loader.exec_module(module)
-    return module
+    return load_benchmark("clients.py", "bench_clients")
 
 
 @dataclass(frozen=True)

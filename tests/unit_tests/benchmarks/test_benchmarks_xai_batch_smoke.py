@@ -11,7 +11,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-BENCHMARKS = Path(__file__).resolve().parents[3] / "benchmarks"
+from benchmark_scripts import BENCHMARKS
 
 
 def test_quick_run_submits_every_image_in_chunks_under_the_limit(tmp_path: Path) -> None:
