@@ -28,7 +28,7 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from clients import Image, RawHttpx, chat_xai_vision, langchain_message
-from round2 import RAW, RAW_OWN, _spread
+from round2 import RAW, RAW_OWN, _ratios, _spread
 from run import jpeg_near
 from xai_vision.emulator import Emulator
 
@@ -136,7 +136,7 @@ def table(layers: list[Layer], w1: dict[str, list[float]], w2: dict[str, list[fl
     for i, layer in enumerate(layers):
         cells = [layer.name, layer.adds]
         for cpu in (w1, w2):
-            ratios = [x / base for x, base in zip(cpu[layer.name], cpu[RAW], strict=True)]
+            ratios = _ratios(cpu[layer.name], cpu[RAW])
             cells += [f"{statistics.median(cpu[layer.name]):.2f}", f"{_spread(ratios)}x"]
             if i < 2:  # the baseline and the floor are not steps of the call
                 cells.append("-")
